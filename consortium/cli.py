@@ -1,0 +1,183 @@
+"""The `consortium` command: set up the database, load demo data, serve, and the optimizer."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from consortium.config import ConfigError, Settings
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+class AppHolder:
+    """Builds the Flask app on first use, so `--help` and `optimize` need no database."""
+
+    def __init__(self):
+        self._app = None
+
+    @property
+    def app(self):
+        if self._app is None:
+            from consortium.web import create_app
+            try:
+                self._app = create_app(Settings.from_env())
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._app
+
+    @property
+    def engine(self):
+        return self.app.extensions["consortium.engine"]
+
+
+pass_holder = click.make_pass_decorator(AppHolder, ensure=True)
+
+
+@click.group()
+@click.version_option(package_name="consortium")
+def cli():
+    """Consortium: joint vehicle purchasing for a consortium of cities."""
+
+
+@cli.command("init-db")
+@pass_holder
+def init_db(holder: AppHolder):
+    """Create the database or upgrade it to the newest schema."""
+    from consortium.migrate import upgrade
+    upgrade(holder.engine)
+    click.echo(f"Database ready: {holder.engine.url.render_as_string(hide_password=True)}")
+
+
+@cli.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "fleet_manager", "vendor"]), required=True)
+@click.option("--member", "member_name", help="The member (city) of a fleet manager.")
+@click.option("--vendor", "vendor_name", help="The vendor of a vendor user.")
+@click.option("--name", default="", help="The person's name.")
+@click.password_option(help="The password (asked for when not given).")
+@pass_holder
+def create_user(holder: AppHolder, email, role, member_name, vendor_name, name, password):
+    """Create a user with a role (fleet managers need --member, vendors --vendor)."""
+    from sqlmodel import select
+
+    from consortium.db import session_scope
+    from consortium.models import Member, Vendor
+    from consortium.services.accounts import create_user as create
+    from consortium.services.errors import ServiceError
+
+    with session_scope(holder.engine) as session:
+        member = vendor = None
+        if member_name:
+            member = session.exec(select(Member).where(Member.name == member_name)).first()
+            if member is None:
+                raise click.ClickException(f"No member is named {member_name!r}.")
+        if vendor_name:
+            vendor = session.exec(select(Vendor).where(Vendor.name == vendor_name)).first()
+            if vendor is None:
+                raise click.ClickException(f"No vendor is named {vendor_name!r}.")
+        try:
+            user = create(session, email=email, password=password, role=role, name=name,
+                          member=member, vendor=vendor)
+        except ServiceError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@cli.command("load-fixtures")
+@click.option("--path", "path", type=click.Path(path_type=Path), default=FIXTURES / "demo",
+              show_default=True, help="The folder of fixture files.")
+@pass_holder
+def load_fixtures(holder: AppHolder, path: Path):
+    """Load the demo consortium (idempotent: rows that exist are left as they are)."""
+    from consortium.db import session_scope
+    from consortium.services.fixtures import FixtureError, load_fixtures as load
+
+    with session_scope(holder.engine) as session:
+        try:
+            counts = load(session, path)
+        except FixtureError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo("Loaded: " + ", ".join(f"{n} new {name}" for name, n in counts.items()))
+
+
+def _serve(holder: AppHolder, host: str, port: int, demo: bool) -> None:
+    from consortium.db import session_scope
+    from consortium.migrate import upgrade
+
+    app = holder.app
+    upgrade(holder.engine)
+    if demo:
+        from consortium.services.fixtures import database_is_empty, demo_logins, load_fixtures
+        with session_scope(holder.engine) as session:
+            if database_is_empty(session):
+                counts = load_fixtures(session, FIXTURES / "demo")
+                click.echo("Loaded the demo consortium: "
+                           + ", ".join(f"{n} {name}" for name, n in counts.items()))
+        logins = demo_logins(FIXTURES / "demo")
+    else:
+        logins = []
+    start_worker = app.extensions.get("consortium.start_worker")
+    if start_worker is not None:
+        start_worker(app)
+    url = f"http://{host}:{port}/"
+    click.echo(f"\nConsortium is running at {url}  (Ctrl+C stops it)")
+    if logins:
+        click.echo("Demo sign-ins (demo data only):")
+        for role, email, password in logins:
+            click.echo(f"  {role:<14} {email:<40} password: {password}")
+    sys.stdout.flush()
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to listen on (default: HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default: PORT or 5000).")
+@pass_holder
+def demo(holder: AppHolder, host, port):
+    """Set up the database, load the demo consortium if it is empty, and start the app."""
+    os.environ.setdefault("CONSORTIUM_ENV", "development")
+    settings = Settings.from_env()
+    _serve(holder, host or settings.host, port or settings.port, demo=True)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to listen on (default: HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default: PORT or 5000).")
+@pass_holder
+def serve(holder: AppHolder, host, port):
+    """Upgrade the database and start the app (with its job worker) on the configured database."""
+    settings = Settings.from_env()
+    _serve(holder, host or settings.host, port or settings.port, demo=False)
+
+
+def _register_optional_commands() -> None:
+    """Commands that live beside their area (optimizer, rounds, runs, publishing)."""
+    from importlib import import_module
+
+    for module, name in (
+        ("consortium.optimizer_cli", "optimize_command"),
+        ("consortium.cli_rounds", "rounds_group"),
+        ("consortium.cli_rounds", "export_problem_command"),
+        ("consortium.cli_runs", "run_command"),
+        ("consortium.cli_publish", "publish_command"),
+        ("consortium.cli_publish", "export_packages_command"),
+    ):
+        try:
+            mod = import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        cli.add_command(getattr(mod, name))
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    """Entry point of the `consortium` console script."""
+    cli(prog_name="consortium")

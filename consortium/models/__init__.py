@@ -1,0 +1,33 @@
+"""SQLModel tables. Import from here: `from consortium.models import Member, ...`."""
+
+from consortium.models.accounts import (
+    ROLES,
+    VENDOR_STATUSES,
+    LoginAttempt,
+    Member,
+    MemberBase,
+    User,
+    UserBase,
+    Vendor,
+    VendorBase,
+)
+from consortium.models.catalog import CATEGORIES, CLASSIFICATION_SCHEMES, PriceTier, Product, ProductBase
+from consortium.models.packages import BidPackage, Download, PackageFile, PackageVersion
+from consortium.models.rounds import (
+    ROUND_STATUSES,
+    AuditEntry,
+    DemandLine,
+    DemandLineBase,
+    Round,
+    RoundBase,
+)
+from consortium.models.runs import RUN_STATUSES, Run
+from consortium.models.types import Money, money_json, to_money
+
+__all__ = [
+    "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
+    "DemandLineBase", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",
+    "PackageVersion", "PriceTier", "Product", "ProductBase", "ROLES", "ROUND_STATUSES",
+    "RUN_STATUSES", "Round", "RoundBase", "Run", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
+    "VendorBase", "money_json", "to_money",
+]

@@ -1,0 +1,93 @@
+"""Members (cities, agencies), vendors, users and sign-in attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlmodel import Field, SQLModel
+
+from consortium.db import utcnow
+
+ROLES = ("admin", "fleet_manager", "vendor")
+VENDOR_STATUSES = ("pending", "approved", "rejected")
+
+
+class MemberBase(SQLModel):
+    """A city or agency of the consortium."""
+
+    name: str = Field(min_length=2, max_length=120, index=True, unique=True)
+    state: str = Field(default="", max_length=60)
+    country: str = Field(default="US", max_length=60)
+    delivery_address: str = Field(default="", max_length=500)
+    contact_email: str = Field(default="", max_length=254)
+    active: bool = True
+
+
+class Member(MemberBase, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class VendorBase(SQLModel):
+    """A company that bids on published packages."""
+
+    name: str = Field(min_length=2, max_length=160, index=True, unique=True)
+    contact_name: str = Field(default="", max_length=160)
+    contact_email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=60)
+    website: str = Field(default="", max_length=300)
+    address: str = Field(default="", max_length=500)
+    status: str = Field(default="pending", max_length=20)  # one of VENDOR_STATUSES
+
+
+class Vendor(VendorBase, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    approved_at: Optional[datetime] = None
+    approved_by_id: Optional[int] = None  # no foreign key: user and vendor would reference each other
+
+
+class UserBase(SQLModel):
+    """A person who signs in: an admin, a member's fleet manager or a vendor's representative."""
+
+    email: str = Field(min_length=3, max_length=254, index=True, unique=True)
+    name: str = Field(default="", max_length=160)
+    role: str = Field(max_length=20)  # one of ROLES
+    member_id: Optional[int] = Field(default=None, foreign_key="member.id", index=True)
+    vendor_id: Optional[int] = Field(default=None, foreign_key="vendor.id", index=True)
+    active: bool = True
+
+
+class User(UserBase, UserMixin, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: Optional[datetime] = None
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated users cannot sign in
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_fleet_manager(self) -> bool:
+        return self.role == "fleet_manager"
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.role == "vendor"
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One sign-in attempt, kept to limit failures per IP and per account."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    ip: str = Field(max_length=64, index=True)
+    email: str = Field(max_length=254, index=True)
+    success: bool = False

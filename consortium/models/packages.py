@@ -1,0 +1,66 @@
+"""Bid packages: one per product of a round's approved plan, published in frozen versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from consortium.db import utcnow
+
+
+class BidPackage(SQLModel, table=True):
+    """A product's bid package in a round; its content lives in numbered, frozen versions."""
+
+    __table_args__ = (UniqueConstraint("round_id", "product_id", name="uq_package_round_product"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    reference: str = Field(max_length=120, unique=True)  # e.g. "ocds-xxxx-2027-fleet-BEB-40"
+    title: str = Field(max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PackageVersion(SQLModel, table=True):
+    """One published version (0 = original, 1.. = addenda). Never changed once written."""
+
+    __table_args__ = (UniqueConstraint("package_id", "number", name="uq_version_package_number"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    package_id: int = Field(foreign_key="bidpackage.id", index=True)
+    number: int = 0
+    run_id: int = Field(foreign_key="run.id")
+    change_note: str = Field(default="", max_length=2000)
+    bid_deadline: datetime
+    questions_deadline: datetime
+    published_at: datetime = Field(default_factory=utcnow)
+    published_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    manifest_sha256: str = Field(default="", max_length=64)
+
+
+class PackageFile(SQLModel, table=True):
+    """One file of a published version, stored with its SHA-256."""
+
+    __table_args__ = (UniqueConstraint("version_id", "name", name="uq_file_version_name"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="packageversion.id", index=True)
+    name: str = Field(max_length=200)
+    media_type: str = Field(max_length=100)
+    size: int = 0
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Download(SQLModel, table=True):
+    """A vendor's download of one file: who, which file of which version, when."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int = Field(foreign_key="user.id")
+    vendor_id: int = Field(foreign_key="vendor.id", index=True)
+    file_id: int = Field(foreign_key="packagefile.id")
+    version_id: int = Field(foreign_key="packageversion.id", index=True)

@@ -1,0 +1,49 @@
+"""The web application. Build it only through `create_app()`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from consortium.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app from `settings` (default: from the environment).
+
+    Refuses to start with unsafe settings (see Settings.check).
+    """
+    from consortium.db import make_engine
+    from consortium.web import errors, nav, security
+    from consortium.web.access import close_db
+    from consortium.web.blueprints import register_blueprints
+    from consortium.web.extensions import csrf, login_manager
+    from consortium.web.filters import register_filters
+
+    settings = settings or Settings.from_env()
+    settings.check()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.effective_secret_key,
+        TESTING=settings.env == "testing",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        MAX_CONTENT_LENGTH=settings.max_csv_bytes + 64 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
+        WTF_CSRF_ENABLED=settings.csrf_enabled,
+    )
+    app.extensions["consortium.settings"] = settings
+    app.extensions["consortium.engine"] = make_engine(settings.effective_database_url)
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.teardown_appcontext(close_db)
+    security.init_app(app)
+    errors.init_app(app)
+    register_filters(app)
+    nav.init_app(app)
+    register_blueprints(app)
+    return app

@@ -1,0 +1,56 @@
+"""Jinja filters for money, dates and countdowns."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from flask import Flask
+
+from consortium.db import utcnow
+
+
+def money(value, cents: bool = False) -> str:
+    """$1,234,567 (or with cents)."""
+    if value is None or value == "":
+        return "—"
+    value = Decimal(str(value))
+    if cents or value != value.to_integral_value():
+        return f"${value:,.2f}"
+    return f"${value:,.0f}"
+
+
+def number(value) -> str:
+    """1,234."""
+    return "—" if value is None else f"{value:,}"
+
+
+def when(value: datetime | None) -> str:
+    """A timestamp in UTC, minute precision."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def countdown(value: datetime | None) -> str:
+    """"3 days 4 hours left", or "passed"."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    delta = value - utcnow()
+    seconds = int(delta.total_seconds())
+    if seconds <= 0:
+        return "passed"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h left"
+    return f"{hours} h {rest // 60} min left"
+
+
+def register_filters(app: Flask) -> None:
+    """Make the filters available in templates."""
+    app.jinja_env.filters.update(money=money, number=number, when=when, countdown=countdown)

@@ -1,0 +1,1 @@
+"""Blueprints, one module per user group or area; views stay thin and call services."""
