@@ -16,7 +16,7 @@ NAV = {
     ],
     "fleet_manager": [
         ("demand.dashboard", "My demand"),
-        ("demand.results", "Results"),
+        ("results.index", "Results"),
     ],
     "vendor": [
         ("vendors.packages", "Bid packages"),
