@@ -1,0 +1,95 @@
+"""Validate a release package against the official OCDS 1.1.5 schemas, offline.
+
+The copies in `schemas/` (see its README) are loaded from the package; the Lots extension is applied
+to the release schema as a JSON Merge Patch (RFC 7386), and the patched schema is registered under
+the release schema's official URL so the package schema's `$ref` resolves without any network.
+On top of the schema, the checks the schema cannot express: unique lot ids, and every item's
+`relatedLot` naming a lot of the same tender.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from importlib import resources
+
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+
+class InvalidPackage(ValueError):
+    """The OCDS output does not validate; `errors` lists every problem (path: message)."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("OCDS validation failed: " + "; ".join(errors[:10])
+                         + (f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""))
+        self.errors = errors
+
+
+def merge_patch(target, patch):
+    """Apply a JSON Merge Patch (RFC 7386) to `target`, returning a new document."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _load(path: str) -> dict:
+    return json.loads(resources.files("consortium.publish").joinpath("schemas", path).read_text("utf-8"))
+
+
+@cache
+def _validator() -> Draft4Validator:
+    release = merge_patch(_load("release-schema.json"), _load("extensions/lots/release-schema.json"))
+    package = _load("release-package-schema.json")
+    registry = Registry().with_resources([
+        (release["id"], Resource.from_contents(release, default_specification=DRAFT4)),
+        (package["id"], Resource.from_contents(package, default_specification=DRAFT4)),
+    ])
+    Draft4Validator.check_schema(package)
+    return Draft4Validator(package, registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER)
+
+
+def _path(parts) -> str:
+    return "/".join(str(p) for p in parts) or "(root)"
+
+
+def _semantic_errors(data: dict) -> list[str]:
+    errors = []
+    for r, release in enumerate(data.get("releases") or []):
+        tender = release.get("tender") if isinstance(release, dict) else None
+        if not isinstance(tender, dict):
+            continue
+        lots = tender.get("lots") or []
+        ids = [lot.get("id") for lot in lots if isinstance(lot, dict)]
+        for n, lot_id in enumerate(ids):
+            if not lot_id:
+                errors.append(f"releases/{r}/tender/lots/{n}: a lot needs an id")
+        if len(set(ids)) != len(ids):
+            errors.append(f"releases/{r}/tender/lots: lot ids must be unique")
+        for n, item in enumerate(tender.get("items") or []):
+            if lots and isinstance(item, dict) and item.get("relatedLot") not in ids:
+                errors.append(f"releases/{r}/tender/items/{n}/relatedLot: "
+                              f"{item.get('relatedLot')!r} is not a lot of this tender")
+    return errors
+
+
+def validation_errors(data: dict) -> list[str]:
+    """Every problem with `data` as a release package (empty when valid)."""
+    errors = [f"{_path(e.absolute_path)}: {e.message}"
+              for e in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
+    return errors + _semantic_errors(data)
+
+
+def validate_release_package(data: dict) -> None:
+    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package with lots."""
+    errors = validation_errors(data)
+    if errors:
+        raise InvalidPackage(errors)
