@@ -163,6 +163,7 @@ def _register_optional_commands() -> None:
         ("consortium.cli_rounds", "rounds_group"),
         ("consortium.cli_rounds", "export_problem_command"),
         ("consortium.cli_runs", "run_command"),
+        ("consortium.cli_runs", "worker_command"),
         ("consortium.cli_publish", "publish_command"),
         ("consortium.cli_publish", "export_packages_command"),
     ):

@@ -46,4 +46,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_filters(app)
     nav.init_app(app)
     register_blueprints(app)
+    from consortium.jobs import init_app as init_jobs; init_jobs(app)  # noqa: E702
     return app

@@ -7,7 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
-    from consortium.web.views import auth, main
+    from consortium.web.views import auth, main, results, runs
 
-    for module in (auth, main):
+    for module in (auth, main, runs, results):
         app.register_blueprint(module.bp)

@@ -1,0 +1,133 @@
+"""The job queue (Huey) and its tasks: optimizer runs execute here, outside the web request.
+
+Storage follows the settings: Redis when `REDIS_URL` is set (run `consortium worker`, the
+Procfile's `worker:` line), else a SQLite file at instance/huey.db (`consortium demo` and
+`consortium serve` start a consumer thread in-process), and immediate mode in tests (a task runs
+inside `enqueue`). Nothing is built at import: `init_app` makes one queue per app.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from flask import Flask
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from consortium.config import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "consortium"
+
+
+@dataclass
+class Jobs:
+    """One app's queue: the Huey instance and its task entry points."""
+
+    huey: Huey
+    settings: Settings
+    get_engine: Callable
+    optimize_task: Callable
+
+    def enqueue_run(self, run_id: int) -> None:
+        """Queue the optimizer run `run_id` (runs at once in immediate mode)."""
+        self.optimize_task(run_id)
+
+    def mark_stale(self) -> int:
+        """Fail runs whose worker stopped (see services.runs.mark_stale_runs); how many."""
+        return _mark_stale(self.settings, self.get_engine())
+
+
+def _mark_stale(settings: Settings, engine) -> int:
+    from consortium.db import session_scope
+    from consortium.services.runs import mark_stale_runs
+
+    with session_scope(engine) as session:
+        return mark_stale_runs(session, timedelta(minutes=settings.run_stale_minutes))
+
+
+def make_huey(settings: Settings) -> Huey:
+    """The Huey instance for `settings`: Redis, SQLite under the instance folder, or immediate."""
+    common = {"results": False, "immediate": settings.huey_immediate, "utc": True}
+    if settings.redis_url and not settings.huey_immediate:
+        return RedisHuey(QUEUE_NAME, url=settings.redis_url, **common)
+    path = settings.instance_path / "huey.db"
+    if not settings.huey_immediate:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(QUEUE_NAME, filename=str(path), **common)
+
+
+def make_jobs(settings: Settings, get_engine: Callable) -> Jobs:
+    """A queue with the optimizer task and the periodic stale-run check registered on it."""
+    huey = make_huey(settings)
+
+    @huey.task(name="optimize_run")
+    def optimize_run(run_id: int) -> None:
+        """Execute one optimizer run (the row says what to solve)."""
+        from consortium.services.runs import execute_run
+        execute_run(get_engine(), run_id)
+
+    @huey.periodic_task(crontab(minute="*"), name="mark_stale_runs")
+    def mark_stale_runs() -> None:
+        """Every minute: runs whose worker died are marked failed, never left 'running'."""
+        _mark_stale(settings, get_engine())
+
+    return Jobs(huey=huey, settings=settings, get_engine=get_engine, optimize_task=optimize_run)
+
+
+class EmbeddedConsumer(Consumer):
+    """A consumer that runs beside the web server in the same process.
+
+    The web server keeps the process's signals (Ctrl+C, SIGTERM); the consumer's threads are
+    daemons and end with it.
+    """
+
+    def _set_signal_handlers(self):
+        pass
+
+
+def start_consumer_thread(jobs: Jobs, workers: int = 1) -> Consumer:
+    """Start a Huey consumer in a daemon thread (for `consortium demo` / `serve`)."""
+    consumer = EmbeddedConsumer(jobs.huey, workers=workers, periodic=True)
+    thread = threading.Thread(target=consumer.run, name="consortium-worker", daemon=True)
+    thread.start()
+    return consumer
+
+
+def run_worker(jobs: Jobs, workers: int = 1) -> None:
+    """Run the consumer in the foreground until interrupted (`consortium worker`)."""
+    if jobs.huey.immediate:
+        raise RuntimeError("The job queue is in immediate mode; there is nothing to consume.")
+    jobs.mark_stale()
+    Consumer(jobs.huey, workers=workers, periodic=True).run()
+
+
+def _start_worker(app: Flask) -> None:
+    """The hook `consortium demo`/`serve` call: an in-process consumer unless Redis is used.
+
+    With Redis the `worker:` process of the Procfile (`consortium worker`) consumes the queue.
+    """
+    jobs: Jobs = app.extensions["consortium.jobs"]
+    if jobs.settings.redis_url or jobs.huey.immediate:
+        return
+    jobs.mark_stale()
+    start_consumer_thread(jobs)
+    log.info("Job worker started in-process (SQLite queue at %s)", jobs.huey.storage.filename)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the app's queue and the start-worker hook (no thread is started here)."""
+    settings: Settings = app.extensions["consortium.settings"]
+    app.extensions["consortium.jobs"] = make_jobs(
+        settings, get_engine=lambda: app.extensions["consortium.engine"])
+    app.extensions["consortium.start_worker"] = _start_worker
+
+
+def get_jobs(app: Flask) -> Jobs:
+    """The app's queue."""
+    return app.extensions["consortium.jobs"]

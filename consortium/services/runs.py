@@ -1,0 +1,270 @@
+"""Optimizer runs: create and queue a run, execute it in a worker, fail dead runs, approve one.
+
+A run is a database row: its parameters, the problem it solved (built when it was queued, so the
+run is reproducible), its progress while the worker solves, and the plan or a clear error. A run
+never changes its round; only an admin's approval points the round at a run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+from typing import Callable
+
+from sqlalchemy import or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from consortium.db import session_scope, utcnow
+from consortium.models import Round, Run, User
+from consortium.services import audit
+from consortium.services.errors import NotAllowed, ServiceError
+
+log = logging.getLogger(__name__)
+
+SOLVERS = ("highs", "cbc")
+TIME_LIMIT_RANGE = (1.0, 3600.0)
+GAP_RANGE = (0.0, 0.5)
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes within one stage
+HEARTBEAT_INTERVAL = 5.0  # seconds between "still alive" writes during a long solve
+
+Progress = Callable[[str, int, int], None]
+
+
+class InvalidProblem(ServiceError):
+    """The round's problem would be refused by the optimizer; `errors` lists (field, reason)."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = list(errors)
+        listed = "; ".join(f"{path}: {reason}" if path else reason for path, reason in self.errors)
+        super().__init__(f"The round cannot be optimized as it is: {listed}")
+
+
+def parameter_errors(time_limit: float, gap: float, solver: str) -> list[str]:
+    """What is wrong with the solve parameters (empty when they are fine)."""
+    errors = []
+    low, high = TIME_LIMIT_RANGE
+    if not low <= time_limit <= high:
+        errors.append(f"The time limit must be between {low:g} and {high:g} seconds.")
+    low, high = GAP_RANGE
+    if not low <= gap <= high:
+        errors.append(f"The gap must be between {low:g} and {high:g} (0.01 is 1%).")
+    if solver not in SOLVERS:
+        errors.append(f"The solver must be one of {', '.join(SOLVERS)}.")
+    return errors
+
+
+def check_problem(problem: dict) -> None:
+    """Refuse a problem the optimizer would refuse, or one with nothing to place."""
+    from consortium.optimizer import ProblemError, parse_problem
+
+    try:
+        parse_problem(problem)
+    except ProblemError as exc:
+        raise InvalidProblem(exc.errors) from None
+    if not problem.get("demand"):
+        raise ServiceError("The round has no demand lines, so there is nothing to optimize.")
+
+
+def create_run(session: Session, round_: Round, user: User | None, *, time_limit: float = 60.0,
+               gap: float = 1e-6, fairness: bool = True, solver: str = "highs",
+               note: str = "") -> Run:
+    """A queued run of a closed round, with the problem it will solve; committed."""
+    from consortium.services.problem import build_problem
+
+    if round_.status != "closed":
+        raise NotAllowed(f"Close the round before running the optimizer (it is {round_.status}).")
+    errors = parameter_errors(time_limit, gap, solver)
+    if errors:
+        raise ServiceError(" ".join(errors))
+    problem = build_problem(session, round_)
+    check_problem(problem)
+    run = Run.model_validate({
+        "round_id": round_.id, "status": "queued", "stage": "queued",
+        "time_limit": float(time_limit), "gap": float(gap), "fairness": bool(fairness),
+        "solver": solver, "problem": problem, "note": note[:500],
+        "created_by_id": user.id if user else None,
+    })
+    session.add(run)
+    session.flush()
+    audit.record(session, user=user, action="run", entity="run", entity_id=run.id,
+                 round_id=round_.id,
+                 summary=f"Queued optimizer run {run.id} of {round_.name} (time limit "
+                         f"{time_limit:g} s, gap {gap:g}, fairness {'on' if fairness else 'off'}, "
+                         f"{solver})",
+                 after=audit.snapshot(run, ("time_limit", "gap", "fairness", "solver")))
+    session.commit()
+    return run
+
+
+def enqueue_run(session: Session, round_: Round, user: User | None, *, enqueue: Callable[[int], None],
+                **params) -> Run:
+    """Create a run (see `create_run`) and hand it to the job queue via `enqueue(run_id)`."""
+    run = create_run(session, round_, user, **params)
+    try:
+        enqueue(run.id)
+    except Exception as exc:  # the queue is unreachable: the run must not look queued forever
+        log.exception("could not queue run %s", run.id)
+        _finish(session.get_bind(), run.id, error="The job queue could not be reached "
+                f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then run again.")
+        raise ServiceError("The job queue could not be reached; the run was not started.") from exc
+    session.refresh(run)
+    return run
+
+
+class _ProgressWriter:
+    """The optimizer's progress callback: writes stage and counts in short transactions."""
+
+    def __init__(self, engine: Engine, run_id: int, echo: Progress | None):
+        self.engine, self.run_id, self.echo = engine, run_id, echo
+        self.last_stage, self.last_write = None, 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.echo is not None:
+            self.echo(stage, done, total)
+        now = time.monotonic()
+        if stage == self.last_stage and now - self.last_write < PROGRESS_INTERVAL and done < total:
+            return
+        self.last_stage, self.last_write = stage, now
+        _write(self.engine, self.run_id, stage=stage[:40], progress_done=int(done),
+               progress_total=int(total), heartbeat_at=utcnow())
+
+
+class _Heartbeat(threading.Thread):
+    """Marks the run alive every few seconds while one long solve gives no progress."""
+
+    def __init__(self, engine: Engine, run_id: int, interval: float):
+        super().__init__(name=f"run-{run_id}-heartbeat", daemon=True)
+        self.engine, self.run_id, self.interval = engine, run_id, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                _write(self.engine, self.run_id, heartbeat_at=utcnow())
+            except Exception:  # a busy database must not kill the solve; the next beat retries
+                log.warning("heartbeat of run %s failed", self.run_id, exc_info=True)
+
+
+def _write(engine: Engine, run_id: int, **values) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(Run).where(Run.id == run_id, Run.status == "running").values(**values))
+
+
+def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str = "") -> None:
+    with session_scope(engine) as session:
+        run = session.get(Run, run_id)
+        run.status = "failed" if error else "succeeded"
+        run.error = error
+        run.plan = plan
+        run.stage = "failed" if error else "done"
+        if plan is not None:
+            run.progress_done = run.progress_total = max(run.progress_total, 1)
+        run.finished_at = utcnow()
+        session.add(run)
+        session.commit()
+
+
+def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None,
+                heartbeat_interval: float = HEARTBEAT_INTERVAL) -> str | None:
+    """Solve a queued run: the worker task and `consortium run` both call this.
+
+    Marks the run running, calls the optimizer with a progress callback, and stores the plan
+    (succeeded) or a clear error (failed). Returns the final status (None: no such run).
+    """
+    from consortium import optimizer
+
+    with session_scope(engine) as session:
+        run = session.get(Run, run_id)
+        if run is None or run.status != "queued":
+            log.warning("run %s is %s, not queued; skipped", run_id, run.status if run else "missing")
+            return run.status if run else None
+        run.status, run.stage = "running", "validate"
+        run.started_at = run.heartbeat_at = utcnow()
+        session.add(run)
+        session.commit()
+        params = {"time_limit": run.time_limit, "gap": run.gap, "fairness": run.fairness,
+                  "solver": run.solver}
+        problem_dict = run.problem
+    heartbeat = _Heartbeat(engine, run_id, heartbeat_interval)
+    heartbeat.start()
+    plan, error = None, ""
+    try:
+        problem = optimizer.parse_problem(problem_dict)
+        plan = optimizer.optimize(problem, progress=_ProgressWriter(engine, run_id, progress),
+                                  **params).to_dict()
+    except optimizer.ProblemError as exc:
+        error = str(InvalidProblem(exc.errors))
+    except Exception as exc:
+        log.exception("optimizer run %s failed", run_id)
+        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else exc.__class__.__name__
+        error = f"The optimizer stopped with an error: {detail}. Earlier runs are unchanged."
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join()
+    _finish(engine, run_id, plan=plan, error=error)
+    return "failed" if error else "succeeded"
+
+
+def stale_reason(minutes: int, status: str) -> str:
+    """The error a run gets when its worker stopped."""
+    if status == "queued":
+        return (f"No worker picked this run up within {minutes} minutes. Start the worker "
+                "(consortium worker, or consortium serve) and run it again.")
+    return (f"The worker stopped while solving (no progress for {minutes} minutes). "
+            "Run it again.")
+
+
+def mark_stale_runs(session: Session, older_than: timedelta) -> int:
+    """Fail runs whose worker died: 'running' without a heartbeat for `older_than`, and
+    'queued' for longer than that while no worker shows any sign of life. Returns how many."""
+    cutoff = utcnow() - older_than
+    minutes = max(1, round(older_than.total_seconds() / 60))
+    running = session.exec(select(Run).where(Run.status == "running")).all()
+    stale = [r for r in running if (r.heartbeat_at or r.started_at or r.created_at) < cutoff]
+    alive = len(running) > len(stale)
+    if not alive:
+        stale += session.exec(select(Run).where(Run.status == "queued",
+                                                Run.created_at < cutoff)).all()
+    for run in stale:
+        run.error = stale_reason(minutes, run.status)
+        run.status, run.stage, run.finished_at = "failed", "failed", utcnow()
+        session.add(run)
+        audit.record(session, user=None, action="fail", entity="run", entity_id=run.id,
+                     round_id=run.round_id, summary=f"Run {run.id} marked failed: {run.error}")
+    if stale:
+        session.commit()
+    return len(stale)
+
+
+def approve_run(session: Session, run: Run, user: User) -> Round:
+    """Make a succeeded run the round's approved plan (replacing any earlier approval)."""
+    round_ = session.get(Round, run.round_id)
+    if run.status != "succeeded" or not run.plan:
+        raise NotAllowed("Only a run that succeeded can be approved.")
+    if round_.status != "closed":
+        raise NotAllowed("Only a plan of a closed round can be approved.")
+    if round_.approved_run_id == run.id:
+        raise NotAllowed(f"Run {run.id} is already the approved plan of this round.")
+    before = audit.snapshot(round_, ("approved_run_id",))
+    round_.approved_run_id = run.id
+    run.approved_at, run.approved_by_id = utcnow(), user.id
+    session.add_all([round_, run])
+    audit.record(session, user=user, action="approve", entity="round", entity_id=round_.id,
+                 round_id=round_.id, before=before, after=audit.snapshot(round_, ("approved_run_id",)),
+                 summary=f"Approved run {run.id} as the plan of {round_.name}")
+    session.commit()
+    return round_
+
+
+def runs_query(round_: Round):
+    """The runs of a round (newest first unless the caller orders them)."""
+    return select(Run).where(Run.round_id == round_.id)
+
+
+def active_runs(session: Session, round_: Round) -> list[Run]:
+    """The round's runs that are queued or running."""
+    return list(session.exec(runs_query(round_).where(
+        or_(Run.status == "queued", Run.status == "running"))).all())

@@ -1,0 +1,31 @@
+"""Forms of the optimizer runs: start a run, approve a run."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from consortium.services.runs import GAP_RANGE, SOLVERS, TIME_LIMIT_RANGE
+
+
+class RunForm(FlaskForm):
+    """The solve parameters of a new optimizer run."""
+
+    time_limit = DecimalField(
+        "Time limit (seconds)", default=60, places=None,
+        validators=[InputRequired(), NumberRange(*TIME_LIMIT_RANGE,
+                    message="Between %(min)s and %(max)s seconds.")])
+    gap = DecimalField(
+        "Relative gap", default=0.000001, places=None,
+        validators=[InputRequired(), NumberRange(*GAP_RANGE,
+                    message="Between %(min)s and %(max)s (0.01 is 1%%).")])
+    fairness = BooleanField("No member worse off than buying alone (fairness)", default=True)
+    solver = SelectField("Solver", choices=[(s, s.upper() if s == "cbc" else "HiGHS")
+                                            for s in SOLVERS], default="highs")
+    note = StringField("Note (optional)", validators=[Length(max=500)])
+    submit = SubmitField("Run optimizer")
+
+
+class ApproveForm(FlaskForm):
+    """Approve a run as the round's plan (a POST with CSRF)."""
+
+    submit = SubmitField("Approve this plan")

@@ -1,0 +1,50 @@
+"""Results for fleet managers: what the approved plan of a round means for their member."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+from sqlalchemy import func
+from sqlmodel import select
+
+from consortium.models import DemandLine, Member, Round, Run
+from consortium.services.run_results import member_results
+from consortium.web.access import db, load_or_404, roles_required
+
+bp = Blueprint("results", __name__, url_prefix="/results")
+
+
+@bp.route("/")
+@roles_required("fleet_manager")
+def index():
+    """The rounds with an approved plan in which the member has demand."""
+    session = db()
+    rounds = session.exec(
+        select(Round).where(Round.approved_run_id.is_not(None), Round.status != "draft")
+        .order_by(Round.deadline.desc())).all()
+    lines = dict(session.exec(
+        select(DemandLine.round_id, func.count()).where(DemandLine.member_id == current_user.member_id)
+        .group_by(DemandLine.round_id)).all())
+    member = session.get(Member, current_user.member_id)
+    summaries = []
+    for round_ in rounds:
+        if not lines.get(round_.id):
+            continue
+        run = session.get(Run, round_.approved_run_id)
+        if run is None or not run.plan:
+            continue
+        summaries.append((round_, member_results(run.plan, member.name, run.problem)))
+    return render_template("results/index.html", member=member, summaries=summaries)
+
+
+@bp.route("/rounds/<int:round_id>")
+@roles_required("fleet_manager")
+def round(round_id: int):
+    """The member's lines in the round's approved plan: tranches, periods, prices, savings."""
+    round_ = load_or_404(Round, round_id)
+    if round_.approved_run_id is None:
+        abort(404)
+    run = load_or_404(Run, round_.approved_run_id)
+    member = db().get(Member, current_user.member_id)
+    result = member_results(run.plan or {}, member.name, run.problem)
+    return render_template("results/round.html", round=round_, run=run, member=member, result=result)

@@ -1,0 +1,175 @@
+"""Optimizer runs for admins: start a run, follow its progress, read, compare and approve plans."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consortium.db import utcnow
+from consortium.jobs import get_jobs
+from consortium.models import Round, Run
+from consortium.services import run_results
+from consortium.services.errors import ServiceError
+from consortium.services.runs import InvalidProblem, approve_run, enqueue_run, mark_stale_runs, runs_query
+from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.forms.runs import ApproveForm, RunForm
+from consortium.web.pagination import paginate, sorted_query
+
+bp = Blueprint("runs", __name__, url_prefix="/admin")
+
+STAGES = {
+    "queued": "Waiting for the worker", "validate": "Checking the problem",
+    "build": "Building the model", "solve": "Solving", "standalone": "Stand-alone costs",
+    "fairness": "Fairness check", "done": "Done", "failed": "Failed",
+}
+
+
+def _fail_stale() -> None:
+    settings = current_app.extensions["consortium.settings"]
+    mark_stale_runs(db(), timedelta(minutes=settings.run_stale_minutes))
+
+
+def elapsed_seconds(run: Run) -> int | None:
+    """Seconds the run has been solving (until it finished)."""
+    if run.started_at is None:
+        return None
+    return max(0, int(((run.finished_at or utcnow()) - run.started_at).total_seconds()))
+
+
+def progress_text(run: Run) -> str:
+    """`Solving: subproblem 3 of 7`, for the progress line."""
+    label = STAGES.get(run.stage, run.stage.replace("_", " ").capitalize())
+    if run.status != "running" or not run.progress_total:
+        return label
+    noun = {"solve": "subproblem", "standalone": "member"}.get(run.stage, "step")
+    return f"{label}: {noun} {min(run.progress_done + (run.progress_done < run.progress_total), run.progress_total)} of {run.progress_total}"
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"run_progress_text": progress_text, "run_elapsed": elapsed_seconds}
+
+
+@bp.route("/rounds/<int:round_id>/runs", methods=["GET", "POST"])
+@roles_required("admin")
+def round_runs(round_id: int):
+    """A round's runs, newest first, and the form that starts a new one."""
+    round_ = load_or_404(Round, round_id)
+    form = RunForm()
+    if form.validate_on_submit():
+        try:
+            run = enqueue_run(
+                db(), round_, current_user, enqueue=get_jobs(current_app).enqueue_run,
+                time_limit=float(form.time_limit.data), gap=float(form.gap.data),
+                fairness=form.fairness.data, solver=form.solver.data, note=form.note.data or "")
+        except InvalidProblem as exc:
+            return _list(round_, form, problem_errors=exc.errors), 422
+        except ServiceError as exc:
+            flash(str(exc), "error")
+            return _list(round_, form), 422
+        flash(f"Run {run.id} is queued; this page follows its progress.", "success")
+        return redirect(url_for("runs.run_detail", run_id=run.id))
+    if form.is_submitted():
+        return _list(round_, form), 422
+    return _list(round_, form)
+
+
+def _list(round_: Round, form: RunForm, problem_errors=None) -> str:
+    _fail_stale()
+    query = sorted_query(runs_query(round_),
+                         {"id": Run.id, "status": Run.status, "created": Run.created_at}, "-id")
+    page = paginate(db(), query, per_page=20)
+    page.args["round_id"] = round_.id  # the pager and sort links build this page's URL
+    return render_template("runs/index.html", round=round_, form=form, page=page,
+                           problem_errors=problem_errors or [])
+
+
+@bp.route("/runs/<int:run_id>")
+@roles_required("admin")
+def run_detail(run_id: int):
+    """One run: its progress while it solves, then the plan at a glance with charts."""
+    run = load_or_404(Run, run_id)
+    if run.status in ("queued", "running"):
+        _fail_stale()
+    round_ = db().get(Round, run.round_id)
+    plan = run.plan or {}
+    others = db().exec(runs_query(round_).where(Run.id != run.id, Run.status == "succeeded")
+                       .order_by(Run.id.desc()).limit(20)).all()
+    return render_template(
+        "runs/detail.html", run=run, round=round_, plan=plan,
+        rows=run_results.tranche_rows(run.problem, plan) if plan else [],
+        charts=run_results.chart_data(run.problem, plan) if plan else None,
+        others=others, approve_form=ApproveForm())
+
+
+@bp.route("/runs/<int:run_id>/progress")
+@roles_required("admin")
+def run_progress(run_id: int):
+    """The progress partial polled by the run page; tells htmx to reload the page when done."""
+    run = load_or_404(Run, run_id)
+    if run.status in ("queued", "running"):
+        _fail_stale()
+        db().refresh(run)
+    body = render_template("runs/_progress.html", run=run)
+    response = Response(body, mimetype="text/html")
+    if run.status not in ("queued", "running") and request.headers.get("HX-Request"):
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+def _download(run: Run, kind: str, document: dict | None) -> Response:
+    if document is None:
+        abort(404)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    round_ = db().get(Round, run.round_id)
+    name = f"{round_.slug}-run{run.id}-{kind}.json"
+    return Response(text, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/runs/<int:run_id>/problem.json")
+@roles_required("admin")
+def run_problem(run_id: int):
+    """The problem file the run solved."""
+    run = load_or_404(Run, run_id)
+    return _download(run, "problem", run.problem)
+
+
+@bp.route("/runs/<int:run_id>/plan.json")
+@roles_required("admin")
+def run_plan(run_id: int):
+    """The plan file the run produced (404 until it succeeded)."""
+    run = load_or_404(Run, run_id)
+    return _download(run, "plan", run.plan)
+
+
+@bp.route("/rounds/<int:round_id>/runs/compare")
+@roles_required("admin")
+def compare(round_id: int):
+    """Two runs of a round side by side: totals and the tranches that changed."""
+    round_ = load_or_404(Round, round_id)
+    a = load_or_404(Run, request.args.get("a"))
+    b = load_or_404(Run, request.args.get("b"))
+    if a.round_id != round_.id or b.round_id != round_.id:
+        abort(404)
+    return render_template("runs/compare.html", round=round_, a=a, b=b,
+                           result=run_results.compare_runs(a.plan, b.plan))
+
+
+@bp.route("/runs/<int:run_id>/approve", methods=["POST"])
+@roles_required("admin")
+def approve(run_id: int):
+    """Make the run the round's approved plan."""
+    run = load_or_404(Run, run_id)
+    form = ApproveForm()
+    if form.validate_on_submit():
+        try:
+            round_ = approve_run(db(), run, current_user)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Run {run.id} is now the approved plan of {round_.name}.", "success")
+    return redirect(url_for("runs.run_detail", run_id=run.id))
