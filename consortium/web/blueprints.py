@@ -7,7 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
-    from consortium.web.views import auth, main, results, runs
+    from consortium.web.views import admin, api, auth, demand, main, packages, results, runs, vendors
 
-    for module in (auth, main, runs, results):
+    for module in (auth, main, admin, demand, runs, results, packages, vendors, api):
         app.register_blueprint(module.bp)

@@ -1,0 +1,82 @@
+"""The vendor portal: self-registration and what a vendor sees of the published packages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from consortium.db import utcnow
+from consortium.models import BidPackage, Download, PackageVersion, User, Vendor
+from consortium.services import audit
+from consortium.services.accounts import create_user, normalize_email
+from consortium.services.errors import ServiceError
+
+
+def register_vendor(session: Session, *, company: str, contact_name: str, email: str,
+                    password: str, phone: str = "", website: str = "") -> Vendor:
+    """Create a pending vendor and its first user; an admin approves it before it can download."""
+    company = " ".join(company.split())
+    email = normalize_email(email)
+    if len(company) < 2:
+        raise ServiceError("Enter your company's name.")
+    taken = session.exec(select(Vendor).where(func.lower(Vendor.name) == company.lower())).first()
+    if taken:
+        raise ServiceError(f"A company named {company} is already registered. If it is yours, "
+                           "ask your colleague who registered it, or contact the consortium.")
+    if session.exec(select(User).where(User.email == email)).first():
+        raise ServiceError(f"An account with the email {email} already exists; sign in instead.")
+    vendor = Vendor.model_validate({"name": company, "contact_name": contact_name.strip(),
+                                    "contact_email": email, "phone": phone.strip(),
+                                    "website": website.strip(), "status": "pending"})
+    session.add(vendor)
+    session.flush()
+    audit.record(session, user=None, action="register", entity="vendor", entity_id=vendor.id,
+                 summary=f"vendor {company} registered ({email}); approval pending",
+                 after=audit.snapshot(vendor, ("name", "contact_name", "contact_email", "status")))
+    create_user(session, email=email, password=password, role="vendor", name=contact_name.strip(),
+                vendor=vendor, commit=False)
+    session.commit()
+    return vendor
+
+
+@dataclass
+class PackageListing:
+    """A published package with its latest version, for lists."""
+
+    package: BidPackage
+    latest: PackageVersion
+
+    @property
+    def is_open(self) -> bool:
+        """Bids are still accepted."""
+        deadline = self.latest.bid_deadline
+        if deadline.tzinfo is None:
+            from datetime import timezone
+            deadline = deadline.replace(tzinfo=timezone.utc)
+        return deadline > utcnow()
+
+
+def published_packages(session: Session) -> list[PackageListing]:
+    """Every published package with its latest version, soonest bid deadline first."""
+    latest_number = (select(PackageVersion.package_id, func.max(PackageVersion.number).label("n"))
+                     .group_by(PackageVersion.package_id).subquery())
+    rows = session.exec(
+        select(BidPackage, PackageVersion)
+        .join(latest_number, latest_number.c.package_id == BidPackage.id)
+        .join(PackageVersion, (PackageVersion.package_id == BidPackage.id)
+              & (PackageVersion.number == latest_number.c.n))
+        .order_by(PackageVersion.bid_deadline, BidPackage.reference)).all()
+    return [PackageListing(package, version) for package, version in rows]
+
+
+def superseded_download(session: Session, vendor_id: int, package: BidPackage,
+                        latest: PackageVersion) -> int | None:
+    """The newest older version number this vendor downloaded, if it never got the latest one."""
+    numbers = set(session.exec(
+        select(PackageVersion.number).join(Download, Download.version_id == PackageVersion.id)
+        .where(Download.vendor_id == vendor_id, PackageVersion.package_id == package.id)).all())
+    if not numbers or latest.number in numbers:
+        return None
+    return max(numbers)

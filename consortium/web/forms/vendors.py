@@ -1,0 +1,24 @@
+"""Vendor self-registration."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from consortium.services.accounts import MIN_PASSWORD_LENGTH
+
+
+class RegisterForm(FlaskForm):
+    """A company and its first contact person."""
+
+    company = StringField("Company name", validators=[DataRequired(), Length(min=2, max=160)])
+    contact_name = StringField("Contact person", validators=[DataRequired(), Length(max=160)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=60)])
+    website = StringField("Website", validators=[Optional(), Length(max=300)])
+    password = PasswordField("Password", validators=[
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
+                               message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")])
+    password2 = PasswordField("Repeat the password", validators=[
+        DataRequired(), EqualTo("password", message="The passwords differ.")])

@@ -1,0 +1,118 @@
+"""The vendor portal: sign-up, the published packages, a package's page, logged downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from consortium.models import BidPackage, PackageFile, PackageVersion, Product, Round, Vendor
+from consortium.publish.build import OCDS_NAME, SCHEDULE_NAME
+from consortium.services import publishing, vendor_portal
+from consortium.services.errors import ServiceError
+from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.errors import render_error
+from consortium.web.forms.vendors import RegisterForm
+
+bp = Blueprint("vendors", __name__, url_prefix="/vendors")
+
+NOT_APPROVED = ("Your company's registration is waiting for a consortium admin's approval (or was "
+                "not approved). Bid packages and their documents open once it is approved.")
+
+
+def _approved_vendor() -> Vendor | None:
+    vendor = db().get(Vendor, current_user.vendor_id) if current_user.vendor_id else None
+    return vendor if vendor is not None and vendor.status == "approved" else None
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Public sign-up for vendors: creates a pending company and its first user."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            vendor = vendor_portal.register_vendor(
+                db(), company=form.company.data, contact_name=form.contact_name.data,
+                email=form.email.data, password=form.password.data, phone=form.phone.data or "",
+                website=form.website.data or "")
+        except ServiceError as exc:
+            db().rollback()
+            flash(str(exc), "error")
+            status = 409
+        else:
+            flash(f"Thank you: {vendor.name} is registered. A consortium admin will review it; you "
+                  "can sign in now and will see the bid packages once it is approved.", "success")
+            return redirect(url_for("auth.login"))
+    elif form.errors:
+        status = 422
+    return render_template("vendors/register.html", form=form), status
+
+
+@bp.route("/packages")
+@roles_required("vendor")
+def packages():
+    """Published packages: open ones (bid deadline ahead) first, closed ones below."""
+    if _approved_vendor() is None:
+        return render_error(403, NOT_APPROVED)
+    session = db()
+    listings = vendor_portal.published_packages(session)
+    rounds = {r.id: r for r in session.exec(select(Round)).all()}
+    return render_template("vendors/packages.html", rounds=rounds,
+                           open_packages=[x for x in listings if x.is_open],
+                           closed_packages=[x for x in listings if not x.is_open])
+
+
+@bp.route("/packages/<int:package_id>")
+@roles_required("vendor")
+def package(package_id: int):
+    """A package's lots, quantities, delivery schedule, documents and versions."""
+    vendor = _approved_vendor()
+    if vendor is None:
+        return render_error(403, NOT_APPROVED)
+    package = load_or_404(BidPackage, package_id)
+    session = db()
+    versions = publishing.versions(session, package)
+    latest = versions[-1]
+    files = publishing.files_of(session, latest)
+    ocds = json.loads(next(f for f in files if f.name == OCDS_NAME).content)
+    tender = ocds["releases"][0]["tender"]
+    schedule = _schedule_rows(files)
+    return render_template(
+        "vendors/package.html", package=package, versions=versions, latest=latest, files=files,
+        lots=tender["lots"], items={i["relatedLot"]: i for i in tender["items"]}, schedule=schedule,
+        product=session.get(Product, package.product_id), round=session.get(Round, package.round_id),
+        superseded=vendor_portal.superseded_download(session, vendor.id, package, latest))
+
+
+def _schedule_rows(files: list[PackageFile]) -> list[dict]:
+    content = next(f for f in files if f.name == SCHEDULE_NAME).content.decode("utf-8")
+    return list(csv.DictReader(io.StringIO(content)))
+
+
+@bp.route("/files/<int:file_id>")
+@roles_required("vendor")
+def download(file_id: int):
+    """Serve one file of a published version to an approved vendor, and log the download."""
+    if _approved_vendor() is None:
+        return render_error(403, NOT_APPROVED)
+    file = load_or_404(PackageFile, file_id)
+    session = db()
+    version = session.get(PackageVersion, file.version_id)
+    if version is None:
+        abort(404)
+    try:
+        publishing.record_download(session, current_user, file)
+    except ServiceError as exc:
+        return render_error(403, str(exc))
+    package = session.get(BidPackage, version.package_id)
+    filename = f"{package.reference}-v{version.number}-{file.name}"
+    return Response(file.content, mimetype=file.media_type.split(";")[0],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "X-Content-SHA256": file.sha256, "Cache-Control": "no-store"})
