@@ -1,0 +1,173 @@
+"""Admin: rounds (create, edit, open, close), the demand overview and the problem file."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from consortium.models import DemandLine, Member, Product, Round
+from consortium.services import rounds as svc
+from consortium.services.editing import FieldErrors
+from consortium.services.errors import Conflict, ServiceError
+from consortium.services.problem import build_problem, problem_json
+from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.forms.admin import ConfirmForm, RoundForm
+from consortium.web.pagination import paginate, sorted_query
+from consortium.web.views.admin import bp, show_conflict, show_field_errors
+
+# Links other areas add to a round's hub page; each shows only once its view exists.
+ROUND_LINKS = [
+    ("runs.round_runs", "Optimizer runs"),
+    ("packages.round_packages", "Bid packages"),
+]
+
+
+@bp.route("/rounds")
+@roles_required("admin")
+def rounds():
+    """Every round with its status, deadline and demand counts."""
+    return render_template("admin/rounds.html", summaries=svc.list_rounds_with_counts(db()))
+
+
+def _round_data(form: RoundForm) -> dict:
+    return {"name": form.name.data.strip(), "slug": (form.slug.data or "").strip(),
+            "description": form.description.data or "", "periods": form.parsed_periods,
+            "deadline": form.deadline_utc()}
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+@roles_required("admin")
+def round_new():
+    """Create a draft round: name, delivery quarters (or a list) and the demand deadline."""
+    form = RoundForm()
+    if request.method == "GET":
+        form.quarter_count.data = 4
+    if form.validate_on_submit():
+        try:
+            round_ = svc.create_round(db(), actor=current_user, **_round_data(form))
+        except FieldErrors as exc:
+            db().rollback()
+            show_field_errors(form, exc)
+        else:
+            flash(f"Created {round_.name} as a draft. Open it when members may enter demand.",
+                  "success")
+            return redirect(url_for("admin.round_detail", round_id=round_.id))
+    return render_template("admin/round_form.html", form=form, round=None, locked=False)
+
+
+@bp.route("/rounds/<int:round_id>")
+@roles_required("admin")
+def round_detail(round_id: int):
+    """A round's hub: status, periods, deadline, demand counts and every action on it."""
+    round_ = load_or_404(Round, round_id)
+    links = [(label, url) for endpoint, label in ROUND_LINKS
+             if (url := _link(endpoint, round_id=round_.id))]
+    return render_template("admin/round_detail.html", round=round_,
+                           summary=svc.round_summary(db(), round_), links=links,
+                           confirm=ConfirmForm())
+
+
+def _link(endpoint: str, **values):
+    from consortium.web.nav import link
+    return link(endpoint, **values)
+
+
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def round_edit(round_id: int):
+    """Edit a round; its periods are locked once it has demand."""
+    session = db()
+    round_ = load_or_404(Round, round_id)
+    locked = svc.line_count(session, round_) > 0
+    form = RoundForm(obj=round_ if request.method == "GET" else None)
+    newer = None
+    if request.method == "GET":
+        form.periods.data = "\n".join(round_.periods)
+        form.deadline.data = round_.deadline.replace(tzinfo=None)
+        form.version.data = svc.round_version(round_)
+    elif form.validate_on_submit():
+        try:
+            svc.update_round(session, round_, data=_round_data(form), actor=current_user,
+                             version=form.version.data)
+        except Conflict as exc:
+            session.rollback()
+            newer = show_conflict(form, exc, svc.round_version(round_))
+        except FieldErrors as exc:
+            session.rollback()
+            show_field_errors(form, exc)
+        else:
+            flash(f"Saved {round_.name}.", "success")
+            return redirect(url_for("admin.round_detail", round_id=round_.id))
+    return render_template("admin/round_form.html", form=form, round=round_, locked=locked,
+                           newer=newer)
+
+
+def _transition(round_id: int, action, done: str):
+    round_ = load_or_404(Round, round_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            action(db(), round_, actor=current_user)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(done.format(name=round_.name), "success")
+    return redirect(url_for("admin.round_detail", round_id=round_.id))
+
+
+@bp.route("/rounds/<int:round_id>/open", methods=["POST"])
+@roles_required("admin")
+def round_open(round_id: int):
+    """Open a draft round: fleet managers can enter demand until the deadline."""
+    return _transition(round_id, svc.open_round,
+                       "{name} is open: fleet managers can now enter demand.")
+
+
+@bp.route("/rounds/<int:round_id>/close", methods=["POST"])
+@roles_required("admin")
+def round_close(round_id: int):
+    """Close an open round: demand is frozen and the optimizer can run."""
+    return _transition(round_id, svc.close_round,
+                       "{name} is closed: demand is frozen, the optimizer can run on it.")
+
+
+def _filters(round_: Round) -> svc.DemandFilters:
+    def as_int(name):
+        value = request.args.get(name, "")
+        return int(value) if value.isdigit() else None
+    period = request.args.get("period", "")
+    return svc.DemandFilters(member_id=as_int("member"), product_id=as_int("product"),
+                             period=period if period in round_.periods else None)
+
+
+@bp.route("/rounds/<int:round_id>/demand")
+@roles_required("admin")
+def round_demand(round_id: int):
+    """Every demand line of the round, filterable by member, product and period, with totals."""
+    session = db()
+    round_ = load_or_404(Round, round_id)
+    filters = _filters(round_)
+    query = sorted_query(svc.filtered_lines_query(round_, filters),
+                         {"ref": DemandLine.ref, "member": Member.name, "product": Product.code,
+                          "quantity": DemandLine.quantity, "earliest": DemandLine.earliest,
+                          "updated": DemandLine.updated_at}, "ref")
+    totals = svc.round_totals(session, round_, filters)
+    in_round = select(DemandLine.member_id).where(DemandLine.round_id == round_.id)
+    members = session.exec(select(Member).where(Member.id.in_(in_round)).order_by(Member.name)).all()
+    in_round_p = select(DemandLine.product_id).where(DemandLine.round_id == round_.id)
+    products = session.exec(select(Product).where(Product.id.in_(in_round_p))
+                            .order_by(Product.code)).all()
+    page = paginate(session, query)
+    page.args = {**page.args, "round_id": round_.id}  # so pager and sort links keep the round
+    return render_template("admin/round_demand.html", round=round_, page=page,
+                           totals=totals, filters=filters, members=members, products=products)
+
+
+@bp.route("/rounds/<int:round_id>/problem.json")
+@roles_required("admin")
+def round_problem(round_id: int):
+    """Download the round's demand as a problem file (the optimizer's input)."""
+    round_ = load_or_404(Round, round_id)
+    text = problem_json(build_problem(db(), round_))
+    return Response(text, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{round_.slug}-problem.json"'})
