@@ -104,33 +104,58 @@ def load_fixtures(holder: AppHolder, path: Path):
     click.echo("Loaded: " + ", ".join(f"{n} new {name}" for name, n in counts.items()))
 
 
-def _serve(holder: AppHolder, host: str, port: int, demo: bool) -> None:
+def _prepare(holder: AppHolder, demo: bool) -> list[tuple[str, str, str]]:
+    """Everything `demo` and `serve` do before serving: upgrade the database and, for the demo,
+    load the demo consortium when the database is empty. Returns the demo sign-ins to print."""
     from consortium.db import session_scope
     from consortium.migrate import upgrade
 
-    app = holder.app
     upgrade(holder.engine)
-    if demo:
-        from consortium.services.fixtures import database_is_empty, demo_logins, load_fixtures
-        with session_scope(holder.engine) as session:
-            if database_is_empty(session):
+    if not demo:
+        return []
+    from consortium.services.fixtures import (
+        FixtureError,
+        database_is_empty,
+        demo_logins,
+        load_fixtures,
+    )
+    with session_scope(holder.engine) as session:
+        if database_is_empty(session):
+            try:
                 counts = load_fixtures(session, FIXTURES / "demo")
-                click.echo("Loaded the demo consortium: "
-                           + ", ".join(f"{n} {name}" for name, n in counts.items()))
-        logins = demo_logins(FIXTURES / "demo")
-    else:
-        logins = []
+            except FixtureError as exc:
+                raise click.ClickException(str(exc)) from exc
+            click.echo("Loaded the demo consortium: "
+                       + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
+        else:
+            click.echo("The database already has data; the demo consortium was not loaded again.")
+    return demo_logins(FIXTURES / "demo")
+
+
+def _banner(host: str, port: int, logins: list[tuple[str, str, str]]) -> str:
+    """The lines printed when the app starts: its URL and the demo sign-ins."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    lines = [f"\nConsortium is running at http://{shown}:{port}/  (Ctrl+C stops it)"]
+    if logins:
+        lines.append("Demo sign-ins (demo data only; one per role):")
+        lines += [f"  {role:<14} {email:<36} password: {password}" for role, email, password in logins]
+    return "\n".join(lines)
+
+
+def _run(app, host: str, port: int) -> None:
+    """Start the job worker (when the app has one) and serve until Ctrl+C."""
     start_worker = app.extensions.get("consortium.start_worker")
     if start_worker is not None:
         start_worker(app)
-    url = f"http://{host}:{port}/"
-    click.echo(f"\nConsortium is running at {url}  (Ctrl+C stops it)")
-    if logins:
-        click.echo("Demo sign-ins (demo data only):")
-        for role, email, password in logins:
-            click.echo(f"  {role:<14} {email:<40} password: {password}")
-    sys.stdout.flush()
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+def _serve(holder: AppHolder, host: str, port: int, demo: bool) -> None:
+    app = holder.app
+    logins = _prepare(holder, demo)
+    click.echo(_banner(host, port, logins))
+    sys.stdout.flush()
+    _run(app, host, port)
 
 
 @cli.command()

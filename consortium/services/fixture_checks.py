@@ -13,7 +13,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -26,7 +26,6 @@ from consortium.models import (
     ROLES,
     ROUND_STATUSES,
     VENDOR_STATUSES,
-    DemandLineBase,
     Member,
     MemberBase,
     Product,
@@ -38,11 +37,12 @@ from consortium.models import (
     to_money,
 )
 from consortium.services.accounts import MIN_PASSWORD_LENGTH, normalize_email
+from consortium.services.catalog import validate_tiers
+from consortium.services.demand_validation import load_catalog, validate_line_data
 from consortium.services.errors import ServiceError
 
 DEMAND_REQUIRED = ("ref", "member", "product", "quantity", "earliest", "latest")
 DEMAND_COLUMNS = DEMAND_REQUIRED + ("options", "splittable", "max_unit_price", "notes")
-TRUE, FALSE = ("true", "yes", "1", "y"), ("false", "no", "0", "n", "")
 
 
 class FixtureError(ServiceError):
@@ -96,19 +96,19 @@ def check_folder(session: Session, folder: Path) -> FixtureSet:
     fx.products = [p for _, p in product_items]
     fx.users = _check_users(folder, members, vendors, problems)
     fx.rounds = _check_rounds(folder, problems)
-    rounds = {r["slug"]: r["periods"] for r in fx.rounds}
-    for r in session.exec(select(Round)):
-        rounds.setdefault(r.slug, list(r.periods))
-    options = {p["code"]: p["options"] for p in fx.products}
-    for p in session.exec(select(Product)):
-        options.setdefault(p.code, dict(p.options))
+    # Unsaved rows stand in for the files' rounds and products while checking demand lines.
+    rounds = {r.slug: r for r in session.exec(select(Round))}
+    rounds.update({r["slug"]: Round.model_validate(r) for r in fx.rounds})
+    catalog = load_catalog(session)
+    catalog.update({p["code"].casefold(): Product.model_validate(
+        {k: v for k, v in p.items() if k not in ("tiers", "vendor")}) for p in fx.products})
     for file in sorted(folder.glob("demand-*.csv")):
         slug = file.stem[len("demand-"):]
         if slug not in rounds:
             problems.add(file.name, "", f"names round {slug!r}, which is neither in rounds.json "
                                         "nor in the database")
             continue
-        fx.demand[slug] = _check_demand(file, rounds[slug], members, options, problems)
+        fx.demand[slug] = _check_demand(file, rounds[slug], members, catalog, problems)
     if problems:
         raise FixtureError(problems)
     return fx
@@ -192,8 +192,8 @@ def _check_product(item: dict, path: str, vendors: set[str], problems: _Problems
 
 
 def _check_tiers(tiers, path: str, problems: _Problems) -> list[tuple[int, Decimal]]:
-    """All-units tiers by the problem-format contract: first min_qty 1, min_qty strictly
-    increasing, unit_price > 0 and never rising."""
+    """Tiers as (min_qty, unit_price), checked by the catalog's rules (the problem-file contract:
+    first min_qty 1, min_qty strictly increasing, unit_price > 0 and never rising)."""
     file = "products.json"
     if not isinstance(tiers, list) or not tiers:
         problems.add(file, path, "must be a non-empty list of {min_qty, unit_price}")
@@ -201,27 +201,20 @@ def _check_tiers(tiers, path: str, problems: _Problems) -> list[tuple[int, Decim
     out: list[tuple[int, Decimal]] = []
     for j, tier in enumerate(tiers):
         where = f"{path}[{j}]"
-        if not isinstance(tier, dict) or set(k for k in tier if not k.startswith("_")) != {
+        if not isinstance(tier, dict) or {k for k in tier if not k.startswith("_")} != {
                 "min_qty", "unit_price"}:
             problems.add(file, where, "must be an object with exactly min_qty and unit_price")
-            continue
+            return []
         qty, price = tier["min_qty"], tier["unit_price"]
-        if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
-            problems.add(file, f"{where}.min_qty", f"{qty!r} must be an integer >= 1")
-            continue
-        if isinstance(price, bool) or not isinstance(price, (int, float)) or price <= 0:
-            problems.add(file, f"{where}.unit_price", f"{price!r} must be a number > 0")
-            continue
-        price = to_money(price)
-        if j == 0 and qty != 1:
-            problems.add(file, f"{where}.min_qty", f"{qty}: the first tier must start at 1")
-        if out and qty <= out[-1][0]:
-            problems.add(file, f"{where}.min_qty", f"{qty} must be greater than the previous "
-                                                   f"tier's {out[-1][0]}")
-        if out and price > out[-1][1]:
-            problems.add(file, f"{where}.unit_price", f"{price} rises above the previous tier's "
-                                                      f"{out[-1][1]}")
-        out.append((qty, price))
+        if isinstance(qty, bool) or not isinstance(qty, int):
+            problems.add(file, f"{where}.min_qty", f"{qty!r} must be a whole number")
+            return []
+        if isinstance(price, bool) or not isinstance(price, (int, float)):
+            problems.add(file, f"{where}.unit_price", f"{price!r} must be a number")
+            return []
+        out.append((qty, to_money(price)))
+    for message in validate_tiers(out):
+        problems.add(file, path, message)
     return out
 
 
@@ -301,20 +294,10 @@ def _check_rounds(folder: Path, problems: _Problems) -> list[dict]:
     return out
 
 
-def _parse_options(text: str) -> dict[str, str] | None:
-    """'charging=CCS1; battery=525 kWh' -> {'charging': 'CCS1', 'battery': '525 kWh'}."""
-    options = {}
-    for part in filter(None, (p.strip() for p in (text or "").split(";"))):
-        name, sep, value = part.partition("=")
-        if not sep or not name.strip() or not value.strip() or name.strip() in options:
-            return None
-        options[name.strip()] = value.strip()
-    return options
-
-
-def _check_demand(file: Path, periods: list[str], members: set[str], options: dict[str, dict],
+def _check_demand(file: Path, round_: Round, members: set[str], catalog: dict[str, Product],
                   problems: _Problems) -> list[dict]:
-    """Demand lines of one round's CSV (row 1 is the header)."""
+    """Demand lines of one round's CSV (row 1 is the header), checked by the same rules as a
+    fleet manager's CSV import, plus the member column."""
     name, out, seen = file.name, [], set()
     try:
         table = list(csv.reader(file.read_text(encoding="utf-8-sig").splitlines()))
@@ -322,8 +305,6 @@ def _check_demand(file: Path, periods: list[str], members: set[str], options: di
         problems.add(name, "", f"is not a readable UTF-8 CSV file ({exc})")
         return []
     header = [c.strip() for c in table[0]] if table else []
-    rows = [dict(zip(header, cells)) if len(cells) <= len(header) else {None: cells}
-            for cells in table[1:]]
     missing = [c for c in DEMAND_REQUIRED if c not in header]
     unknown = [c for c in header if c not in DEMAND_COLUMNS]
     if missing or unknown:
@@ -332,57 +313,23 @@ def _check_demand(file: Path, periods: list[str], members: set[str], options: di
                                     f"missing: {', '.join(missing) or 'none'}, "
                                     f"unknown: {', '.join(c or '(blank)' for c in unknown) or 'none'}")
         return []
-    index = {p: i for i, p in enumerate(periods)}
-    for n, row in enumerate(rows, start=2):
-        where, before = f"row {n}", len(problems)
-        if None in row:
+    for n, cells in enumerate(table[1:], start=2):
+        where = f"row {n}"
+        if len(cells) > len(header):
             problems.add(name, where, "has more cells than the header")
             continue
-        line = {c: (row.get(c) or "").strip() for c in DEMAND_COLUMNS}
-        opts = _parse_options(line.get("options", ""))
-        splittable = line.get("splittable", "").lower()
-        price = line.get("max_unit_price", "")
-        data = {"ref": line["ref"], "quantity": line["quantity"], "earliest": line["earliest"],
-                "latest": line["latest"], "options": opts or {}, "notes": line.get("notes", ""),
-                "splittable": splittable in TRUE, "max_unit_price": None}
-        try:
-            data["max_unit_price"] = to_money(price) if price else None
-        except InvalidOperation:
-            problems.add(name, f"{where} max_unit_price", f"{price!r} is not a number")
-        checked = _validate(DemandLineBase, data, name, where, problems)
-        if opts is None:
-            problems.add(name, f"{where} options", "write options as name=value; name=value")
-        if splittable not in TRUE + FALSE:
-            problems.add(name, f"{where} splittable", f"{splittable!r} is not yes/no")
-        if line["ref"] in seen:
-            problems.add(name, f"{where} ref", f"{line['ref']!r} appears twice")
-        seen.add(line["ref"])
-        if line["member"] not in members:
-            problems.add(name, f"{where} member", f"{line['member']!r} is not a member")
-        allowed = options.get(line["product"])
-        if allowed is None:
-            problems.add(name, f"{where} product", f"{line['product']!r} is not a product code")
-        elif opts is not None:
-            _check_line_options(opts, allowed, name, where, problems)
-        for end in ("earliest", "latest"):
-            if line[end] not in index:
-                problems.add(name, f"{where} {end}", f"{line[end]!r} is not a period of the round "
-                                                     f"({', '.join(periods)})")
-        if line["earliest"] in index and line["latest"] in index and (
-                index[line["earliest"]] > index[line["latest"]]):
-            problems.add(name, f"{where} latest", f"{line['latest']} is before earliest {line['earliest']}")
-        if checked is not None and len(problems) == before:
-            out.append({**checked, "member": line["member"], "product": line["product"]})
+        row = {c: v.strip() for c, v in zip(header, cells)}
+        clean, errors = validate_line_data(round_, catalog, row)
+        if not row.get("ref"):
+            errors["ref"] = "is required in fixture files (the key of the line in its round)"
+        elif row["ref"] in seen:
+            errors["ref"] = f"{row['ref']!r} appears twice"
+        seen.add(row.get("ref"))
+        if row.get("member") not in members:
+            errors["member"] = f"{row.get('member')!r} is not a member in members.json or the database"
+        for key, message in errors.items():
+            problems.add(name, f"{where} {key}", message)
+        if not errors:
+            product = clean.pop("product")
+            out.append({**clean, "member": row["member"], "product": product.code})
     return out
-
-
-def _check_line_options(opts: dict, allowed: dict, file: str, where: str, problems: _Problems) -> None:
-    for key in sorted(set(allowed) | set(opts)):
-        if key not in allowed:
-            problems.add(file, f"{where} options", f"{key!r} is not an option of the product "
-                                                   f"({', '.join(allowed) or 'none'})")
-        elif key not in opts:
-            problems.add(file, f"{where} options", f"{key} is missing (one of {', '.join(allowed[key])})")
-        elif opts[key] not in allowed[key]:
-            problems.add(file, f"{where} options", f"{key}={opts[key]} is not one of "
-                                                   f"{', '.join(allowed[key])}")
