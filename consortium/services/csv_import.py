@@ -1,0 +1,275 @@
+"""Demand lines as CSV: the template and export downloads, and the all-or-nothing import.
+
+An upload is checked whole first (size, encoding, header, every row); the web layer keeps the
+file server-side between the preview and the confirmation, and the import checks it all again
+before it saves anything, in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from consortium.db import utcnow
+from consortium.models import (
+    AuditEntry,
+    DemandLine,
+    Member,
+    PriceTier,
+    Product,
+    Round,
+    User,
+    money_json,
+)
+from consortium.services import demand
+from consortium.services.errors import Conflict, ServiceError
+
+COLUMNS = ("ref", "product", "quantity", "earliest", "latest", "options", "splittable",
+           "max_unit_price", "notes")
+REQUIRED = ("product", "quantity", "earliest", "latest")
+MAX_ROWS = 20_000
+FORMULA_START = ("=", "+", "-", "@")
+NOT_UTF8 = "The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload again."
+
+
+class CsvFileError(ServiceError):
+    """The file as a whole cannot be read as demand lines (size, format, encoding, header)."""
+
+
+@dataclass
+class RowResult:
+    """One data row: its spreadsheet row number, its cells, clean values and errors by field."""
+
+    number: int
+    values: dict
+    clean: dict
+    errors: dict = field(default_factory=dict)
+
+    def messages(self) -> list[str]:
+        """"Row 7, quantity: must be a whole number from 1 to 100000" for each error."""
+        return [f"Row {self.number}, {k}: {v}" for k, v in self.errors.items()]
+
+
+@dataclass
+class CheckedUpload:
+    """Every row of a checked file; importable only when no row has an error."""
+
+    rows: list[RowResult]
+
+    @property
+    def invalid_rows(self) -> list[RowResult]:
+        return [r for r in self.rows if r.errors]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.rows) and not self.invalid_rows
+
+    @property
+    def units(self) -> int:
+        return sum(r.clean["quantity"] or 0 for r in self.rows if not r.errors)
+
+
+def human_size(n: int) -> str:
+    """1.5 MB, 300 KB."""
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+def decode(data: bytes, max_bytes: int) -> str:
+    """The file's text, or CsvFileError saying what is wrong with it and what to do."""
+    if len(data) > max_bytes:
+        raise CsvFileError(f"The file is {human_size(len(data))}, larger than the limit of "
+                           f"{human_size(max_bytes)}. Split it into smaller files and upload each.")
+    if not data.strip():
+        raise CsvFileError("The file is empty. Download the template, add your lines and upload it.")
+    if data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":
+        raise CsvFileError("This is an Excel workbook, not a CSV file. In Excel choose File > "
+                           "Save As > 'CSV UTF-8 (Comma delimited)' and upload that file.")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise CsvFileError(NOT_UTF8 + " (This file is UTF-16 text.)")
+    if b"\x00" in data or data[:5] == b"%PDF-":
+        raise CsvFileError("This is not a CSV file (it contains binary data). Upload a CSV "
+                           "file: the template shows the format.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise CsvFileError(f"{NOT_UTF8} (The first character that is not UTF-8 is on line "
+                           f"{line}.)") from None
+
+
+def _header(cells: list[str]) -> list[str]:
+    names = [c.strip().casefold().replace(" ", "_") for c in cells]
+    missing = [c for c in REQUIRED if c not in names]
+    unknown = [c.strip() for c, n in zip(cells, names) if n and n not in COLUMNS]
+    twice = sorted({n for n in names if n and names.count(n) > 1})
+    if missing or unknown or twice:
+        problems = []
+        if missing:
+            problems.append("missing columns: " + ", ".join(missing))
+        if unknown:
+            problems.append("unknown columns: " + ", ".join(repr(u) for u in unknown[:10]))
+        if twice:
+            problems.append("columns given twice: " + ", ".join(twice))
+        raise CsvFileError(
+            "The first row must be the header with the column names ("
+            + "; ".join(problems) + "). The columns are: " + ", ".join(COLUMNS)
+            + f" ({', '.join(REQUIRED)} are required). Download the template to see the format.")
+    return names
+
+
+def read_rows(text: str) -> list[tuple[int, dict]]:
+    """The data rows as (spreadsheet row number, {column: text}); the header is row 1."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, number = [], 1
+    try:
+        names = _header(next(reader))
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise CsvFileError(f"The file has more than {MAX_ROWS:,} lines. Split it into "
+                                   "smaller files and upload each.")
+            extra = [c for c in cells[len(names):] if c.strip()]
+            values = {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names) if n}
+            if extra:
+                values["_extra"] = f"has {len(cells)} cells but the header names {len(names)}"
+            rows.append((number, values))
+    except csv.Error as exc:
+        raise CsvFileError(f"Row {number} cannot be read as CSV ({exc}). Check its quotes.") from None
+    if not rows:
+        raise CsvFileError("The file has a header but no lines. Add one row per demand line.")
+    return rows
+
+
+def check_rows(session: Session, round_: Round, rows: list[tuple[int, dict]]) -> CheckedUpload:
+    """Validate every row against the round, the catalog and the round's refs; nothing is saved."""
+    catalog = demand.load_catalog(session)
+    taken = set(session.exec(select(DemandLine.ref).where(DemandLine.round_id == round_.id)).all())
+    seen: dict[str, int] = {}
+    results = []
+    for number, values in rows:
+        notes = values.get("notes") or ""
+        if notes[:1] == "'" and notes[1:2] in FORMULA_START:
+            values = {**values, "notes": notes[1:]}  # undo the export's formula guard
+        clean, errors = demand.validate_line_data(round_, catalog, values)
+        if "_extra" in values:
+            errors["row"] = values["_extra"]
+        ref = clean["ref"]
+        if ref and "ref" not in errors:
+            if ref in seen:
+                errors["ref"] = f"{ref} is also on row {seen[ref]}; each ref may appear once"
+            elif ref in taken:
+                errors["ref"] = f"{ref} is already used by a line of this round"
+            seen.setdefault(ref, number)
+        results.append(RowResult(number=number, values=values, clean=clean, errors=errors))
+    return CheckedUpload(rows=results)
+
+
+def check_upload(session: Session, round_: Round, data: bytes, max_bytes: int) -> CheckedUpload:
+    """Check a whole uploaded file: CsvFileError for the file, else every row's errors."""
+    return check_rows(session, round_, read_rows(decode(data, max_bytes)))
+
+
+def import_upload(session: Session, *, round_: Round, member: Member, actor: User,
+                  checked: CheckedUpload, filename: str = "", data: bytes = b"") -> int:
+    """Add every row as a line in one transaction, or nothing when any row has an error.
+
+    Returns the number of lines added. Each line gets an audit entry, plus one for the import.
+    """
+    demand.ensure_member(actor, member.id)
+    demand.ensure_editable(round_, actor=actor)
+    if not checked.valid:
+        raise ServiceError(f"Nothing was imported: {len(checked.invalid_rows)} rows have errors.")
+    given = {r.clean["ref"] for r in checked.rows if r.clean["ref"]}
+    fresh = iter(demand.new_refs(session, round_, member, len(checked.rows) - len(given), given))
+    now = utcnow()
+    lines = []
+    for row in checked.rows:
+        clean = row.clean
+        lines.append({
+            "ref": clean["ref"] or next(fresh), "product_id": clean["product"].id,
+            "quantity": clean["quantity"], "earliest": clean["earliest"],
+            "latest": clean["latest"], "options": clean["options"],
+            "splittable": clean["splittable"], "max_unit_price": clean["max_unit_price"],
+            "notes": clean["notes"], "round_id": round_.id, "member_id": member.id, "version": 1,
+            "created_by_id": actor.id, "created_at": now, "updated_by_id": actor.id,
+            "updated_at": now})
+    try:
+        session.execute(insert(DemandLine), lines)
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("Another line took one of these refs a moment ago. Nothing was imported; "
+                       "confirm again.") from None
+    ids = dict(session.exec(select(DemandLine.ref, DemandLine.id).where(
+        DemandLine.round_id == round_.id, DemandLine.member_id == member.id)).all())
+    entry = {"at": now, "user_id": actor.id, "user_email": actor.email, "entity": "demandline",
+             "round_id": round_.id, "member_id": member.id}
+    audits = [{**entry, "action": "create", "entity_id": ids[line["ref"]],
+               "summary": f"added line {line['ref']} (CSV import)", "before": None,
+               "after": _after(line)} for line in lines]
+    digest = hashlib.sha256(data).hexdigest() if data else ""
+    audits.append({**entry, "action": "import", "entity_id": None, "before": None,
+                   "summary": f"imported {len(lines)} lines from {filename or 'a CSV file'}"[:500],
+                   "after": {"file": filename, "sha256": digest, "lines": len(lines),
+                             "units": checked.units}})
+    session.execute(insert(AuditEntry), audits)
+    session.commit()
+    return len(lines)
+
+
+def _after(line: dict) -> dict:
+    price = line["max_unit_price"]
+    return {k: line[k] for k in demand.LINE_FIELDS if k != "max_unit_price"} | {
+        "max_unit_price": money_json(price)}
+
+
+def _guard(text: str) -> str:
+    """Keep spreadsheets from running a note as a formula (it comes back unchanged on import)."""
+    return "'" + text if text[:1] in FORMULA_START else text
+
+
+def write_csv(rows: list[list]) -> str:
+    """The header and `rows` as CSV text with a BOM, so spreadsheets read it as UTF-8."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
+    return "\ufeff" + out.getvalue()
+
+
+def template_csv(session: Session, round_: Round) -> str:
+    """The header and two example rows built from the round's periods and the catalog."""
+    products = session.exec(select(Product).where(Product.active.is_(True))
+                            .order_by(Product.code).limit(2)).all()
+    periods = round_.periods or [""]
+    rows = []
+    for n, product in enumerate(products):
+        options = {k: v[0] for k, v in sorted((product.options or {}).items()) if v}
+        top = session.exec(select(PriceTier.unit_price).where(PriceTier.product_id == product.id)
+                           .order_by(PriceTier.min_qty)).first()
+        rows.append(["", product.code, 10 if n == 0 else 3, periods[0],
+                     periods[-1] if n == 0 else periods[0], demand.format_options(options),
+                     "yes" if n == 0 else "no", "" if n == 0 or top is None else money_json(top),
+                     "Example row: replace it with your own line"])
+    return write_csv(rows)
+
+
+def export_csv(session: Session, round_: Round, member_id: int) -> str:
+    """The member's lines of the round in the import format, ordered by ref."""
+    codes = dict(session.exec(select(Product.id, Product.code)).all())
+    lines = session.exec(select(DemandLine).where(DemandLine.round_id == round_.id,
+                                                  DemandLine.member_id == member_id)
+                         .order_by(DemandLine.ref)).all()
+    return write_csv([[line.ref, codes.get(line.product_id, ""), line.quantity, line.earliest,
+                       line.latest, demand.format_options(line.options),
+                       "yes" if line.splittable else "no",
+                       "" if line.max_unit_price is None else money_json(line.max_unit_price),
+                       _guard(line.notes)] for line in lines])

@@ -1,0 +1,247 @@
+"""Fleet managers' demand pages: the dashboard of rounds, a round's lines, and adding, editing
+and deleting a line with the indicative price. The CSV routes are in demand_csv.py (same blueprint).
+
+Every route that takes an id loads it with `load_or_404`; the demand service checks again that
+the line is the member's own and that the round still takes changes.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func
+from sqlmodel import select
+
+from consortium.models import DemandLine, Member, Product, Round
+from consortium.services import demand
+from consortium.services.errors import Conflict, NotAllowed
+from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.forms.demand import DeleteLineForm, LineForm, options_from
+from consortium.web.pagination import paginate, sorted_query
+
+bp = Blueprint("demand", __name__, url_prefix="/demand")
+fleet_only = roles_required("fleet_manager")
+
+
+def member_totals(round_ids=None) -> dict[int, tuple[int, int]]:
+    """{round id: (lines, units)} of the current member's lines."""
+    query = (select(DemandLine.round_id, func.count(), func.coalesce(func.sum(DemandLine.quantity), 0))
+             .where(DemandLine.member_id == current_user.member_id).group_by(DemandLine.round_id))
+    if round_ids is not None:
+        query = query.where(DemandLine.round_id.in_(round_ids))
+    return {rid: (n, units) for rid, n, units in db().exec(query).all()}
+
+
+@bp.route("/")
+@fleet_only
+def dashboard():
+    """Open rounds with their deadline countdown and the member's lines; closed rounds below."""
+    session = db()
+    open_rounds = session.exec(select(Round).where(Round.status == "open")
+                               .order_by(Round.deadline)).all()
+    closed = paginate(session, sorted_query(select(Round).where(Round.status == "closed"),
+                                            {"name": Round.name, "deadline": Round.deadline},
+                                            "-deadline"), per_page=20)
+    totals = member_totals([r.id for r in open_rounds] + [r.id for r in closed.items])
+    return render_template("demand/dashboard.html", open_rounds=open_rounds, closed=closed,
+                           totals=totals, member=session.get(Member, current_user.member_id),
+                           editable=demand.is_editable)
+
+
+LINE_SORTS = {"ref": DemandLine.ref, "product": Product.code, "quantity": DemandLine.quantity,
+              "earliest": DemandLine.earliest, "latest": DemandLine.latest,
+              "updated": DemandLine.updated_at}
+
+
+@bp.route("/rounds/<int:round_id>")
+@fleet_only
+def round_lines(round_id):
+    """The member's lines of a round (paginated, sortable), totals, and the CSV actions."""
+    round_ = load_or_404(Round, round_id)
+    session = db()
+    mine = (DemandLine.round_id == round_.id, DemandLine.member_id == current_user.member_id)
+    query = select(DemandLine).join(Product, Product.id == DemandLine.product_id).where(*mine)
+    page = paginate(session, sorted_query(query, LINE_SORTS, "ref"))
+    page.args["round_id"] = round_.id  # the pager and sort links rebuild this URL
+    products = {p.id: p for p in session.exec(select(Product)).all()}
+    by_product = session.exec(select(DemandLine.product_id, func.count(), func.sum(DemandLine.quantity))
+                              .where(*mine).group_by(DemandLine.product_id)).all()
+    return render_template("demand/round_lines.html", round=round_, page=page, products=products,
+                           by_product=by_product, editable=demand.is_editable(round_),
+                           format_options=demand.format_options, delete_form=DeleteLineForm())
+
+
+def _catalog():
+    return db().exec(select(Product).where(Product.active.is_(True)).order_by(Product.code)).all()
+
+
+def _product(code: str | None) -> Product | None:
+    return demand.load_catalog(db()).get((code or "").strip().casefold())
+
+
+def _indicative(round_: Round, product: Product | None, quantity, options: dict,
+                line_id: int | None = None):
+    """The indicative price for the form's values, or None when they do not say enough yet."""
+    if product is None:
+        return None
+    qty = str(quantity or "").strip()
+    clean, _problems = demand.check_options(product, options or {})
+    return demand.indicative_price(db(), round_, product, clean,
+                                   int(qty) if qty.isdigit() else 0, exclude_line_id=line_id)
+
+
+def _render_form(form, round_, *, line=None, options=None, errors=None, conflict=None,
+                 status=200):
+    product = _product(form.product.data)
+    options = options if options is not None else (line.options if line else {})
+    return render_template(
+        "demand/line_form.html", form=form, round=round_, line=line, catalog=_catalog(),
+        editable=demand.is_editable(round_),
+        product=product, chosen=options, errors=errors or {}, conflict=conflict,
+        indicative=_indicative(round_, product, form.quantity.data, options,
+                               line.id if line else None)), status
+
+
+def _refused(exc: NotAllowed, round_: Round):
+    flash(str(exc), "error")
+    return redirect(url_for("demand.round_lines", round_id=round_.id))
+
+
+def _needs_options(form) -> bool:
+    """True when the product changed (no script) and its options have not been shown yet."""
+    product = _product(form.product.data)
+    return bool(product and product.options and form.options_for.data != product.code
+                or "show_options" in request.form)
+
+
+@bp.route("/rounds/<int:round_id>/lines/new", methods=["GET", "POST"])
+@fleet_only
+def line_new(round_id):
+    """Add a line: product, quantity, delivery window, options, price limit and notes."""
+    round_ = load_or_404(Round, round_id)
+    if request.method == "GET" and not demand.is_editable(round_):
+        flash("This round no longer takes changes; its lines are read-only.", "error")
+        return redirect(url_for("demand.round_lines", round_id=round_.id))
+    form = LineForm()
+    form.setup(_catalog(), round_.periods)
+    if request.method == "GET":
+        form.latest.data = round_.periods[-1] if round_.periods else None
+    options = options_from(request.form)
+    if form.validate_on_submit() and not _needs_options(form):
+        try:
+            line = demand.add_line(db(), round_=round_, actor=current_user, raw=form.raw(options),
+                                   member=db().get(Member, current_user.member_id))
+        except demand.InvalidLine as exc:
+            form.show_errors(exc.errors)
+            return _render_form(form, round_, options=options, errors=exc.errors, status=422)
+        except NotAllowed as exc:
+            return _refused(exc, round_)
+        except Conflict as exc:
+            flash(str(exc), "error")
+            return _render_form(form, round_, options=options, status=409)
+        flash(f"Line {line.ref} added: {line.quantity} units.", "success")
+        return redirect(url_for("demand.round_lines", round_id=round_.id))
+    return _render_form(form, round_, options=options)
+
+
+@bp.route("/lines/<int:line_id>/edit", methods=["GET", "POST"])
+@fleet_only
+def line_edit(line_id):
+    """Edit a line; a save based on an older version is refused and shows the newer values."""
+    line = load_or_404(DemandLine, line_id)
+    round_ = load_or_404(Round, line.round_id)
+    if request.method == "GET":
+        form = LineForm(obj=line)
+        form.product.data = _product_code(line)
+        form.options_for.data = form.product.data
+        form.max_unit_price.data = "" if line.max_unit_price is None else str(line.max_unit_price)
+        form.quantity.data = str(line.quantity)
+    else:
+        form = LineForm()
+    form.setup(_catalog(), round_.periods)
+    if request.method == "GET" and not demand.is_editable(round_):
+        return _render_form(form, round_, line=line)  # the template shows it read-only
+    options = options_from(request.form) if request.method == "POST" else line.options
+    if form.validate_on_submit() and not _needs_options(form):
+        try:
+            expected = int(form.version.data or 0)
+            changed = demand.update_line(db(), line=line, actor=current_user,
+                                         raw=form.raw(options), expected_version=expected)
+        except demand.InvalidLine as exc:
+            form.show_errors(exc.errors)
+            return _render_form(form, round_, line=line, options=options, errors=exc.errors,
+                                status=422)
+        except NotAllowed as exc:
+            return _refused(exc, round_)
+        except Conflict as exc:
+            flash(str(exc), "error")
+            if not exc.current:
+                return redirect(url_for("demand.round_lines", round_id=round_.id))
+            form.version.data = str(exc.current["version"])  # saving again is a deliberate choice
+            return _render_form(form, round_, line=db().get(DemandLine, line.id), options=options,
+                                conflict=exc.current, status=409)
+        flash(f"Line {line.ref} saved." if changed else "Nothing changed.", "success")
+        return redirect(url_for("demand.round_lines", round_id=round_.id))
+    return _render_form(form, round_, line=line, options=options)
+
+
+def _product_code(line: DemandLine) -> str:
+    product = db().get(Product, line.product_id)
+    return product.code if product else ""
+
+
+@bp.route("/lines/<int:line_id>/delete", methods=["GET", "POST"])
+@fleet_only
+def line_delete(line_id):
+    """Confirm (GET) and delete (POST) a line, checked against the version the person saw."""
+    line = load_or_404(DemandLine, line_id)
+    round_ = load_or_404(Round, line.round_id)
+    form = DeleteLineForm()
+    if request.method == "GET":
+        form.version.data = str(line.version)
+    elif form.validate_on_submit():
+        ref = line.ref
+        try:
+            demand.delete_line(db(), line=line, actor=current_user,
+                               expected_version=int(form.version.data or 0))
+        except NotAllowed as exc:
+            return _refused(exc, round_)
+        except Conflict as exc:
+            flash(str(exc), "error")
+            if not exc.current:
+                return redirect(url_for("demand.round_lines", round_id=round_.id))
+            return redirect(url_for("demand.line_edit", line_id=line_id))
+        flash(f"Line {ref} deleted.", "success")
+        return redirect(url_for("demand.round_lines", round_id=round_.id))
+    return render_template("demand/line_delete.html", form=form, line=line, round=round_,
+                           product=db().get(Product, line.product_id),
+                           editable=demand.is_editable(round_),
+                           format_options=demand.format_options)
+
+
+@bp.route("/rounds/<int:round_id>/indicative", methods=["POST"])
+@fleet_only
+def indicative(round_id):
+    """The indicative price fragment for the line form's current values (htmx, while typing)."""
+    round_ = load_or_404(Round, round_id)
+    line_id = request.form.get("line_id", type=int)
+    if line_id is not None:
+        line = load_or_404(DemandLine, line_id)
+        if line.round_id != round_.id:
+            abort(404)
+    product = _product(request.form.get("product"))
+    return render_template("demand/_indicative.html", round=round_, product=product,
+                           indicative=_indicative(round_, product, request.form.get("quantity"),
+                                                  options_from(request.form), line_id))
+
+
+@bp.route("/rounds/<int:round_id>/options")
+@fleet_only
+def line_options(round_id):
+    """The chosen product's description and option fields (htmx swap when the product changes)."""
+    round_ = load_or_404(Round, round_id)
+    return render_template("demand/_options.html", round=round_,
+                           product=_product(request.args.get("product")), chosen={}, errors={})
+
+
+from consortium.web.views import demand_csv  # noqa: E402,F401  (registers the CSV routes)

@@ -1,0 +1,198 @@
+"""CSV routes of the demand blueprint: template and export downloads, upload, preview, confirm.
+
+An upload is kept in the instance folder (uploads/<token>.csv with a .json note of who uploaded
+it for which round) between the preview and the confirmation, so no row data travels back from
+the browser; the confirmation checks the whole file again before importing it in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from pathlib import Path
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from consortium.models import Member, Round
+from consortium.services import csv_import, demand
+from consortium.services.errors import NotAllowed, ServiceError
+from consortium.web.access import db, load_or_404
+from consortium.web.errors import render_error
+from consortium.web.forms.demand import CsvConfirmForm, CsvUploadForm
+from consortium.web.views.demand import bp, fleet_only
+
+UPLOAD_TTL_SECONDS = 2 * 3600
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+PREVIEW_PER_PAGE = 100
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _purge_expired(folder: Path) -> None:
+    limit = time.time() - UPLOAD_TTL_SECONDS
+    for path in folder.glob("*.json"):
+        if path.stat().st_mtime < limit:
+            path.with_suffix(".csv").unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+
+
+def save_upload(round_: Round, filename: str, data: bytes) -> str:
+    """Keep an uploaded file for the preview; returns its random token."""
+    folder = _upload_dir()
+    _purge_expired(folder)
+    token = secrets.token_urlsafe(24)
+    (folder / f"{token}.csv").write_bytes(data)
+    (folder / f"{token}.json").write_text(json.dumps({
+        "user_id": current_user.id, "member_id": current_user.member_id, "round_id": round_.id,
+        "filename": filename, "at": time.time()}))
+    return token
+
+
+def load_upload(round_: Round, token: str) -> tuple[dict, bytes]:
+    """The kept upload if it is the current user's, for this round, and not expired; else 404."""
+    if not TOKEN_RE.match(token or ""):
+        abort(404)
+    folder = _upload_dir()
+    try:
+        meta = json.loads((folder / f"{token}.json").read_text())
+        data = (folder / f"{token}.csv").read_bytes()
+    except (OSError, ValueError):
+        abort(404)
+    if (meta.get("user_id") != current_user.id or meta.get("member_id") != current_user.member_id
+            or meta.get("round_id") != round_.id
+            or meta.get("at", 0) < time.time() - UPLOAD_TTL_SECONDS):
+        abort(404)
+    return meta, data
+
+
+def discard_upload(token: str) -> None:
+    """Forget a kept upload once imported."""
+    folder = _upload_dir()
+    for suffix in (".csv", ".json"):
+        (folder / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def _csv_response(text: str, filename: str) -> Response:
+    return Response(text.encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
+
+
+def _max_bytes() -> int:
+    return current_app.extensions["consortium.settings"].max_csv_bytes
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_exc):
+    """A request over the server's size limit (raised before any view runs): say the limit."""
+    return render_error(413, f"The file is larger than the limit of "
+                             f"{csv_import.human_size(_max_bytes())}. Split it into smaller "
+                             "files and upload each.")
+
+
+@bp.route("/rounds/<int:round_id>/template.csv")
+@fleet_only
+def csv_template(round_id):
+    """A CSV template: the header and two example rows from the catalog and the round's periods."""
+    round_ = load_or_404(Round, round_id)
+    return _csv_response(csv_import.template_csv(db(), round_), f"{round_.slug}-template.csv")
+
+
+@bp.route("/rounds/<int:round_id>/lines.csv")
+@fleet_only
+def csv_export(round_id):
+    """The member's own lines of the round, in the import format."""
+    round_ = load_or_404(Round, round_id)
+    member = db().get(Member, current_user.member_id)
+    slug = re.sub(r"[^a-z0-9]+", "-", member.name.lower()).strip("-")
+    return _csv_response(csv_import.export_csv(db(), round_, member.id),
+                         f"{round_.slug}-{slug}-lines.csv")
+
+
+def _upload_page(round_, form, message=None, status=200):
+    return render_template("demand/csv_upload.html", round=round_, form=form, message=message,
+                           max_size=csv_import.human_size(_max_bytes()), max_rows=csv_import.MAX_ROWS,
+                           columns=csv_import.COLUMNS, required=csv_import.REQUIRED,
+                           editable=demand.is_editable(round_)), status
+
+
+@bp.route("/rounds/<int:round_id>/upload", methods=["GET", "POST"])
+@fleet_only
+def csv_upload(round_id):
+    """Upload a CSV file: it is checked whole and shown as a preview; nothing is saved yet."""
+    round_ = load_or_404(Round, round_id)
+    form = CsvUploadForm()
+    if not form.validate_on_submit():
+        return _upload_page(round_, form)
+    try:
+        demand.ensure_editable(round_, actor=current_user)
+    except NotAllowed as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("demand.round_lines", round_id=round_.id))
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return _upload_page(round_, form, "Choose a CSV file to upload.", 422)
+    data = upload.read(_max_bytes() + 1)
+    try:
+        csv_import.check_upload(db(), round_, data, _max_bytes())
+    except csv_import.CsvFileError as exc:
+        return _upload_page(round_, form, str(exc), 422)
+    token = save_upload(round_, Path(upload.filename).name[:200], data)
+    return redirect(url_for("demand.csv_preview", round_id=round_.id, token=token))
+
+
+@bp.route("/rounds/<int:round_id>/upload/<token>")
+@fleet_only
+def csv_preview(round_id, token):
+    """The checked file: every row with its errors (paginated); the import button when all valid."""
+    round_ = load_or_404(Round, round_id)
+    meta, data = load_upload(round_, token)
+    try:
+        checked = csv_import.check_upload(db(), round_, data, _max_bytes())
+    except csv_import.CsvFileError as exc:
+        return _upload_page(round_, CsvUploadForm(formdata=None), str(exc), 422)
+    only_errors = request.args.get("only") == "errors"
+    rows = checked.invalid_rows if only_errors else checked.rows
+    pages = max(1, -(-len(rows) // PREVIEW_PER_PAGE))
+    number = min(max(1, request.args.get("page", 1, type=int)), pages)
+    shown = rows[(number - 1) * PREVIEW_PER_PAGE:number * PREVIEW_PER_PAGE]
+    form = CsvConfirmForm(formdata=None, token=token)
+    return render_template("demand/csv_preview.html", round=round_, meta=meta, checked=checked,
+                           shown=shown, number=number, pages=pages, only_errors=only_errors,
+                           token=token, form=form, columns=csv_import.COLUMNS,
+                           editable=demand.is_editable(round_)), (200 if checked.valid else 422)
+
+
+@bp.route("/rounds/<int:round_id>/upload/confirm", methods=["POST"])
+@fleet_only
+def csv_confirm(round_id):
+    """Import a previewed file: checked again in full, then all lines saved at once, or none."""
+    round_ = load_or_404(Round, round_id)
+    form = CsvConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    meta, data = load_upload(round_, form.token.data)
+    try:
+        checked = csv_import.check_upload(db(), round_, data, _max_bytes())
+        count = csv_import.import_upload(
+            db(), round_=round_, member=db().get(Member, current_user.member_id),
+            actor=current_user, checked=checked, filename=meta.get("filename", ""), data=data)
+    except NotAllowed as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("demand.round_lines", round_id=round_.id))
+    except ServiceError as exc:  # includes CsvFileError
+        db().rollback()
+        flash(f"{exc} Nothing was imported; see the errors below.", "error")
+        return redirect(url_for("demand.csv_preview", round_id=round_.id, token=form.token.data))
+    discard_upload(form.token.data)
+    flash(f"Imported {count:,} lines ({checked.units:,} units) from {meta.get('filename')}.",
+          "success")
+    return redirect(url_for("demand.round_lines", round_id=round_.id))
