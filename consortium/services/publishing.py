@@ -57,7 +57,7 @@ def approved_run(session: Session, round_: Round) -> Run:
     if not round_.approved_run_id:
         raise PublishError(f"Round {round_.name} has no approved plan yet; approve a run first.")
     run = session.get(Run, round_.approved_run_id)
-    if run is None or run.status != "succeeded" or not run.plan:
+    if run is None or run.round_id != round_.id or run.status != "succeeded" or not run.plan:
         raise PublishError(f"The approved run of round {round_.name} has no usable plan.")
     return run
 
