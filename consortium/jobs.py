@@ -94,9 +94,15 @@ class EmbeddedConsumer(Consumer):
 def start_consumer_thread(jobs: Jobs, workers: int = 1) -> Consumer:
     """Start a Huey consumer in a daemon thread (for `consortium demo` / `serve`)."""
     consumer = EmbeddedConsumer(jobs.huey, workers=workers, periodic=True)
-    thread = threading.Thread(target=consumer.run, name="consortium-worker", daemon=True)
-    thread.start()
+    consumer.thread = threading.Thread(target=consumer.run, name="consortium-worker", daemon=True)
+    consumer.thread.start()
     return consumer
+
+
+def stop_consumer_thread(consumer: Consumer, timeout: float = 10.0) -> None:
+    """Stop a consumer started by `start_consumer_thread`, letting a running task finish."""
+    consumer.stop(graceful=True)
+    consumer.thread.join(timeout)
 
 
 def run_worker(jobs: Jobs, workers: int = 1) -> None:

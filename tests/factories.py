@@ -90,3 +90,22 @@ def make_line(session: Session, *, round: Round, member: Member, product: Produc
     line = DemandLine.model_validate(data, update={"round_id": round.id, "member_id": member.id,
                                                    "product_id": product.id})
     return _save(session, line)
+
+
+def make_run(session: Session, *, round: Round, status: str = "succeeded", plan: dict | None = None,
+             problem: dict | None = None, approved: bool = False, **fields):
+    """An optimizer run row (no solve); `approved=True` makes it the round's approved plan."""
+    from consortium.models import Run
+
+    data = {"round_id": round.id, "status": status, "stage": "done" if status == "succeeded" else status,
+            "problem": problem or {"periods": list(round.periods), "products": [], "demand": []},
+            "plan": plan, "started_at": utcnow(), "heartbeat_at": utcnow(),
+            "finished_at": utcnow() if status in ("succeeded", "failed") else None, **fields}
+    run = _save(session, Run.model_validate(data))
+    if approved:
+        round.approved_run_id = run.id
+        run.approved_at = utcnow()
+        session.add_all([round, run])
+        session.commit()
+        session.refresh(run)
+    return run

@@ -19,8 +19,7 @@ class RunForm(FlaskForm):
         validators=[InputRequired(), NumberRange(*GAP_RANGE,
                     message="Between %(min)s and %(max)s (0.01 is 1%%).")])
     fairness = BooleanField("No member worse off than buying alone (fairness)", default=True)
-    solver = SelectField("Solver", choices=[(s, s.upper() if s == "cbc" else "HiGHS")
-                                            for s in SOLVERS], default="highs")
+    solver = SelectField("Solver", choices=list(SOLVERS), default="highs")
     note = StringField("Note (optional)", validators=[Length(max=500)])
     submit = SubmitField("Run optimizer")
 

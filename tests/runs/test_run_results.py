@@ -1,0 +1,123 @@
+"""Reading plans: comparison of two runs and one member's results, on hand-made plans."""
+
+from __future__ import annotations
+
+from consortium.services.run_results import chart_data, compare_runs, member_results, tranche_rows
+
+
+def _tranche(tid, product, period, quantity, unit_price, allocations, options=None, tranche_cost=0):
+    return {"id": tid, "product": product, "options": options or {"charging": "CCS1"},
+            "period": period, "quantity": quantity, "unit_price": unit_price,
+            "tranche_cost": tranche_cost, "total_cost": quantity * unit_price + tranche_cost,
+            "allocations": allocations}
+
+
+def _plan(status, tranches, standalone, savings, fairness_cost=0, gap=0.0):
+    total = sum(t["total_cost"] for t in tranches)
+    return {"status": status, "placed_units": sum(t["quantity"] for t in tranches),
+            "total_cost": total, "lower_bound": total, "gap": gap, "tranches": tranches,
+            "unplaced": [], "members": [],
+            "totals": {"standalone_cost": standalone, "consortium_cost": total, "savings": savings,
+                       "savings_pct": round(100 * savings / standalone, 2),
+                       "fairness_cost": fairness_cost}}
+
+
+PLAN_A = _plan("optimal", [
+    _tranche("T1", "BUS", "2027Q1", 10, 95, [{"demand": "A1", "member": "LA", "quantity": 10}]),
+    _tranche("T2", "BUS", "2027Q2", 5, 100, [{"demand": "B1", "member": "SEA", "quantity": 5}]),
+    _tranche("T3", "VAN", "2027Q1", 3, 50, [{"demand": "C1", "member": "LA", "quantity": 3}]),
+], standalone=1700, savings=50)
+PLAN_B = _plan("feasible", [
+    _tranche("T1", "BUS", "2027Q1", 15, 95, [{"demand": "A1", "member": "LA", "quantity": 10},
+                                             {"demand": "B1", "member": "SEA", "quantity": 5}]),
+    _tranche("T2", "VAN", "2027Q1", 3, 50, [{"demand": "C1", "member": "LA", "quantity": 3}]),
+    _tranche("T3", "VAN", "2027Q3", 4, 48, [{"demand": "D1", "member": "SEA", "quantity": 4}],
+             options={"length": "long"}),
+], standalone=1900, savings=183, fairness_cost=7, gap=0.01)
+
+
+def test_comparison_of_two_plans():
+    result = compare_runs(PLAN_A, PLAN_B)
+    assert result["totals"] == [
+        {"key": "status", "label": "Status", "a": "optimal", "b": "feasible", "diff": None},
+        {"key": "placed_units", "label": "Placed units", "a": 18, "b": 22, "diff": 4},
+        {"key": "total_cost", "label": "Total cost", "a": 1600, "b": 1767, "diff": 167},
+        {"key": "gap", "label": "Gap", "a": 0.0, "b": 0.01, "diff": 0.01},
+        {"key": "standalone_cost", "label": "Stand-alone cost", "a": 1700, "b": 1900, "diff": 200},
+        {"key": "consortium_cost", "label": "Consortium cost", "a": 1600, "b": 1767, "diff": 167},
+        {"key": "savings", "label": "Savings", "a": 50, "b": 183, "diff": 133},
+        {"key": "savings_pct", "label": "Savings %", "a": 2.94, "b": 9.63, "diff": 6.69},
+        {"key": "fairness_cost", "label": "Fairness cost", "a": 0, "b": 7, "diff": 7},
+    ]
+    assert result["changes"] == [
+        {"change": "changed", "product": "BUS", "options": {"charging": "CCS1"},
+         "options_label": "charging: CCS1", "period": "2027Q1",
+         "a_quantity": 10, "b_quantity": 15, "a_unit_price": 95, "b_unit_price": 95},
+        {"change": "removed", "product": "BUS", "options": {"charging": "CCS1"},
+         "options_label": "charging: CCS1", "period": "2027Q2",
+         "a_quantity": 5, "b_quantity": None, "a_unit_price": 100, "b_unit_price": None},
+        {"change": "added", "product": "VAN", "options": {"length": "long"},
+         "options_label": "length: long", "period": "2027Q3",
+         "a_quantity": None, "b_quantity": 4, "a_unit_price": None, "b_unit_price": 48},
+    ]  # VAN 2027Q1 is the same in both: not listed
+
+
+def test_comparing_a_plan_with_itself_lists_no_change():
+    result = compare_runs(PLAN_A, PLAN_A)
+    assert result["changes"] == []
+    assert all(row["diff"] in (0, None) for row in result["totals"])
+
+
+def test_a_price_change_alone_is_a_change():
+    cheaper = _plan("optimal", [dict(PLAN_A["tranches"][0], unit_price=90)] + PLAN_A["tranches"][1:],
+                    standalone=1700, savings=100)
+    [change] = compare_runs(PLAN_A, cheaper)["changes"]
+    assert (change["change"], change["a_unit_price"], change["b_unit_price"]) == ("changed", 95, 90)
+
+
+PROBLEM = {
+    "periods": ["2027Q1", "2027Q2"],
+    "products": [{"code": "BUS", "name": "Bus", "tiers": [{"min_qty": 1, "unit_price": 100},
+                                                          {"min_qty": 10, "unit_price": 95}],
+                  "tranche_cost": 30}],
+    "demand": [{"id": "A1", "member": "LA", "product": "BUS", "quantity": 10, "earliest": "2027Q1",
+                "latest": "2027Q2"},
+               {"id": "B1", "member": "SEA", "product": "BUS", "quantity": 5, "earliest": "2027Q1",
+                "latest": "2027Q1"}],
+}
+POOLED = {
+    **_plan("optimal", [_tranche("T1", "BUS", "2027Q1", 15, 95,
+                                 [{"demand": "A1", "member": "LA", "quantity": 10},
+                                  {"demand": "B1", "member": "SEA", "quantity": 5}],
+                                 tranche_cost=30)], standalone=1090, savings=-5),
+    "members": [{"member": "LA", "standalone_cost": 980, "consortium_cost": 970, "savings": 10},
+                {"member": "SEA", "standalone_cost": 530, "consortium_cost": 485, "savings": 45}],
+    "unplaced": [{"demand": "C9", "member": "SEA", "quantity": 1, "reason": "below minimum"}],
+}
+
+
+def test_member_results_show_only_that_member():
+    sea = member_results(POOLED, "SEA", PROBLEM)
+    assert sea["allocations"] == [{
+        "demand": "B1", "product": "BUS", "options_label": "charging: CCS1", "window": "2027Q1–2027Q1",
+        "period": "2027Q1", "quantity": 5, "unit_price": 95, "tranche": "T1", "tranche_quantity": 15,
+        "tranche_cost_share": 10.0, "cost": 485.0}]
+    assert (sea["standalone_cost"], sea["consortium_cost"], sea["savings"], sea["savings_pct"]) == (
+        530, 485, 45, 8.49)
+    assert [u["demand"] for u in sea["unplaced"]] == ["C9"]
+    la = member_results(POOLED, "LA", PROBLEM)
+    assert [a["demand"] for a in la["allocations"]] == ["A1"] and la["unplaced"] == []
+    nobody = member_results(POOLED, "Boston", PROBLEM)
+    assert nobody["allocations"] == [] and nobody["savings"] == 0
+
+
+def test_tranche_rows_and_charts():
+    [row] = tranche_rows(PROBLEM, POOLED)
+    assert row["tier"] == {"number": 2, "min_qty": 10, "unit_price": 95, "of": 2}
+    assert row["members"] == [("LA", 10), ("SEA", 5)]
+    charts = chart_data(PROBLEM, POOLED)
+    assert charts["units"] == [{"product": "BUS", "values": [15, 0]}]
+    [curve] = charts["curves"]
+    assert curve["tiers"] == [{"x": 1, "y": 100}, {"x": 10, "y": 95}, {"x": 17, "y": 95}]
+    assert curve["tranches"] == [{"x": 15, "y": 95, "label": "T1 2027Q1"}]
+    assert [m["savings"] for m in charts["members"]] == [10, 45]
