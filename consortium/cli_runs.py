@@ -67,7 +67,7 @@ def run_command(holder: AppHolder, round_slug, time_limit, gap, no_fairness, sol
                f"{plan['placed_units']} units placed in {len(plan['tranches'])} tranches, "
                f"{len(plan['unplaced'])} lines unplaced")
     click.echo(f"Stand-alone {totals['standalone_cost']:,} · consortium {totals['consortium_cost']:,} "
-               f"· savings {totals['savings']:,} ({totals['savings_pct']} %) "
+               f"· savings {totals['savings']:,} ({totals['savings_pct']:.2f} %) "
                f"· fairness cost {totals['fairness_cost']:,}")
     click.echo(run_id)
 

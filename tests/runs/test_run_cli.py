@@ -64,3 +64,27 @@ def test_a_failing_solve_exits_non_zero_with_the_run_id(app, session, closed_rou
     run = session.get(Run, int(result.output.strip().splitlines()[-1]))
     assert run.status == "failed" and "no solver" in run.error
     assert "Failed: The optimizer stopped with an error: no solver." in result.output
+
+
+def test_the_demo_round_gives_the_same_plan_from_the_browser_and_the_cli(app, admin_client, session):
+    from consortium.cli import FIXTURES
+    from consortium.models import Round
+    from consortium.services.fixtures import load_fixtures
+    from sqlmodel import select
+
+    load_fixtures(session, FIXTURES / "demo")
+    demo = session.exec(select(Round).where(Round.status == "closed")).first()
+    assert demo is not None, "the demo fixtures have a closed round"
+    response = admin_client.post(f"/admin/rounds/{demo.id}/runs",
+                                 data={"time_limit": "60", "gap": "0.000001", "fairness": "y",
+                                       "solver": "highs"})
+    web = session.get(Run, int(response.headers["Location"].rsplit("/", 1)[-1]))
+    assert web.status == "succeeded", web.error
+    result = _invoke(app, "run", demo.slug)
+    assert result.exit_code == 0, result.output
+    cli_run = fresh(session, session.get(Run, int(result.output.strip().splitlines()[-1])))
+    assert cli_run.problem == web.problem
+    strip = lambda plan: {k: v for k, v in plan.items() if k != "solver"}  # noqa: E731
+    assert strip(cli_run.plan) == strip(web.plan)
+    assert web.plan["placed_units"] > 0 and web.plan["totals"]["savings"] > 0
+    assert admin_client.get(f"/admin/runs/{web.id}").status_code == 200
