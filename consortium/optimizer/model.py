@@ -1,0 +1,270 @@
+"""The MILP of one subproblem, built in small named functions.
+
+Lines that are interchangeable (same group, usable periods, cap class, splittability and, when
+not splittable, quantity) are pooled into a class with one integer variable per period: how
+many of its lines (or, when splittable, how many of its units) go there. Which member's line is
+which is decided when the answer is read; members under the fairness guarantee keep lines of
+their own so their costs can be constrained.
+
+Tranche t = (group, period); tier k of t is open when z[t,k] = 1, and then q[t,k] (the tranche
+quantity) lies in tier k's range, so the cost sum_k price_k q[t,k] + tranche_cost sum_k z[t,k]
+is exact for all-units pricing. A class may use t only through a tier its cap allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulp
+
+from consortium.optimizer.instance import Instance, Subproblem
+
+
+@dataclass
+class LineClass:
+    """Interchangeable lines: `qty` per line when not splittable, else the class total."""
+
+    group: int
+    periods: tuple[int, ...]
+    k0: int
+    split: bool
+    lines: list[int]
+    qty: int
+    fixed: bool                     # all of its lines must be placed
+
+
+@dataclass
+class FairRow:
+    """Member `member` may pay at most `limit` in this subproblem (its stand-alone cost)."""
+
+    member: int
+    lines: list[int]
+    limit: float
+
+
+@dataclass
+class Model:
+    """A built model and the handles needed to read its answer."""
+
+    prob: pulp.LpProblem
+    classes: list[LineClass]
+    tranches: list[tuple[int, int]]
+    bound: list[int] = field(default_factory=list)                     # most units per tranche
+    alloc: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
+    picks: dict[int, list[tuple[int, pulp.LpVariable]]] = field(default_factory=dict)
+    tiers: list[list[tuple[int, pulp.LpVariable, pulp.LpVariable]]] = field(default_factory=list)
+    units: pulp.LpAffineExpression | None = None
+    cost: pulp.LpAffineExpression | None = None
+
+    def set_units_objective(self) -> None:
+        """Stage 1: place as many units as possible."""
+        self.prob.sense = pulp.LpMaximize
+        self.prob.setObjective(self.units)
+
+    def set_cost_objective(self, min_units: int | None = None) -> None:
+        """Stage 2: least cost, keeping at least `min_units` placed (the stage-1 optimum)."""
+        if min_units is not None:
+            self.prob.addConstraint(pulp.LpConstraint(self.units, pulp.LpConstraintGE,
+                                                      "units_floor", min_units - 0.5))
+        self.prob.sense = pulp.LpMinimize
+        self.prob.setObjective(self.cost)
+
+
+def make_classes(inst: Instance, sub: Subproblem, all_placed: bool,
+                 fixed: dict[int, bool]) -> list[LineClass]:
+    """Pool the subproblem's lines into classes; lines in `fixed` stay alone (or out if False)."""
+    pooled: dict[tuple, LineClass] = {}
+    alone: list[LineClass] = []
+    for pos in sub.lines:
+        line = inst.lines[pos]
+        if pos in fixed:
+            if fixed[pos]:
+                alone.append(LineClass(line.group, line.allowed, line.k0, line.split, [pos],
+                                       line.qty, True))
+            continue
+        key = (line.group, line.allowed, line.k0, line.split, 0 if line.split else line.qty)
+        cls = pooled.get(key)
+        if cls is None:
+            cls = pooled[key] = LineClass(line.group, line.allowed, line.k0, line.split, [],
+                                          0 if line.split else line.qty, all_placed)
+        cls.lines.append(pos)
+        if line.split:
+            cls.qty += line.qty
+    return list(pooled.values()) + alone
+
+
+def _class_units(cls: LineClass) -> int:
+    return cls.qty if cls.split else cls.qty * len(cls.lines)
+
+
+def build_model(inst: Instance, sub: Subproblem, *, all_placed: bool,
+                fixed: dict[int, bool] | None = None, fair: list[FairRow] | None = None) -> Model:
+    """Build the subproblem's MILP (objective set later by the stage)."""
+    classes = make_classes(inst, sub, all_placed, fixed or {})
+    model = Model(pulp.LpProblem(f"sub{sub.index}", pulp.LpMinimize), classes, sub.tranches)
+    where = {t: i for i, t in enumerate(sub.tranches)}
+    reach = [0] * len(sub.tranches)
+    for cls in classes:
+        for p in cls.periods:
+            reach[where[(cls.group, p)]] += _class_units(cls)
+    for (product, _), members in sub.capacity.items():
+        for t in members:
+            reach[t] = min(reach[t], inst.products[product].capacity)
+    model.bound = reach
+    add_tiers(model, inst)
+    add_assignment(model, inst, where)
+    add_tranche_quantity(model)
+    add_price_caps(model, where)
+    add_capacity(model, inst, sub)
+    add_fairness(model, inst, where, fair or [])
+    add_expressions(model, inst)
+    return model
+
+
+def add_tiers(model: Model, inst: Instance) -> None:
+    """Tier binaries z and quantities q per tranche; one tier at most; q within its tier."""
+    prob = model.prob
+    for t, (g, _p) in enumerate(model.tranches):
+        info = inst.products[inst.groups[g].product]
+        opened, tiers = [], []
+        for k in range(len(info.price)):
+            low, high = info.tier_range(k)
+            low = max(low, info.min_tranche)
+            high = model.bound[t] if high is None else min(high, model.bound[t])
+            if low > high:
+                continue
+            z = prob.add_variable(f"z_{t}_{k}", 0, 1, pulp.LpBinary)
+            q = prob.add_variable(f"q_{t}_{k}", 0, high)
+            tiers.append((k, z, q))
+            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression([(q, 1), (z, -low)]),
+                                                 pulp.LpConstraintGE, f"tier_low_{t}_{k}", 0))
+            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression([(q, 1), (z, -high)]),
+                                                 pulp.LpConstraintLE, f"tier_high_{t}_{k}", 0))
+            opened.append((z, 1))
+        model.tiers.append(tiers)
+        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(opened),
+                                             pulp.LpConstraintLE, f"one_tier_{t}", 1))
+
+
+def add_assignment(model: Model, inst: Instance, where: dict[tuple[int, int], int]) -> None:
+    """Allocation variables per class and usable period; placed in full or (if free) not."""
+    prob = model.prob
+    for c, cls in enumerate(model.classes):
+        top = _class_units(cls) if cls.split else len(cls.lines)
+        terms = []
+        for p in cls.periods:
+            t = where[(cls.group, p)]
+            upper = min(top, model.bound[t]) if cls.split else top
+            cat = pulp.LpBinary if upper == 1 else pulp.LpInteger
+            var = model.alloc[(c, t)] = prob.add_variable(f"x_{c}_{t}", 0, upper, cat)
+            terms.append((var, 1))
+        expr = pulp.LpAffineExpression(terms)
+        if cls.fixed:
+            prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"place_{c}", top))
+        elif cls.split:
+            counts: dict[int, int] = {}
+            for pos in cls.lines:
+                qty = inst.lines[pos].qty
+                counts[qty] = counts.get(qty, 0) + 1
+            picks = model.picks[c] = []
+            for j, (qty, n) in enumerate(sorted(counts.items())):
+                cat = pulp.LpBinary if n == 1 else pulp.LpInteger
+                picks.append((qty, prob.add_variable(f"pick_{c}_{j}", 0, n, cat)))
+                terms.append((picks[-1][1], -qty))
+            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms),
+                                                 pulp.LpConstraintEQ, f"place_{c}", 0))
+        else:
+            prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, f"place_{c}", top))
+
+
+def add_tranche_quantity(model: Model) -> None:
+    """A tranche's quantity is what its classes allocate to it."""
+    terms = [[(q, 1) for _k, _z, q in tiers] for tiers in model.tiers]
+    for (c, t), var in model.alloc.items():
+        cls = model.classes[c]
+        terms[t].append((var, -(1 if cls.split else cls.qty)))
+    for t, row in enumerate(terms):
+        model.prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(row),
+                                                   pulp.LpConstraintEQ, f"quantity_{t}", 0))
+
+
+def add_price_caps(model: Model, where: dict[tuple[int, int], int]) -> None:
+    """A class may use a tranche only when the tranche's open tier is one its cap allows.
+
+    Written per class and tranche (not aggregated), which also makes the link between
+    allocations and opened tranches tight in the LP relaxation."""
+    for (c, t), var in model.alloc.items():
+        cls = model.classes[c]
+        allowed = [(z, -var.upBound) for k, z, _q in model.tiers[t] if k >= cls.k0]
+        model.prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression([(var, 1), *allowed]),
+                                                   pulp.LpConstraintLE, f"cap_{c}_{t}", 0))
+
+
+def add_capacity(model: Model, inst: Instance, sub: Subproblem) -> None:
+    """All option variants of a product together stay within `max_per_period` in each period."""
+    for (product, period), members in sub.capacity.items():
+        row = [(q, 1) for t in members for _k, _z, q in model.tiers[t]]
+        model.prob.addConstraint(pulp.LpConstraint(
+            pulp.LpAffineExpression(row), pulp.LpConstraintLE, f"capacity_{product}_{period}",
+            inst.products[product].capacity))
+
+
+def add_fairness(model: Model, inst: Instance, where: dict[tuple[int, int], int],
+                 rows: list[FairRow]) -> None:
+    """Member cost (unit prices exactly, a full tranche_cost per tranche it uses) <= its limit.
+
+    w[l,t,k] carries line l's units in tranche t when tier k is open there (so sum_k price_k
+    w[l,t,k] is exactly what l pays per unit); o[m,t] = 1 when member m uses tranche t and is
+    charged the whole tranche_cost, an upper bound on its proportional share."""
+    if not rows:
+        return
+    prob = model.prob
+    alone = {cls.lines[0]: c for c, cls in enumerate(model.classes) if cls.fixed
+             and len(cls.lines) == 1 and cls.lines[0] in {p for r in rows for p in r.lines}}
+    for row in rows:
+        cost_terms, used = [], {}
+        for pos in row.lines:
+            c = alone[pos]
+            cls, line = model.classes[c], inst.lines[pos]
+            unit = 1 if cls.split else line.qty
+            for p in cls.periods:
+                t = where[(cls.group, p)]
+                x = model.alloc[(c, t)]
+                info = inst.products[line.product]
+                if t not in used:
+                    used[t] = prob.add_variable(f"use_{row.member}_{t}", 0, 1, pulp.LpBinary)
+                    cost_terms.append((used[t], float(info.tranche_cost)))
+                prob.addConstraint(pulp.LpConstraint(
+                    pulp.LpAffineExpression([(x, unit), (used[t], -line.qty)]),
+                    pulp.LpConstraintLE, f"fair_use_{pos}_{t}", 0))
+                split = [(x, -unit)]
+                for k, z, _q in model.tiers[t]:
+                    if k < cls.k0:
+                        continue
+                    w = prob.add_variable(f"w_{pos}_{t}_{k}", 0, line.qty)
+                    split.append((w, 1))
+                    cost_terms.append((w, float(info.price[k])))
+                    prob.addConstraint(pulp.LpConstraint(
+                        pulp.LpAffineExpression([(w, 1), (z, -line.qty)]),
+                        pulp.LpConstraintLE, f"fair_tier_{pos}_{t}_{k}", 0))
+                prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(split),
+                                                     pulp.LpConstraintEQ, f"fair_split_{pos}_{t}", 0))
+        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(cost_terms),
+                                             pulp.LpConstraintLE, f"fair_{row.member}", row.limit))
+
+
+def add_expressions(model: Model, inst: Instance) -> None:
+    """Placed units and total cost as expressions for the two stages' objectives."""
+    units = []
+    for (c, _t), var in model.alloc.items():
+        cls = model.classes[c]
+        units.append((var, 1 if cls.split else cls.qty))
+    model.units = pulp.LpAffineExpression(units)
+    cost = []
+    for t, tiers in enumerate(model.tiers):
+        info = inst.products[inst.groups[model.tranches[t][0]].product]
+        for k, z, q in tiers:
+            cost.append((q, float(info.price[k])))
+            if info.tranche_cost:
+                cost.append((z, float(info.tranche_cost)))
+    model.cost = pulp.LpAffineExpression(cost)

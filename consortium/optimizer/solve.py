@@ -1,0 +1,163 @@
+"""Running a built PuLP model: the only place a solver is named.
+
+`solve_model` sets the gap and time limit explicitly, runs HiGHS in process (through PuLP and
+highspy) or PuLP's bundled CBC, and reports what was actually proved: the status is ours, not
+PuLP's (PuLP 3.x labels a time-limited HiGHS answer "Optimal"), with the proven bound and gap.
+CBC's files go to a private temporary folder that is removed after each solve.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+
+import pulp
+
+SOLVERS = ("highs", "cbc")
+
+
+@dataclass(frozen=True)
+class SolveSettings:
+    """Solver choice, requested relative gap and the run's deadline (time.monotonic())."""
+
+    solver: str
+    gap: float
+    time_limit: float
+    deadline: float
+
+    def remaining(self, floor: float = 1.0) -> float:
+        """Seconds left for the next solve; at least `floor` so a late solve still gets a try."""
+        return max(floor, self.deadline - time.monotonic())
+
+
+@dataclass
+class SolveResult:
+    """What a solve proved. `bound` is in the model's own sense (upper bound when maximising)."""
+
+    status: str            # optimal | feasible | infeasible | none (nothing found)
+    objective: float | None
+    bound: float | None
+    seconds: float
+
+    @property
+    def has_solution(self) -> bool:
+        """True when variable values can be read."""
+        return self.status in ("optimal", "feasible")
+
+
+def solver_label(solver: str) -> str:
+    """The name reported in the plan for a solver choice."""
+    return {"highs": "HiGHS", "cbc": "CBC"}[solver]
+
+
+def solve_model(prob: pulp.LpProblem, settings: SolveSettings, *, rel_gap: float | None = None,
+                abs_gap: float = 1e-6, time_limit: float | None = None) -> SolveResult:
+    """Solve `prob` with the chosen solver; never raises for infeasible or time-limited runs."""
+    rel = settings.gap if rel_gap is None else rel_gap
+    limit = settings.remaining() if time_limit is None else time_limit
+    start = time.perf_counter()
+    if settings.solver == "highs":
+        _silence_highs_banner()
+        solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=rel, gapAbs=abs_gap)
+        prob.solve(solver)
+        status, objective, bound = _read_highs(prob)
+    elif settings.solver == "cbc":
+        with tempfile.TemporaryDirectory(prefix="consortium-cbc-") as tmp:
+            log_path = os.path.join(tmp, "cbc.log")
+            with warnings.catch_warnings():
+                # PuLP 3.3 flags PULP_CBC_CMD for its 4.0 rename; the bundled binary is what we
+                # want, and only this one deprecation is silenced.
+                warnings.filterwarnings("ignore", message="PULP_CBC_CMD is deprecated",
+                                        category=DeprecationWarning)
+                solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=rel,
+                                           gapAbs=abs_gap, keepFiles=False, logPath=log_path)
+            solver.tmpDir = tmp
+            prob.solve(solver)
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                log = fh.read()
+        status, objective, bound = _read_cbc(prob, log)
+    else:
+        raise ValueError(f"unknown solver {settings.solver!r}; use one of {', '.join(SOLVERS)}")
+    return SolveResult(status, objective, bound, time.perf_counter() - start)
+
+
+_banner_silenced = False
+
+
+def _silence_highs_banner() -> None:
+    """HiGHS prints a banner to stdout when the first Highs object of a process is made, before
+    any option can be set; make that first one with stdout pointed at /dev/null, so a plan
+    written to stdout (`-o -`) stays clean."""
+    global _banner_silenced
+    if _banner_silenced:
+        return
+    import highspy
+
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    _banner_silenced = True
+
+
+def _read_highs(prob: pulp.LpProblem) -> tuple[str, float | None, float | None]:
+    highs = prob.solverModel
+    model_status = highs.modelStatusToString(highs.getModelStatus()).lower()
+    info = highs.getInfo()
+    sign = -1.0 if prob.sense == pulp.LpMaximize else 1.0
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    objective = sign * info.objective_function_value if has_solution else None
+    bound = info.mip_dual_bound
+    bound = sign * bound if bound is not None and math.isfinite(bound) else None
+    if model_status == "optimal":
+        status = "optimal"
+        if bound is None:  # solved without branching (pure LP after presolve): bound = value
+            bound = objective
+    elif "infeasible" in model_status:
+        status = "infeasible"
+    elif has_solution:
+        status = "feasible"
+    else:
+        status = "none"
+    return status, objective, bound
+
+
+_CBC_NUMBER = r"(-?[0-9.eE+-]+)"
+
+
+def _read_cbc(prob: pulp.LpProblem, log: str) -> tuple[str, float | None, float | None]:
+    result = re.search(r"^Result - (.*)$", log, re.MULTILINE)
+    result_text = result.group(1).lower() if result else ""
+    value = re.search(r"^Objective value:\s+" + _CBC_NUMBER, log, re.MULTILINE)
+    lower = re.search(r"^Lower bound:\s+" + _CBC_NUMBER, log, re.MULTILINE)
+    objective = pulp.value(prob.objective) if prob.sol_status in (1, 2) else None
+    if value and objective is None and prob.sol_status in (1, 2):
+        objective = float(value.group(1))
+    if prob.sol_status == 1 and "optimal" in result_text:
+        status = "optimal"
+    elif prob.status == pulp.LpStatusInfeasible or "infeasible" in result_text:
+        status = "infeasible"
+    elif prob.sol_status in (1, 2):
+        status = "feasible"
+    else:
+        status = "none"
+    bound = None
+    if lower:
+        # CBC minimises internally; for a maximisation its log shows the negated bound
+        bound = float(lower.group(1))
+        if prob.sense == pulp.LpMaximize:
+            bound = -bound
+    if status == "optimal" and bound is None:
+        bound = objective
+    return status, objective, bound

@@ -1,0 +1,135 @@
+"""Solving one subproblem lexicographically: most units placed, then least cost.
+
+A greedy plan comes first. When it places every placeable line, stage 1 is proven (nothing can
+place more) and is skipped; when it also puts each group in a single tranche, it is optimal
+outright: a group's tranches cost sum_i (Q_i price(Q_i) + F) >= Q price(Q) + F for the group's
+total Q, because the all-units price never rises with quantity. Otherwise stage 1 maximises units
+exactly (gap 0) and stage 2 minimises cost with the units held at that level.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+from consortium.optimizer.answer import (
+    Allocation, allocation_cost, check_allocation, read_allocation, tranche_quantities)
+from consortium.optimizer.instance import Instance, Subproblem
+from consortium.optimizer.model import FairRow, build_model
+from consortium.optimizer.solve import SolveSettings, solve_model
+
+
+@dataclass
+class SubResult:
+    """A subproblem's answer and what was proved about it."""
+
+    alloc: Allocation
+    status: str                 # optimal | feasible
+    bound: Fraction             # proven lower bound on its cost at its placed units
+    cost: Fraction
+    all_placed: bool            # every placeable line is placed (stage 1 needed no solve)
+    units_floor: int | None     # the stage-1 optimum when stage 1 was solved
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    milp: bool = True           # False when the greedy plan was proven optimal without a solve
+
+
+def greedy_allocation(inst: Instance, sub: Subproblem) -> Allocation | None:
+    """Every line into the period of its window shared by the most remaining units; None when
+    that breaks a rule (minimum, cap, capacity)."""
+    alloc: Allocation = {}
+    by_group: dict[int, list[int]] = {}
+    for pos in sub.lines:
+        by_group.setdefault(inst.lines[pos].group, []).append(pos)
+    for lines in by_group.values():
+        remaining = lines
+        while remaining:
+            units: dict[int, int] = {}
+            for pos in remaining:
+                for p in inst.lines[pos].allowed:
+                    units[p] = units.get(p, 0) + inst.lines[pos].qty
+            best = min(units, key=lambda p: (-units[p], p))
+            rest = []
+            for pos in remaining:
+                if best in inst.lines[pos].allowed:
+                    alloc[pos] = [(best, inst.lines[pos].qty)]
+                else:
+                    rest.append(pos)
+            remaining = rest
+    return None if check_allocation(inst, alloc) else alloc
+
+
+def _single_tranche_groups(inst: Instance, alloc: Allocation) -> bool:
+    groups = [g for g, _p in tranche_quantities(inst, alloc)]
+    return len(groups) == len(set(groups))
+
+
+def first_solve(inst: Instance, sub: Subproblem, settings: SolveSettings,
+                on_built=None) -> SubResult:
+    """Solve a subproblem without fairness constraints."""
+    greedy = greedy_allocation(inst, sub)
+    if greedy is not None and _single_tranche_groups(inst, greedy):
+        cost = allocation_cost(inst, greedy)
+        if on_built:
+            on_built()
+        return SubResult(greedy, "optimal", cost, cost, True, None, milp=False)
+    return _solve(inst, sub, settings, all_placed=greedy is not None, fallback=greedy,
+                  on_built=on_built)
+
+
+def resolve_fair(inst: Instance, sub: Subproblem, settings: SolveSettings, first: SubResult,
+                 fixed: dict[int, bool], fair: list[FairRow]) -> SubResult | None:
+    """Re-solve stage 2 with members' costs capped; None when that cannot be met (infeasible,
+    or no plan found in time) at the placed-units level of the first solve."""
+    start = time.perf_counter()
+    model = build_model(inst, sub, all_placed=first.all_placed, fixed=fixed, fair=fair)
+    build = time.perf_counter() - start
+    model.set_cost_objective(first.units_floor)
+    result = solve_model(model.prob, settings)
+    if not result.has_solution:
+        return None
+    alloc = read_allocation(model, inst)
+    return _result(inst, alloc, result, first.all_placed, first.units_floor, "optimal", build)
+
+
+def _solve(inst: Instance, sub: Subproblem, settings: SolveSettings, *, all_placed: bool,
+           fallback: Allocation | None, on_built=None) -> SubResult:
+    start = time.perf_counter()
+    model = build_model(inst, sub, all_placed=all_placed)
+    build = time.perf_counter() - start
+    if on_built:
+        on_built()
+    floor, stage1_status, solve_seconds = None, "optimal", 0.0
+    if not all_placed:
+        model.set_units_objective()
+        stage1 = solve_model(model.prob, settings, rel_gap=0.0, abs_gap=0.5)
+        solve_seconds += stage1.seconds
+        if stage1.has_solution:
+            fallback = read_allocation(model, inst)
+            floor = int(round(stage1.objective))
+            stage1_status = stage1.status
+        else:  # not even a first plan in time: nothing placed is always a plan
+            fallback, floor, stage1_status = {}, 0, "feasible"
+    model.set_cost_objective(floor)
+    result = solve_model(model.prob, settings)
+    if result.has_solution:
+        alloc = read_allocation(model, inst)
+    else:
+        alloc = fallback or {}
+    sub_result = _result(inst, alloc, result, all_placed, floor, stage1_status, build)
+    sub_result.solve_seconds += solve_seconds
+    return sub_result
+
+
+def _result(inst: Instance, alloc: Allocation, result, all_placed: bool, floor: int | None,
+            stage1_status: str, build: float) -> SubResult:
+    problems = check_allocation(inst, alloc)
+    if problems:  # a numerical slip in the solver must never reach a plan
+        raise RuntimeError("solver answer breaks the rules: " + "; ".join(problems[:5]))
+    cost = allocation_cost(inst, alloc)
+    bound = Fraction(result.bound) if result.bound is not None else Fraction(0)
+    bound = min(max(bound, Fraction(0)), cost)
+    optimal = result.status == "optimal" and stage1_status == "optimal"
+    return SubResult(alloc, "optimal" if optimal else "feasible", bound, cost, all_placed, floor,
+                     build, result.seconds)
