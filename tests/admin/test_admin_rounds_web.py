@@ -1,0 +1,190 @@
+"""Admin web: rounds (create, edit, open, close), the demand overview and the problem download."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlmodel import select
+
+from consortium.db import utcnow
+from consortium.models import AuditEntry, Round
+from consortium.services.problem import build_problem
+from consortium.services.rounds import round_version
+from tests import factories
+
+
+def _future(days=14) -> str:
+    return (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_create_round_with_the_quarter_generator(admin_client, session, admin):
+    response = admin_client.post("/admin/rounds/new", data={
+        "name": "Fleet 2027", "first_quarter": "2027Q3", "quarter_count": "3",
+        "deadline": _future()})
+    assert response.status_code == 302
+    round_ = session.exec(select(Round)).one()
+    assert response.headers["Location"] == f"/admin/rounds/{round_.id}"
+    assert (round_.slug, round_.status) == ("fleet-2027", "draft")
+    assert round_.periods == ["2027Q3", "2027Q4", "2028Q1"]
+    [entry] = session.exec(select(AuditEntry).where(AuditEntry.entity == "round")).all()
+    assert entry.action == "create" and entry.round_id == round_.id and entry.user_id == admin.id
+
+
+def test_create_round_with_listed_periods(admin_client, session):
+    admin_client.post("/admin/rounds/new", data={
+        "name": "Halves", "slug": "Halves 2028!", "periods": "2028H1\n2028H2\n",
+        "first_quarter": "2027Q1", "quarter_count": "4", "deadline": _future()})
+    round_ = session.exec(select(Round)).one()
+    assert round_.periods == ["2028H1", "2028H2"] and round_.slug == "halves-2028"
+
+
+def test_round_form_errors_beside_fields(admin_client, session):
+    past = (utcnow() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    page = admin_client.post("/admin/rounds/new", data={
+        "name": "Late", "first_quarter": "2027Q1", "quarter_count": "2",
+        "deadline": past}).get_data(as_text=True)
+    assert "The demand deadline must be in the future." in page
+    page = admin_client.post("/admin/rounds/new", data={
+        "name": "Bad quarter", "first_quarter": "2027-3", "quarter_count": "2",
+        "deadline": _future()}).get_data(as_text=True)
+    assert "Write the first quarter as YEARQn" in page
+    page = admin_client.post("/admin/rounds/new", data={
+        "name": "No periods", "deadline": _future()}).get_data(as_text=True)
+    assert "Give the first quarter and the number of quarters, or list the periods." in page
+    page = admin_client.post("/admin/rounds/new", data={
+        "name": "No deadline", "periods": "A"}).get_data(as_text=True)
+    assert "Give the demand deadline." in page
+    factories.make_round(session, slug="taken")
+    page = admin_client.post("/admin/rounds/new", data={
+        "name": "Taken", "slug": "taken", "periods": "A", "deadline": _future()}).get_data(as_text=True)
+    assert "The slug taken is already used by" in page
+    assert len(session.exec(select(Round)).all()) == 1
+
+
+def test_edit_round_and_periods_locked_once_demand_exists(admin_client, session, member):
+    round_ = factories.make_round(session, status="open", periods=["2027Q1", "2027Q2"])
+    page = admin_client.get(f"/admin/rounds/{round_.id}/edit").get_data(as_text=True)
+    assert "The periods are locked" not in page
+    ok = admin_client.post(f"/admin/rounds/{round_.id}/edit", data={
+        "name": round_.name, "slug": round_.slug, "periods": "2027Q1\n2027Q2\n2027Q3",
+        "deadline": _future(20), "version": round_version(round_)})
+    assert ok.status_code == 302
+    session.refresh(round_)
+    assert round_.periods == ["2027Q1", "2027Q2", "2027Q3"]
+    factories.make_line(session, round=round_, member=member, product=factories.make_product(session))
+    page = admin_client.get(f"/admin/rounds/{round_.id}/edit").get_data(as_text=True)
+    assert "The periods are locked" in page
+    refused = admin_client.post(f"/admin/rounds/{round_.id}/edit", data={
+        "name": round_.name, "slug": round_.slug, "periods": "2027Q1", "deadline": _future(20),
+        "version": round_version(round_)})
+    assert "The periods are locked: this round already has demand lines." in refused.get_data(as_text=True)
+    session.refresh(round_)
+    assert round_.periods == ["2027Q1", "2027Q2", "2027Q3"]
+
+
+def test_stale_round_form_is_refused(admin_client, session):
+    round_ = factories.make_round(session, status="draft")
+    stale = round_version(round_)
+    data = {"slug": round_.slug, "periods": "\n".join(round_.periods), "deadline": _future(),
+            "version": stale}
+    assert admin_client.post(f"/admin/rounds/{round_.id}/edit",
+                             data={**data, "name": "First rename"}).status_code == 302
+    page = admin_client.post(f"/admin/rounds/{round_.id}/edit",
+                             data={**data, "name": "Second rename"}).get_data(as_text=True)
+    assert "Someone else changed this round" in page and "First rename" in page
+    session.refresh(round_)
+    assert round_.name == "First rename"
+
+
+def test_open_and_close_from_the_round_hub(admin_client, session):
+    round_ = factories.make_round(session, status="draft")
+    hub = admin_client.get(f"/admin/rounds/{round_.id}").get_data(as_text=True)
+    assert "Open for demand" in hub and "data-confirm=" in hub
+    assert f"/admin/rounds/{round_.id}/runs" in hub  # the optimizer area's link appears
+    admin_client.post(f"/admin/rounds/{round_.id}/open")
+    session.refresh(round_)
+    assert round_.status == "open"
+    hub = admin_client.get(f"/admin/rounds/{round_.id}").get_data(as_text=True)
+    assert "Close the round" in hub
+    admin_client.post(f"/admin/rounds/{round_.id}/close")
+    session.refresh(round_)
+    assert round_.status == "closed" and round_.closed_at is not None
+    again = admin_client.post(f"/admin/rounds/{round_.id}/close", follow_redirects=True)
+    assert "is already closed" in again.get_data(as_text=True)
+    actions = session.exec(select(AuditEntry.action).where(AuditEntry.round_id == round_.id)
+                           .order_by(AuditEntry.id)).all()
+    assert actions == ["open", "close"]
+
+
+def _demand(session, member, other_member):
+    round_ = factories.make_round(session, periods=["2027Q1", "2027Q2", "2027Q3"])
+    bus = factories.make_product(session, "BUS")
+    van = factories.make_product(session, "VAN")
+    factories.make_line(session, round=round_, member=member, product=bus, quantity=10,
+                        ref="LA-1", earliest="2027Q1", latest="2027Q2")
+    factories.make_line(session, round=round_, member=other_member, product=bus, quantity=4,
+                        ref="SEA-1", earliest="2027Q2", latest="2027Q3")
+    factories.make_line(session, round=round_, member=member, product=van, quantity=3,
+                        ref="LA-2", earliest="2027Q3", latest="2027Q3")
+    return round_, bus, van
+
+
+def _chart(page: str) -> dict:
+    return json.loads(page.split('id="demand-chart-data">')[1].split("</script>")[0])
+
+
+def test_demand_overview_totals_and_filters(admin_client, session, member, other_member):
+    round_, bus, van = _demand(session, member, other_member)
+    page = admin_client.get(f"/admin/rounds/{round_.id}/demand").get_data(as_text=True)
+    assert all(ref in page for ref in ("LA-1", "LA-2", "SEA-1"))
+    assert _chart(page) == {"labels": ["2027Q1", "2027Q2", "2027Q3"],
+                            "datasets": [{"label": "BUS", "data": [10, 4, 0]},
+                                         {"label": "VAN", "data": [0, 0, 3]}]}
+    footer = page.split("<tfoot>")[1].split("</tfoot>")[0]
+    assert [c.split("<strong>")[1].split("</strong>")[0] for c in footer.split('class="num"')[1:]] \
+        == ["10", "4", "3", "17"]
+    by_member = admin_client.get(f"/admin/rounds/{round_.id}/demand?member={other_member.id}")
+    text = by_member.get_data(as_text=True)
+    assert "SEA-1" in text and "LA-1" not in text
+    assert _chart(text)["datasets"] == [{"label": "BUS", "data": [0, 4, 0]}]
+    by_product = admin_client.get(f"/admin/rounds/{round_.id}/demand?product={van.id}").get_data(as_text=True)
+    assert "LA-2" in by_product and "SEA-1" not in by_product
+    by_period = admin_client.get(f"/admin/rounds/{round_.id}/demand?period=2027Q2").get_data(as_text=True)
+    assert "LA-1" in by_period and "SEA-1" in by_period and "LA-2" not in by_period
+    none = admin_client.get(f"/admin/rounds/{round_.id}/demand?product={van.id}&period=2027Q1")
+    assert "No line matches these filters." in none.get_data(as_text=True)
+    ordered = admin_client.get(f"/admin/rounds/{round_.id}/demand?sort=-quantity").get_data(as_text=True)
+    assert ordered.index("LA-1") < ordered.index("SEA-1") < ordered.index("LA-2")
+
+
+def test_demand_overview_paginates_and_keeps_filters(admin_client, session, member):
+    round_ = factories.make_round(session)
+    product = factories.make_product(session)
+    for n in range(53):
+        factories.make_line(session, round=round_, member=member, product=product, ref=f"R-{n:03d}")
+    page = admin_client.get(f"/admin/rounds/{round_.id}/demand?member={member.id}").get_data(as_text=True)
+    assert "R-049" in page and "R-050" not in page
+    assert f"/admin/rounds/{round_.id}/demand?member={member.id}&amp;page=2" in page
+    page2 = admin_client.get(f"/admin/rounds/{round_.id}/demand?member={member.id}&page=2")
+    assert "R-052" in page2.get_data(as_text=True)
+
+
+def test_empty_demand_overview_says_what_to_do(admin_client, session):
+    round_ = factories.make_round(session, status="draft")
+    page = admin_client.get(f"/admin/rounds/{round_.id}/demand").get_data(as_text=True)
+    assert "No demand yet: the round is a draft." in page
+
+
+def test_problem_download_equals_build_problem_and_is_accepted(admin_client, session, member,
+                                                              other_member):
+    from consortium.optimizer import parse_problem
+
+    round_, _bus, _van = _demand(session, member, other_member)
+    response = admin_client.get(f"/admin/rounds/{round_.id}/problem.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"] == \
+        f'attachment; filename="{round_.slug}-problem.json"'
+    assert response.get_json() == build_problem(session, round_)
+    parsed = parse_problem(response.get_json())
+    assert sorted(line.id for line in parsed.demand) == ["LA-1", "LA-2", "SEA-1"]
