@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -13,6 +14,10 @@ from consortium.services import audit
 from consortium.services.accounts import create_user, normalize_email
 from consortium.services.errors import ServiceError
 
+# Sign-up is public: past this many new registrations in an hour (from anywhere) it pauses, so a
+# script cannot flood the admins' approval list. Real companies register a handful of times a week.
+MAX_REGISTRATIONS_PER_HOUR = 30
+
 
 def register_vendor(session: Session, *, company: str, contact_name: str, email: str,
                     password: str, phone: str = "", website: str = "") -> Vendor:
@@ -21,6 +26,11 @@ def register_vendor(session: Session, *, company: str, contact_name: str, email:
     email = normalize_email(email)
     if len(company) < 2:
         raise ServiceError("Enter your company's name.")
+    recent = session.exec(select(func.count()).select_from(Vendor).where(
+        Vendor.created_at >= utcnow() - timedelta(hours=1))).one()
+    if recent >= MAX_REGISTRATIONS_PER_HOUR:
+        raise ServiceError("Too many registrations right now; please try again in an hour, or "
+                           "write to the consortium.")
     taken = session.exec(select(Vendor).where(func.lower(Vendor.name) == company.lower())).first()
     if taken:
         raise ServiceError(f"A company named {company} is already registered. If it is yours, "

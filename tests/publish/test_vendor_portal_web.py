@@ -146,3 +146,13 @@ def test_unknown_files_are_404(vendor_client, published, session):
     assert vendor_client.get("/vendors/files/999999").status_code == 404
     assert vendor_client.get("/vendors/packages/999999").status_code == 404
     assert session.exec(select(PackageVersion)).first() is not None
+
+
+def test_registrations_pause_when_flooded(client, session, monkeypatch):
+    from consortium.services import vendor_portal
+    monkeypatch.setattr(vendor_portal, "MAX_REGISTRATIONS_PER_HOUR", 2)
+    assert _register(client, company="One Co", email="a@one.example.com").status_code == 302
+    assert _register(client, company="Two Co", email="a@two.example.com").status_code == 302
+    response = _register(client, company="Three Co", email="a@three.example.com")
+    assert response.status_code == 409 and "Too many registrations" in response.get_data(as_text=True)
+    assert len(session.exec(select(Vendor)).all()) == 2
