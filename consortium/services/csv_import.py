@@ -77,7 +77,9 @@ class CheckedUpload:
 
 def human_size(n: int) -> str:
     """1.5 MB, 300 KB."""
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    return f"{n / 1024:.0f} KB" if n >= 10 * 1024 else f"{n:,} bytes"
 
 
 def decode(data: bytes, max_bytes: int) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from consortium.models import Member, Round
@@ -93,6 +94,9 @@ def _max_bytes() -> int:
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_exc):
     """A request over the server's size limit (raised before any view runs): say the limit."""
+    # The body was not read; let the page's own forms (sign-out) see an empty form, not the error.
+    request.__dict__["form"] = ImmutableMultiDict()
+    request.__dict__["files"] = ImmutableMultiDict()
     return render_error(413, f"The file is larger than the limit of "
                              f"{csv_import.human_size(_max_bytes())}. Split it into smaller "
                              "files and upload each.")
@@ -140,7 +144,7 @@ def csv_upload(round_id):
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         return _upload_page(round_, form, "Choose a CSV file to upload.", 422)
-    data = upload.read(_max_bytes() + 1)
+    data = upload.read()  # bounded by MAX_CONTENT_LENGTH
     try:
         csv_import.check_upload(db(), round_, data, _max_bytes())
     except csv_import.CsvFileError as exc:
