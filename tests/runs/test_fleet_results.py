@@ -30,7 +30,7 @@ def test_fleet_manager_sees_only_their_member(app, client, session, admin, fleet
     assert "Test round 2027" in index and "$35,000" in index
     page = client.get(f"/results/rounds/{closed_round.id}").get_data(as_text=True)
     for text in ("LA-1", "2027Q2", "$95,000", "$610,000", "$575,000", "$35,000", "5.74 %",
-                 "$5,000 share of tranche cost", "T1"):
+                 "$5,000 tranche cost share", "T1"):
         assert text in page, text
     assert "SEA-1" not in page and "SEA-2" not in page and "Seattle" not in page
     # The approved run itself stays an admin page.
