@@ -61,7 +61,7 @@ def optimize(problem: Problem, *, time_limit: float = 60.0, gap: float = 1e-6,
     ledger = Ledger()
     for k, (sub, result) in enumerate(zip(subs, results), 1):
         notify("standalone", k, len(subs))
-        ledger.update(inst, set(sub.groups), result.alloc, coster)
+        ledger.update(inst, sub.index, result.alloc, coster)
     standalone_seconds = time.perf_counter() - standalone_start
 
     fair_report = None

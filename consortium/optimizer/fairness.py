@@ -7,7 +7,7 @@ The guarantee, a sufficient linear method applied per subproblem: a member whose
 negative gets, in each subproblem where it pays more than alone, its lines fixed as placed or
 unplaced as they are, and a constraint that its cost there (exact unit prices, plus a whole
 tranche_cost for every tranche it uses, which is at least its proportional share) is at most its
-stand-alone cost there; stand-alone costs add up over (product, options) groups, so meeting it
+stand-alone cost there; stand-alone costs add up over subproblems, so meeting it
 in every such subproblem is enough. The subproblem is re-solved at the same placed-units level,
 and rounds repeat until nobody is worse off. Placed units always come first: a member whose
 constraint cannot be met at the most-units level is listed as waived, and keeps its shortfall.
@@ -47,38 +47,38 @@ def consortium_costs(inst: Instance, alloc: Allocation) -> dict[tuple[int, int],
 
 @dataclass
 class Ledger:
-    """Stand-alone and consortium costs per (member, group), kept up to date per subproblem."""
+    """Stand-alone and consortium costs per (member, subproblem), updated per subproblem.
+
+    Subproblems are cut so that a member's lines in two of them never share a period, so
+    stand-alone costs add up over subproblems."""
 
     standalone: dict[tuple[int, int], Fraction] = field(default_factory=dict)
     consortium: dict[tuple[int, int], Fraction] = field(default_factory=dict)
 
-    def update(self, inst: Instance, groups: set[int], alloc: Allocation,
+    def update(self, inst: Instance, s: int, alloc: Allocation,
                coster: StandaloneCoster) -> None:
-        """Replace the entries of `groups` with those of `alloc`."""
+        """Replace subproblem s's entries with those of its allocation `alloc`."""
         for book in (self.standalone, self.consortium):
-            for key in [k for k in book if k[1] in groups]:
+            for key in [k for k in book if k[1] == s]:
                 del book[key]
-        self.standalone.update(standalone_costs(inst, alloc, coster, groups))
-        self.consortium.update({k: v for k, v in consortium_costs(inst, alloc).items()
-                                if k[1] in groups})
+        for (m, _g), value in standalone_costs(inst, alloc, coster).items():
+            self.standalone[(m, s)] = self.standalone.get((m, s), Fraction(0)) + value
+        for (m, _g), value in consortium_costs(inst, alloc).items():
+            self.consortium[(m, s)] = self.consortium.get((m, s), Fraction(0)) + value
 
     def savings(self) -> dict[int, Fraction]:
-        """member -> stand-alone minus consortium cost, over all groups."""
+        """member -> stand-alone minus consortium cost, over all subproblems."""
         out: dict[int, Fraction] = {}
-        for (m, _g), value in self.standalone.items():
+        for (m, _s), value in self.standalone.items():
             out[m] = out.get(m, Fraction(0)) + value
-        for (m, _g), value in self.consortium.items():
+        for (m, _s), value in self.consortium.items():
             out[m] = out.get(m, Fraction(0)) - value
         return out
 
-    def excess(self, member: int, groups: list[int]) -> Fraction:
-        """How much more the member pays than alone within these groups."""
-        return sum((self.consortium.get((member, g), Fraction(0))
-                    - self.standalone.get((member, g), Fraction(0)) for g in groups), Fraction(0))
-
-    def standalone_in(self, member: int, groups: list[int]) -> Fraction:
-        """The member's stand-alone cost within these groups."""
-        return sum((self.standalone.get((member, g), Fraction(0)) for g in groups), Fraction(0))
+    def excess(self, member: int, s: int) -> Fraction:
+        """How much more the member pays in subproblem s than alone."""
+        return (self.consortium.get((member, s), Fraction(0))
+                - self.standalone.get((member, s), Fraction(0)))
 
 
 @dataclass
@@ -98,15 +98,14 @@ def enforce(inst: Instance, results: list[SubResult], ledger: Ledger, coster: St
     report = FairnessReport()
     rows: dict[int, dict[int, FairRow]] = {}
     fixed: dict[int, dict[int, bool]] = {}
-    sub_groups = [sub.groups for sub in inst.subproblems]
     for report.rounds in range(1, MAX_ROUNDS + 1):
         worse = sorted(m for m, s in ledger.savings().items() if s < 0 and m not in report.waived)
         if not worse:
             report.rounds -= 1
             break
         todo = {}
-        for s, groups in enumerate(sub_groups):
-            late = [m for m in worse if ledger.excess(m, groups) > 0]
+        for s in range(len(inst.subproblems)):
+            late = [m for m in worse if ledger.excess(m, s) > 0]
             if late:
                 todo[s] = late
         for k, (s, late) in enumerate(sorted(todo.items()), 1):
@@ -114,12 +113,12 @@ def enforce(inst: Instance, results: list[SubResult], ledger: Ledger, coster: St
                 progress("fairness", k, len(todo))
             new_rows = []
             for m in late:
-                limit = ledger.standalone_in(m, sub_groups[s])
+                limit = ledger.standalone.get((m, s), Fraction(0))
                 if m in rows.get(s, {}):  # met in the model, missed by rounding: tighten
-                    limit = Fraction(rows[s][m].limit) - ledger.excess(m, sub_groups[s]) - CENT
+                    limit = Fraction(rows[s][m].limit) - ledger.excess(m, s) - CENT
                 new_rows.append(FairRow(m, _member_lines(inst, results[s], m, s), float(limit)))
             _resolve(inst, s, results, rows, fixed, new_rows, settings, report)
-            ledger.update(inst, set(sub_groups[s]), results[s].alloc, coster)
+            ledger.update(inst, s, results[s].alloc, coster)
     else:
         report.waived |= {m for m, s in ledger.savings().items() if s < 0}
     report.seconds = time.perf_counter() - start

@@ -202,27 +202,31 @@ def decompose(inst: Instance) -> list[Subproblem]:
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
+    # Lines link every period of their full window (not only the usable ones), so that a
+    # member's lines in different subproblems never share a period: stand-alone costs, which
+    # ignore caps, then add up over subproblems.
     demand: dict[tuple[int, int], int] = {}
+    usable: set[tuple[int, int]] = set()
     for pos in placeable:
         line = inst.lines[pos]
-        for p in line.allowed:
+        for p in range(line.lo, line.hi + 1):
             parent.setdefault((line.group, p), (line.group, p))
+            union((line.group, line.lo), (line.group, p))
+        for p in line.allowed:
+            usable.add((line.group, p))
             demand[(line.product, p)] = demand.get((line.product, p), 0) + line.qty
-        first = (line.group, line.allowed[0])
-        for p in line.allowed[1:]:
-            union(first, (line.group, p))
     by_product_period: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for g, p in parent:
+    for g, p in usable:
         by_product_period.setdefault((inst.groups[g].product, p), []).append((g, p))
     binding = {key for key, total in demand.items()
                if inst.products[key[0]].capacity is not None
                and total > inst.products[key[0]].capacity}
     for key in binding:
-        tranches = by_product_period[key]
+        tranches = sorted(by_product_period[key])
         for t in tranches[1:]:
             union(tranches[0], t)
     parts: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for t in sorted(parent, key=lambda t: (t[0], t[1])):
+    for t in sorted(usable):
         parts.setdefault(find(t), []).append(t)
     line_parts: dict[tuple[int, int], list[int]] = {}
     for pos in placeable:

@@ -47,8 +47,12 @@ def out_of_reach(inst: Instance, line: Line, info: ProductInfo,
     formed = [p for p, r in reach.items() if r >= info.min_tranche]
     if not formed:
         most = max(reach.values())
-        if most <= line.qty:
+        others = [inst.lines[pos] for pos in inst.groups[line.group].lines if pos != line.pos]
+        if not any(o.lo <= line.hi and line.lo <= o.hi for o in others):
             tail = f"no compatible demand shares its window {window}"
+        elif most <= line.qty:
+            tail = (f"the compatible demand that shares its window {window} cannot be placed "
+                    f"either")
         else:
             tail = (f"compatible demand in its window {window} adds up to at most "
                     f"{_units(most)} in any one period")

@@ -146,13 +146,11 @@ def milp_cost(info: ProductInfo, shape: Shape, settings: SolveSettings) -> Fract
     return sum((info.cost(q) for q in loads), Fraction(0))
 
 
-def standalone_costs(inst: Instance, alloc: Allocation, coster: StandaloneCoster,
-                     groups: set[int] | None = None) -> dict[tuple[int, int], Fraction]:
-    """(member, group) -> stand-alone cost of the member's placed lines (optionally only in
-    `groups`)."""
+def standalone_costs(inst: Instance, alloc: Allocation,
+                     coster: StandaloneCoster) -> dict[tuple[int, int], Fraction]:
+    """(member, group) -> stand-alone cost of the member's placed lines in `alloc`."""
     lines: dict[tuple[int, int], list[int]] = {}
     for pos in alloc:
         line = inst.lines[pos]
-        if groups is None or line.group in groups:
-            lines.setdefault((line.member, line.group), []).append(pos)
+        lines.setdefault((line.member, line.group), []).append(pos)
     return {key: coster.group_cost(group_lines) for key, group_lines in lines.items()}
