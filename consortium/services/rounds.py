@@ -56,7 +56,8 @@ def round_version(round_: Round) -> str:
     return fingerprint(round_state(round_))
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
+    """`value` as an aware UTC datetime (naive values are taken as UTC)."""
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
@@ -77,8 +78,8 @@ def _check(session: Session, data: dict, round_: Round | None) -> dict:
     clean["periods"] = periods
     deadline = clean.get("deadline")
     if isinstance(deadline, datetime):
-        clean["deadline"] = deadline = _aware(deadline)
-        unchanged = round_ is not None and _aware(round_.deadline) == deadline
+        clean["deadline"] = deadline = aware(deadline)
+        unchanged = round_ is not None and aware(round_.deadline) == deadline
         if deadline <= utcnow() and not unchanged:
             errors.setdefault("deadline", []).append("The demand deadline must be in the future.")
     slug = clean.get("slug")
@@ -118,7 +119,7 @@ def update_round(session: Session, round_: Round, *, data: dict, actor: User | N
     if list(merged["periods"]) != list(round_.periods) and line_count(session, round_):
         errors["periods"] = ["The periods are locked: this round already has demand lines. "
                              "Periods can change only while a round has no demand."]
-    if round_.status == "closed" and _aware(merged["deadline"]) != _aware(round_.deadline):
+    if round_.status == "closed" and aware(merged["deadline"]) != aware(round_.deadline):
         errors["deadline"] = ["The round is closed; its demand deadline can no longer change."]
     try:
         clean = _check(session, merged, round_)
@@ -157,7 +158,7 @@ def open_round(session: Session, round_: Round, *, actor: User | None) -> Round:
     """Open a draft round for demand (its deadline must still be ahead)."""
     if round_.status != "draft":
         raise NotAllowed(f"Only a draft round can be opened; {round_.name} is {round_.status}.")
-    if _aware(round_.deadline) <= utcnow():
+    if aware(round_.deadline) <= utcnow():
         raise NotAllowed("The demand deadline has passed; move it into the future before opening.")
     if not round_.periods:
         raise NotAllowed("Add delivery periods before opening the round.")

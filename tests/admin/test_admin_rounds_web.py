@@ -188,3 +188,29 @@ def test_problem_download_equals_build_problem_and_is_accepted(admin_client, ses
     assert response.get_json() == build_problem(session, round_)
     parsed = parse_problem(response.get_json())
     assert sorted(line.id for line in parsed.demand) == ["LA-1", "LA-2", "SEA-1"]
+
+
+def test_demand_overview_shows_the_rounds_recent_changes(admin_client, session, admin):
+    from consortium.services import rounds as round_service
+    round_ = round_service.create_round(session, name="Audited round", periods=["A", "B"],
+                                        deadline=utcnow() + timedelta(days=3), actor=admin)
+    round_service.open_round(session, round_, actor=admin)
+    page = admin_client.get(f"/admin/rounds/{round_.id}/demand").get_data(as_text=True)
+    recent = page.split("Recent changes")[1]
+    assert recent.index("open round audited-round") < recent.index("created round audited-round")
+    assert f"/admin/audit?round={round_.id}" in recent
+
+
+def test_editing_a_closed_round_keeps_its_deadline(admin_client, session):
+    past = utcnow() - timedelta(days=2, seconds=17)
+    round_ = factories.make_round(session, status="closed", deadline=past)
+    form = {"name": "Renamed closed round", "slug": round_.slug,
+            "periods": "\n".join(round_.periods), "deadline": past.strftime("%Y-%m-%dT%H:%M"),
+            "version": round_version(round_)}
+    assert admin_client.post(f"/admin/rounds/{round_.id}/edit", data=form).status_code == 302
+    session.refresh(round_)
+    assert round_.name == "Renamed closed round" and round_.deadline == past
+    moved = dict(form, deadline=(utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+                 version=round_version(round_))
+    page = admin_client.post(f"/admin/rounds/{round_.id}/edit", data=moved).get_data(as_text=True)
+    assert "The round is closed; its demand deadline can no longer change." in page

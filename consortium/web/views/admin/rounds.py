@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.models import DemandLine, Member, Product, Round
+from consortium.db import utcnow
+from consortium.models import AuditEntry, DemandLine, Member, Product, Round
 from consortium.services import rounds as svc
 from consortium.services.editing import FieldErrors
 from consortium.services.errors import Conflict, ServiceError
@@ -30,10 +33,13 @@ def rounds():
     return render_template("admin/rounds.html", summaries=svc.list_rounds_with_counts(db()))
 
 
-def _round_data(form: RoundForm) -> dict:
+def _round_data(form: RoundForm, round_: Round | None = None) -> dict:
+    deadline = form.deadline_utc()
+    if round_ is not None and deadline == svc.aware(round_.deadline).replace(second=0, microsecond=0):
+        deadline = round_.deadline  # the form shows minutes: an untouched deadline stays exact
     return {"name": form.name.data.strip(), "slug": (form.slug.data or "").strip(),
             "description": form.description.data or "", "periods": form.parsed_periods,
-            "deadline": form.deadline_utc()}
+            "deadline": deadline}
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
@@ -41,8 +47,14 @@ def _round_data(form: RoundForm) -> dict:
 def round_new():
     """Create a draft round: name, delivery quarters (or a list) and the demand deadline."""
     form = RoundForm()
-    if request.method == "GET":
+    if request.method == "GET":  # sensible defaults: the next four quarters, a month to answer
+        today = utcnow()
+        next_q = (today.month - 1) // 3 + 1
+        year, next_q = (today.year + 1, 1) if next_q == 4 else (today.year, next_q + 1)
+        form.first_quarter.data = f"{year}Q{next_q}"
         form.quarter_count.data = 4
+        form.deadline.data = (today + timedelta(days=30)).replace(
+            hour=17, minute=0, second=0, microsecond=0, tzinfo=None)
     if form.validate_on_submit():
         try:
             round_ = svc.create_round(db(), actor=current_user, **_round_data(form))
@@ -88,7 +100,7 @@ def round_edit(round_id: int):
         form.version.data = svc.round_version(round_)
     elif form.validate_on_submit():
         try:
-            svc.update_round(session, round_, data=_round_data(form), actor=current_user,
+            svc.update_round(session, round_, data=_round_data(form, round_), actor=current_user,
                              version=form.version.data)
         except Conflict as exc:
             session.rollback()
@@ -159,8 +171,11 @@ def round_demand(round_id: int):
                             .order_by(Product.code)).all()
     page = paginate(session, query)
     page.args = {**page.args, "round_id": round_.id}  # so pager and sort links keep the round
+    changes = session.exec(select(AuditEntry).where(AuditEntry.round_id == round_.id)
+                           .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(10)).all()
     return render_template("admin/round_demand.html", round=round_, page=page,
-                           totals=totals, filters=filters, members=members, products=products)
+                           totals=totals, filters=filters, members=members, products=products,
+                           changes=changes)
 
 
 @bp.route("/rounds/<int:round_id>/problem.json")
