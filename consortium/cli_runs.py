@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import click
 
 from consortium.cli import AppHolder, pass_holder
 
 
-def _echo_progress():
-    """A progress callback that prints a line per stage and per step within a stage."""
-    last = {}
+def _echo_progress(interval: float = 1.0):
+    """A progress callback that prints the start and end of each stage, and at most one line
+    per `interval` seconds in between."""
+    last = {"stage": None, "at": 0.0}
 
     def echo(stage: str, done: int, total: int) -> None:
-        if last.get("line") == (stage, done, total):
+        now = time.monotonic()
+        if stage == last["stage"] and done < total and now - last["at"] < interval:
             return
-        last["line"] = (stage, done, total)
+        last.update(stage=stage, at=now)
         click.echo(f"  {stage:<10} {done}/{total}" if total else f"  {stage}")
     return echo
 

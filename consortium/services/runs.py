@@ -119,15 +119,18 @@ class _ProgressWriter:
 
     def __init__(self, engine: Engine, run_id: int, echo: Progress | None):
         self.engine, self.run_id, self.echo = engine, run_id, echo
-        self.last_stage, self.last_write = None, 0.0
+        self.seen: set[str] = set()
+        self.last_write = 0.0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self.echo is not None:
             self.echo(stage, done, total)
         now = time.monotonic()
-        if stage == self.last_stage and now - self.last_write < PROGRESS_INTERVAL and done < total:
+        # At most every PROGRESS_INTERVAL, but never skip the start or end of a stage.
+        if stage in self.seen and now - self.last_write < PROGRESS_INTERVAL and done < total:
             return
-        self.last_stage, self.last_write = stage, now
+        self.seen.add(stage)
+        self.last_write = now
         _write(self.engine, self.run_id, stage=stage[:40], progress_done=int(done),
                progress_total=int(total), heartbeat_at=utcnow())
 

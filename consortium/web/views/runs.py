@@ -25,6 +25,8 @@ STAGES = {
     "build": "Building the model", "solve": "Solving", "standalone": "Stand-alone costs",
     "fairness": "Fairness check", "done": "Done", "failed": "Failed",
 }
+COUNTED = {"build": "subproblem", "solve": "subproblem", "standalone": "subproblem",
+           "fairness": "step"}
 
 
 def _fail_stale() -> None:
@@ -42,10 +44,10 @@ def elapsed_seconds(run: Run) -> int | None:
 def progress_text(run: Run) -> str:
     """`Solving: subproblem 3 of 7`, for the progress line."""
     label = STAGES.get(run.stage, run.stage.replace("_", " ").capitalize())
-    if run.status != "running" or not run.progress_total:
+    if run.status != "running" or run.stage not in COUNTED or not run.progress_total:
         return label
-    noun = {"solve": "subproblem", "standalone": "member"}.get(run.stage, "step")
-    return f"{label}: {noun} {min(run.progress_done + (run.progress_done < run.progress_total), run.progress_total)} of {run.progress_total}"
+    # The optimizer reports k when it starts on the k-th of n.
+    return f"{label}: {COUNTED[run.stage]} {max(run.progress_done, 1)} of {run.progress_total}"
 
 
 @bp.app_context_processor
