@@ -53,7 +53,8 @@ def publish_command(ctx: click.Context, run_id: int, bid_deadline, questions_dea
             raise click.ClickException(str(exc)) from exc
         for package in packages:
             version = publishing.latest_version(session, package)
-            click.echo(f"Published {package.reference} version 0 (manifest {version.manifest_sha256})")
+            click.echo(f"Published {package.reference} version 0 "
+                       f"(manifest {version.manifest_sha256})")
 
 
 @click.command("export-packages")
@@ -86,8 +87,8 @@ def export_packages_command(ctx: click.Context, round_slug: str, output: Path):
                 for file in publishing.files_of(session, version):
                     if sha256(file.content) != file.sha256:
                         raise click.ClickException(
-                            f"{package.reference} v{version.number} {file.name}: the stored content "
-                            "does not match its SHA-256; the database may be damaged.")
+                            f"{package.reference} v{version.number} {file.name}: the stored "
+                            "content does not match its SHA-256; the database may be damaged.")
                     (folder / file.name).write_bytes(file.content)
                     count += 1
         click.echo(f"Wrote {count} files of {len(packages)} package(s) to {output}")

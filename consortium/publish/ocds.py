@@ -26,7 +26,8 @@ def _parties(package: PackageInput) -> list[dict]:
     c = package.consortium
     parties = [{
         "id": c.id, "name": c.name, "roles": ["procuringEntity"],
-        "address": {"countryName": c.country, **({"streetAddress": c.address} if c.address else {})},
+        "address": {"countryName": c.country,
+                    **({"streetAddress": c.address} if c.address else {})},
         "contactPoint": {"name": "Procurement office", "email": c.email, "url": c.public_url},
     }]
     for m in package.members:
@@ -92,7 +93,8 @@ def release_package(package: PackageInput) -> dict:
         "procurementMethod": "open",
         "mainProcurementCategory": "goods",
         "submissionMethod": ["electronicSubmission"],
-        "tenderPeriod": {"startDate": iso(package.published_at), "endDate": iso(package.bid_deadline)},
+        "tenderPeriod": {"startDate": iso(package.published_at),
+                         "endDate": iso(package.bid_deadline)},
         "enquiryPeriod": {"startDate": iso(package.published_at),
                           "endDate": iso(package.questions_deadline)},
         "hasEnquiries": False,

@@ -82,8 +82,10 @@ def _cover(pkg: PackageInput, s) -> list:
     c = pkg.consortium
     facts = [["Reference", pkg.ocid], ["Round", pkg.round_name],
              ["Product", f"{pkg.product.name} ({pkg.product.code})"],
-             ["Lots", str(len(pkg.lots))], ["Total quantity", f"{pkg.total_units:,} {pkg.product.unit}"],
-             ["Version", f"{pkg.version} ({'original' if pkg.version == 0 else f'addendum {pkg.version}'})"],
+             ["Lots", str(len(pkg.lots))],
+             ["Total quantity", f"{pkg.total_units:,} {pkg.product.unit}"],
+             ["Version", f"{pkg.version} ("
+                         + ("original" if pkg.version == 0 else f"addendum {pkg.version}") + ")"],
              ["Published", human(pkg.published_at)],
              ["Questions deadline", human(pkg.questions_deadline)],
              ["Bid deadline", human(pkg.bid_deadline)]]
@@ -104,22 +106,24 @@ def _notice(pkg: PackageInput, s) -> list:
     out = [_p(SECTIONS[0], s["h1"]),
            _p(f"{c.name} invites bids for the lots below on behalf of its member cities. Vendors "
               "may bid on one or more lots; each lot is awarded separately.", s["body"]),
-           _p("Schedule", s["h2"]), _table(["Event", "Date and time"], schedule, [2.5, 4.0], s["cell"]),
+           _p("Schedule", s["h2"]),
+           _table(["Event", "Date and time"], schedule, [2.5, 4.0], s["cell"]),
            _p("Questions", s["h2"]),
            _p(f"Send questions in writing to {c.email} before the questions deadline, quoting the "
               f"reference {pkg.ocid}. Answers are published to every registered vendor as an "
               "addendum.", s["body"]),
            _p("Addenda", s["h2"]),
-           _p("Corrections are published as numbered addenda on the vendor portal; each addendum is a "
-              "new version of this package and replaces the earlier version. Bids must follow the "
-              "latest version.", s["body"])]
+           _p("Corrections are published as numbered addenda on the vendor portal; each "
+              "addendum is a new version of this package and replaces the earlier version. Bids "
+              "must follow the latest version.", s["body"])]
     if addenda:
         out.append(_table(["Addendum", "Published", "Change"], addenda, [0.9, 1.6, 4.0], s["cell"]))
     else:
         out.append(_p("No addenda have been published.", s["body"]))
     out += [_p("Submission", s["h2"]),
-            _p("Complete the price form (section 5, also provided as a CSV file) and submit it with the "
-               "signed certifications before the bid deadline. Late bids are not considered.", s["body"])]
+            _p("Complete the price form (section 5, also provided as a CSV file) and submit it "
+               "with the signed certifications before the bid deadline. Late bids are not "
+               "considered.", s["body"])]
     return out
 
 
@@ -143,7 +147,8 @@ def _schedule(pkg: PackageInput, s) -> list:
     for member in sorted(by_member):
         rows = by_member[member]
         block = [_p(f"{member}: {sum(r.units for r in rows):,} {pkg.product.unit}", s["h2"]),
-                 _p(f"Delivery address: {rows[0].delivery_address or 'to be confirmed'}", s["body"]),
+                 _p("Delivery address: " + (rows[0].delivery_address or "to be confirmed"),
+                    s["body"]),
                  _table(["Period", "Lot", "Units"],
                         [[r.period, r.lot_id, f"{r.units:,}"] for r in rows], [2.0, 2.0, 1.5],
                         s["cell"], num_cols=(2,))]
@@ -168,14 +173,16 @@ def _price_form(pkg: PackageInput, s) -> list:
     p = pkg.product
     rows = [[lot.id, lot.options_text, lot.period, f"{lot.quantity:,}", "", ""] for lot in pkg.lots]
     out = [_p(SECTIONS[4], s["h1"]),
-           _p("Quote an all-inclusive unit price in US dollars for each lot you bid on (delivery to "
-              "each member's address included). Leave lots you do not bid on empty.", s["body"]),
+           _p("Quote an all-inclusive unit price in US dollars for each lot you bid on "
+              "(delivery to each member's address included). Leave lots you do not bid on empty.",
+              s["body"]),
            _table(["Lot", "Options", "Period", "Quantity", "Unit price (USD)", "Lot total (USD)"],
                   rows, [0.7, 2.1, 0.9, 0.8, 1.2, 1.2], s["cell"], num_cols=(3,))]
     if p.tiers:
         tiers = [[f"{t.min_qty:,}+", f"${t.unit_price:,}"] for t in p.tiers]
         out += [_p("Reference price schedule (catalog tiers, for information)", s["h2"]),
-                _table(["Units per lot", "Unit price"], tiers, [2.0, 2.0], s["cell"], num_cols=(1,))]
+                _table(["Units per lot", "Unit price"], tiers, [2.0, 2.0], s["cell"],
+                       num_cols=(1,))]
     return out
 
 

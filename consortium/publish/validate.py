@@ -42,19 +42,22 @@ def merge_patch(target, patch):
 
 
 def _load(path: str) -> dict:
-    return json.loads(resources.files("consortium.publish").joinpath("schemas", path).read_text("utf-8"))
+    folder = resources.files("consortium.publish").joinpath("schemas")
+    return json.loads(folder.joinpath(path).read_text("utf-8"))
 
 
 @cache
 def _validator() -> Draft4Validator:
-    release = merge_patch(_load("release-schema.json"), _load("extensions/lots/release-schema.json"))
+    release = merge_patch(_load("release-schema.json"),
+                          _load("extensions/lots/release-schema.json"))
     package = _load("release-package-schema.json")
     registry = Registry().with_resources([
         (release["id"], Resource.from_contents(release, default_specification=DRAFT4)),
         (package["id"], Resource.from_contents(package, default_specification=DRAFT4)),
     ])
     Draft4Validator.check_schema(package)
-    return Draft4Validator(package, registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER)
+    return Draft4Validator(package, registry=registry,
+                           format_checker=Draft4Validator.FORMAT_CHECKER)
 
 
 def _path(parts) -> str:
@@ -83,8 +86,8 @@ def _semantic_errors(data: dict) -> list[str]:
 
 def validation_errors(data: dict) -> list[str]:
     """Every problem with `data` as a release package (empty when valid)."""
-    errors = [f"{_path(e.absolute_path)}: {e.message}"
-              for e in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
+    found = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    errors = [f"{_path(e.absolute_path)}: {e.message}" for e in found]
     return errors + _semantic_errors(data)
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from consortium.db import utcnow
-from consortium.models import BidPackage, Download, PackageFile, PackageVersion, Product, Round, Run, User, Vendor
+from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
+                               Run, User, Vendor)
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo
 from consortium.publish.validate import InvalidPackage
@@ -34,7 +35,9 @@ class PublishedPackageIsFrozen(RuntimeError):
 
 
 def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
 
 
 def _now() -> datetime:
@@ -127,8 +130,9 @@ def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline
         session.add(package)
         session.flush()
         version = _store_version(session, package, built, run, user)
-        audit.record(session, user=user, action="publish", entity="bidpackage", entity_id=package.id,
-                     round_id=round_.id, summary=f"published {package.reference} version 0",
+        audit.record(session, user=user, action="publish", entity="bidpackage",
+                     entity_id=package.id, round_id=round_.id,
+                     summary=f"published {package.reference} version 0",
                      after={"reference": package.reference, "run_id": run.id, "lots": len(pkg.lots),
                             "units": pkg.total_units, "manifest_sha256": version.manifest_sha256})
         packages.append(package)
@@ -156,7 +160,8 @@ def files_of(session: Session, version: PackageVersion) -> list[PackageFile]:
 
 
 def publish_addendum(session: Session, package: BidPackage, user: User | None, *, change_note: str,
-                     bid_deadline: datetime | None = None, questions_deadline: datetime | None = None,
+                     bid_deadline: datetime | None = None,
+                     questions_deadline: datetime | None = None,
                      run: Run | None = None) -> PackageVersion:
     """Publish version N+1 of `package` with a change note; earlier versions stay as they are.
 
@@ -179,7 +184,8 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
     check_deadlines(bid, questions, now)
     number = latest.number + 1
     amendments = tuple(AmendmentInfo(v.number, _aware(v.published_at), v.change_note)
-                       for v in previous if v.number > 0) + (AmendmentInfo(number, now, change_note),)
+                       for v in previous if v.number > 0)
+    amendments += (AmendmentInfo(number, now, change_note),)
     product = session.get(Product, package.product_id)
     [pkg] = package_inputs(session, round_, run, bid_deadline=bid, questions_deadline=questions,
                            published_at=now, product_codes=[product.code], version=number,

@@ -48,8 +48,10 @@ def _lots(tranches: list[dict], period_key) -> list[tuple[LotInfo, dict]]:
     ordered = sorted(tranches, key=lambda t: (period_key(t["period"]),
                                               json.dumps(t.get("options") or {}, sort_keys=True),
                                               str(t.get("id"))))
-    return [(LotInfo(id=f"LOT-{n}", tranche_id=str(t.get("id", "")),
-                     options=tuple(sorted((str(k), str(v)) for k, v in (t.get("options") or {}).items())),
+    def options(t: dict) -> tuple:
+        return tuple(sorted((str(k), str(v)) for k, v in (t.get("options") or {}).items()))
+
+    return [(LotInfo(id=f"LOT-{n}", tranche_id=str(t.get("id", "")), options=options(t),
                      period=t["period"], quantity=int(t["quantity"]),
                      estimated_unit_price=t.get("unit_price", 0),
                      estimated_value=t.get("total_cost", 0)), t)
@@ -61,8 +63,9 @@ def _members(session: Session, names: set[str]) -> dict[str, MemberInfo]:
     info = {}
     for name in names:
         m = rows.get(name)
-        info[name] = (MemberInfo(id=f"member-{m.id}", name=m.name, delivery_address=m.delivery_address,
-                                 state=m.state, country=m.country) if m
+        info[name] = (MemberInfo(id=f"member-{m.id}", name=m.name,
+                                 delivery_address=m.delivery_address, state=m.state,
+                                 country=m.country) if m
                       else MemberInfo(id=f"member-{_slug(name)}", name=name))
     return info
 

@@ -35,7 +35,8 @@ class _Deadlines:
 class PublishForm(FlaskForm, _Deadlines):
     """The deadlines of a round's packages (all times UTC)."""
 
-    bid_deadline = DateTimeLocalField("Bid deadline (UTC)", format=FORMAT, validators=[DataRequired()])
+    bid_deadline = DateTimeLocalField("Bid deadline (UTC)", format=FORMAT,
+                                      validators=[DataRequired()])
     questions_deadline = DateTimeLocalField("Questions deadline (UTC)", format=FORMAT,
                                             validators=[DataRequired()])
     confirm = HiddenField()  # "1" on the preview page's final POST
@@ -44,8 +45,8 @@ class PublishForm(FlaskForm, _Deadlines):
 class AddendumForm(FlaskForm, _Deadlines):
     """An addendum: what changed, and optionally new deadlines."""
 
-    change_note = TextAreaField("Change note", validators=[DataRequired(message="Say what changed."),
-                                                           Length(max=2000)])
+    change_note = TextAreaField("Change note", validators=[
+        DataRequired(message="Say what changed."), Length(max=2000)])
     bid_deadline = DateTimeLocalField("New bid deadline (UTC, optional)", format=FORMAT,
                                       validators=[Optional()])
     questions_deadline = DateTimeLocalField("New questions deadline (UTC, optional)", format=FORMAT,

@@ -8,7 +8,8 @@ from flask_login import current_user
 from sqlmodel import select
 
 from consortium.db import utcnow
-from consortium.models import BidPackage, Download, PackageFile, PackageVersion, Product, Round, User, Vendor
+from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
+                               User, Vendor)
 from consortium.publish.build import PDF_NAME
 from consortium.services import publishing
 from consortium.services.errors import ServiceError
@@ -65,7 +66,8 @@ def round_packages(round_id: int):
                                                 questions_deadline=questions)
                 flash(f"Published {len(done)} bid package(s) for {round_.name}.", "success")
                 return redirect(url_for("packages.admin_index"))
-            built = publishing.preview(session, round_, bid_deadline=bid, questions_deadline=questions)
+            built = publishing.preview(session, round_, bid_deadline=bid,
+                                       questions_deadline=questions)
         except publishing.PublishError as exc:
             flash(str(exc), "error")
             return render_template("packages/round.html", round=round_, packages=packages,
@@ -150,8 +152,8 @@ def download_log():
     if package_id:
         query = query.join(PackageVersion).where(PackageVersion.package_id == package_id)
     page = paginate(session, sorted_query(query, {"at": Download.at}, "-at"))
-    return render_template("packages/downloads.html", page=page, downloads=_downloads(session, page),
-                           package_id=package_id)
+    return render_template("packages/downloads.html", page=page,
+                           downloads=_downloads(session, page), package_id=package_id)
 
 
 @bp.route("/file/<int:file_id>")

@@ -87,7 +87,8 @@ def package(package_id: int):
     return render_template(
         "vendors/package.html", package=package, versions=versions, latest=latest, files=files,
         lots=tender["lots"], items={i["relatedLot"]: i for i in tender["items"]}, schedule=schedule,
-        product=session.get(Product, package.product_id), round=session.get(Round, package.round_id),
+        product=session.get(Product, package.product_id),
+        round=session.get(Round, package.round_id),
         superseded=vendor_portal.superseded_download(session, vendor.id, package, latest))
 
 
