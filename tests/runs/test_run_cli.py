@@ -33,7 +33,7 @@ def test_cli_and_browser_give_the_same_plan(app, admin_client, session, closed_r
     result = _invoke(app, "run", "test-round")
     cli_run = fresh(session, session.get(Run, int(result.output.strip().splitlines()[-1])))
     assert cli_run.problem == web.problem
-    strip = lambda plan: {k: v for k, v in plan.items() if k != "solver"}  # noqa: E731 (timings differ)
+    strip = lambda plan: {k: v for k, v in plan.items() if k != "solver"}
     assert strip(cli_run.plan) == strip(web.plan)
 
 
@@ -67,10 +67,11 @@ def test_a_failing_solve_exits_non_zero_with_the_run_id(app, session, closed_rou
 
 
 def test_the_demo_round_gives_the_same_plan_from_the_browser_and_the_cli(app, admin_client, session):
+    from sqlmodel import select
+
     from consortium.cli import FIXTURES
     from consortium.models import Round
     from consortium.services.fixtures import load_fixtures
-    from sqlmodel import select
 
     load_fixtures(session, FIXTURES / "demo")
     demo = session.exec(select(Round).where(Round.status == "closed")).first()
@@ -84,7 +85,7 @@ def test_the_demo_round_gives_the_same_plan_from_the_browser_and_the_cli(app, ad
     assert result.exit_code == 0, result.output
     cli_run = fresh(session, session.get(Run, int(result.output.strip().splitlines()[-1])))
     assert cli_run.problem == web.problem
-    strip = lambda plan: {k: v for k, v in plan.items() if k != "solver"}  # noqa: E731
+    strip = lambda plan: {k: v for k, v in plan.items() if k != "solver"}
     assert strip(cli_run.plan) == strip(web.plan)
     assert web.plan["placed_units"] > 0 and web.plan["totals"]["savings"] > 0
     assert admin_client.get(f"/admin/runs/{web.id}").status_code == 200

@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from redis.exceptions import RedisError
 
 from consortium.jobs import get_jobs, make_huey, start_consumer_thread, stop_consumer_thread
 from consortium.models import Run
@@ -52,7 +53,7 @@ def test_redis_queue_and_consumer_thread(settings, engine, app, session, admin, 
     redis_settings = replace(settings, huey_immediate=False, redis_url=url)
     try:
         make_huey(redis_settings).storage.conn.ping()
-    except Exception:
+    except (RedisError, OSError):
         require_server(f"Redis is not reachable at {url}")
     worker_app = _app(redis_settings, engine)
     huey = get_jobs(worker_app).huey

@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from consortium.db import utcnow
@@ -13,7 +23,13 @@ from consortium.jobs import get_jobs
 from consortium.models import Round, Run
 from consortium.services import run_results
 from consortium.services.errors import ServiceError
-from consortium.services.runs import InvalidProblem, approve_run, enqueue_run, mark_stale_runs, runs_query
+from consortium.services.runs import (
+    InvalidProblem,
+    approve_run,
+    enqueue_run,
+    mark_stale_runs,
+    runs_query,
+)
 from consortium.web.access import db, load_or_404, roles_required
 from consortium.web.forms.runs import ApproveForm, RunForm
 from consortium.web.pagination import paginate, sorted_query
