@@ -31,9 +31,10 @@ class SolveSettings:
     time_limit: float
     deadline: float
 
-    def remaining(self, floor: float = 1.0) -> float:
-        """Seconds left for the next solve; at least `floor` so a late solve still gets a try."""
-        return max(floor, self.deadline - time.monotonic())
+    def remaining(self) -> float:
+        """Seconds left for the next solve; at least min(1 s, time_limit), so that a solve
+        late in the run still gets a try (the run may overrun its budget by that much)."""
+        return max(min(1.0, self.time_limit), self.deadline - time.monotonic())
 
 
 @dataclass
