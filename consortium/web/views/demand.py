@@ -96,10 +96,15 @@ def _render_form(form, round_, *, line=None, options=None, errors=None, conflict
     options = options if options is not None else (line.options if line else {})
     return render_template(
         "demand/line_form.html", form=form, round=round_, line=line, catalog=_catalog(),
-        editable=demand.is_editable(round_),
+        editable=demand.is_editable(round_), ref_prefix=_ref_prefix(round_),
         product=product, chosen=options, errors=errors or {}, conflict=conflict,
         indicative=_indicative(round_, product, form.quantity.data, options,
                                line.id if line else None)), status
+
+
+def _ref_prefix(round_: Round) -> str:
+    member = db().get(Member, current_user.member_id)
+    return f"{demand.member_abbreviation(member.name)}-{round_.slug}-" if member else ""
 
 
 def _refused(exc: NotAllowed, round_: Round):
@@ -215,7 +220,7 @@ def line_delete(line_id):
         return redirect(url_for("demand.round_lines", round_id=round_.id))
     return render_template("demand/line_delete.html", form=form, line=line, round=round_,
                            product=db().get(Product, line.product_id),
-                           editable=demand.is_editable(round_),
+                           editable=demand.is_editable(round_), ref_prefix=_ref_prefix(round_),
                            format_options=demand.format_options)
 
 
