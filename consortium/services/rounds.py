@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy import func
@@ -58,7 +58,7 @@ def round_version(round_: Round) -> str:
 
 def aware(value: datetime) -> datetime:
     """`value` as an aware UTC datetime (naive values are taken as UTC)."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _check(session: Session, data: dict, round_: Round | None) -> dict:
@@ -117,8 +117,8 @@ def update_round(session: Session, round_: Round, *, data: dict, actor: User | N
     merged = {**{k: getattr(round_, k) for k in ROUND_FIELDS}, **data, "status": round_.status}
     errors: dict[str, list[str]] = {}
     if list(merged["periods"]) != list(round_.periods) and line_count(session, round_):
-        errors["periods"] = ["The periods are locked: this round already has demand lines. "
-                             "Periods can change only while a round has no demand."]
+        errors["periods"] = [("The periods are locked: this round already has demand lines. "
+                              "Periods can change only while a round has no demand.")]
     if round_.status == "closed" and aware(merged["deadline"]) != aware(round_.deadline):
         errors["deadline"] = ["The round is closed; its demand deadline can no longer change."]
     try:

@@ -92,7 +92,7 @@ def test_every_admin_form_carries_a_csrf_token(csrf_client, admin, ids):
              f"/admin/rounds/{ids['round_id']}", f"/admin/rounds/{ids['round_id']}/edit"]
     for url in pages:
         page = csrf_client.get(url).get_data(as_text=True)
-        forms = re.findall(r'<form[^>]*method="post".*?</form>', page, flags=re.S)
+        forms = re.findall(r'<form[^>]*method="post".*?</form>', page, flags=re.DOTALL)
         assert forms, url
         for form in forms:
             assert re.search(r'<input[^>]+name="csrf_token"[^>]+value="[^"]+"', form), (url, form[:200])

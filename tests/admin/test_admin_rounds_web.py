@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from sqlmodel import select
@@ -135,7 +136,7 @@ def _chart(page: str) -> dict:
 
 
 def test_demand_overview_totals_and_filters(admin_client, session, member, other_member):
-    round_, bus, van = _demand(session, member, other_member)
+    round_, _bus, van = _demand(session, member, other_member)
     page = admin_client.get(f"/admin/rounds/{round_.id}/demand").get_data(as_text=True)
     assert all(ref in page for ref in ("LA-1", "LA-2", "SEA-1"))
     assert _chart(page) == {"labels": ["2027Q1", "2027Q2", "2027Q3"],
@@ -214,3 +215,26 @@ def test_editing_a_closed_round_keeps_its_deadline(admin_client, session):
                  version=round_version(round_))
     page = admin_client.post(f"/admin/rounds/{round_.id}/edit", data=moved).get_data(as_text=True)
     assert "The round is closed; its demand deadline can no longer change." in page
+
+
+def test_rounds_list_is_paginated_with_counts(admin_client, session, member):
+    assert "Create the first round" in admin_client.get("/admin/rounds").get_data(as_text=True)
+    first = factories.make_round(session, name="Counted round", deadline=utcnow() + timedelta(days=900))
+    product = factories.make_product(session)
+    factories.make_line(session, round=first, member=member, product=product, quantity=7)
+    factories.make_line(session, round=first, member=member, product=product, quantity=5)
+    for n in range(51):
+        factories.make_round(session, name=f"Other round {n:02d}")
+    page = admin_client.get("/admin/rounds").get_data(as_text=True)
+    assert "Page 1 of 2" in page
+    row = page.split("Counted round")[1].split("</tr>")[0]
+    cells = [c.split(">", 1)[1].split("<")[0] for c in row.split('<td class="num"')[1:]]
+    assert cells == ["2", "1", "12"]  # lines, members, units
+    assert "Counted round" not in admin_client.get("/admin/rounds?page=2").get_data(as_text=True)
+
+
+def test_new_round_form_suggests_quarters_and_a_deadline(admin_client):
+    page = admin_client.get("/admin/rounds/new").get_data(as_text=True)
+    assert 'name="quarter_count" type="number" value="4"' in page
+    assert re.search(r'name="first_quarter" type="text" value="\d{4}Q[1-4]"', page)
+    assert re.search(r'name="deadline" required type="datetime-local" value="[\d-]+T17:00"', page)

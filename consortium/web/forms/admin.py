@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
@@ -25,13 +25,13 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from consortium.models import CATEGORIES, CLASSIFICATION_SCHEMES
 from consortium.services.accounts import MIN_PASSWORD_LENGTH
 from consortium.services.catalog import validate_tiers
-from consortium.services.rounds import quarters
 from consortium.services.errors import ServiceError
+from consortium.services.rounds import quarters
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover - older WTForms
-    def SelectChoice(value, label=None):  # noqa: N802
+    def SelectChoice(value, label=None):
         return (value, label if label is not None else value)
 
 TIER_ROWS_MIN = 6
@@ -237,7 +237,7 @@ class RoundForm(VersionedForm):
 
     def deadline_utc(self):
         """The deadline as an aware UTC datetime."""
-        return self.deadline.data.replace(tzinfo=timezone.utc)
+        return self.deadline.data.replace(tzinfo=UTC)
 
 
 class ConfirmForm(FlaskForm):

@@ -35,4 +35,4 @@ def show_conflict(form, exc: Conflict, version: str) -> dict:
     return {k: v for k, v in exc.current.items() if k not in ("updated_at",)}
 
 
-from consortium.web.views.admin import audit, members, products, rounds, vendors  # noqa: E402,F401
+from consortium.web.views.admin import audit, members, products, rounds, vendors  # noqa: F401

@@ -106,8 +106,9 @@ def _set_active(member_id: int, active: bool):
         except ServiceError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"{member.name} is {'active again' if active else 'deactivated; its fleet managers can no longer sign in'}.",
-                  "success")
+            state = ("active again" if active
+                     else "deactivated; its fleet managers can no longer sign in")
+            flash(f"{member.name} is {state}.", "success")
     return redirect(url_for("admin.member_edit", member_id=member.id))
 
 

@@ -16,7 +16,13 @@ from consortium.services.errors import Conflict, ServiceError
 from consortium.services.problem import build_problem, problem_json
 from consortium.web.access import db, load_or_404, roles_required
 from consortium.web.forms.admin import ConfirmForm, RoundForm
-from consortium.web.pagination import paginate, sorted_query
+from consortium.web.pagination import (
+    DEFAULT_PER_PAGE,
+    Page,
+    paginate,
+    request_args,
+    sorted_query,
+)
 from consortium.web.views.admin import bp, show_conflict, show_field_errors
 
 # Links other areas add to a round's hub page; each shows only once its view exists.
@@ -29,8 +35,18 @@ ROUND_LINKS = [
 @bp.route("/rounds")
 @roles_required("admin")
 def rounds():
-    """Every round with its status, deadline and demand counts."""
-    return render_template("admin/rounds.html", summaries=svc.list_rounds_with_counts(db()))
+    """Every round with its status, deadline and demand counts (newest deadline first)."""
+    summaries = svc.list_rounds_with_counts(db())
+    try:
+        number = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        number = 1
+    page = Page(items=[], number=number, per_page=DEFAULT_PER_PAGE, total=len(summaries),
+                args=request_args())
+    page.number = min(number, page.pages)
+    start = (page.number - 1) * page.per_page
+    page.items = summaries[start:start + page.per_page]
+    return render_template("admin/rounds.html", summaries=page.items, page=page)
 
 
 def _round_data(form: RoundForm, round_: Round | None = None) -> dict:
