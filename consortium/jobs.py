@@ -51,20 +51,20 @@ def _mark_stale(settings: Settings, engine) -> int:
         return mark_stale_runs(session, timedelta(minutes=settings.run_stale_minutes))
 
 
-def make_huey(settings: Settings) -> Huey:
+def make_huey(settings: Settings, name: str = QUEUE_NAME) -> Huey:
     """The Huey instance for `settings`: Redis, SQLite under the instance folder, or immediate."""
     common = {"results": False, "immediate": settings.huey_immediate, "utc": True}
     if settings.redis_url and not settings.huey_immediate:
-        return RedisHuey(QUEUE_NAME, url=settings.redis_url, **common)
+        return RedisHuey(name, url=settings.redis_url, **common)
     path = settings.instance_path / "huey.db"
     if not settings.huey_immediate:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(QUEUE_NAME, filename=str(path), **common)
+    return SqliteHuey(name, filename=str(path), **common)
 
 
-def make_jobs(settings: Settings, get_engine: Callable) -> Jobs:
+def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) -> Jobs:
     """A queue with the optimizer task and the periodic stale-run check registered on it."""
-    huey = make_huey(settings)
+    huey = make_huey(settings, name)
 
     @huey.task(name="optimize_run")
     def optimize_run(run_id: int) -> None:

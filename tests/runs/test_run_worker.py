@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from dataclasses import replace
 
 import pytest
 from redis.exceptions import RedisError
 
-from consortium.jobs import get_jobs, make_huey, start_consumer_thread, stop_consumer_thread
+from consortium.jobs import (
+    get_jobs,
+    make_huey,
+    make_jobs,
+    start_consumer_thread,
+    stop_consumer_thread,
+)
 from consortium.models import Run
 from consortium.services.runs import enqueue_run
 from tests.conftest import require_server
@@ -24,8 +31,7 @@ def _app(settings, engine):
     return application
 
 
-def _solve_through_the_queue(app, session, round_, admin) -> Run:
-    jobs = get_jobs(app)
+def _solve_through_the_queue(jobs, session, round_, admin) -> Run:
     run = enqueue_run(session, round_, admin, enqueue=jobs.enqueue_run, time_limit=30)
     assert fresh(session, run).status == "queued"  # the request returned before any solve
     assert len(jobs.huey) == 1
@@ -42,7 +48,7 @@ def _solve_through_the_queue(app, session, round_, admin) -> Run:
 def test_sqlite_queue_and_consumer_thread(settings, engine, app, session, admin, closed_round, tmp_path):
     worker_app = _app(replace(settings, huey_immediate=False, instance_path=tmp_path / "w"), engine)
     assert type(get_jobs(worker_app).huey).__name__ == "SqliteHuey"
-    run = _solve_through_the_queue(worker_app, session, closed_round, admin)
+    run = _solve_through_the_queue(get_jobs(worker_app), session, closed_round, admin)
     assert (tmp_path / "w" / "huey.db").exists()
     assert run.status == "succeeded", run.error
     assert run.plan["placed_units"] == 12 and run.heartbeat_at and run.started_at
@@ -55,14 +61,13 @@ def test_redis_queue_and_consumer_thread(settings, engine, app, session, admin, 
         make_huey(redis_settings).storage.conn.ping()
     except (RedisError, OSError):
         require_server(f"Redis is not reachable at {url}")
-    worker_app = _app(redis_settings, engine)
-    huey = get_jobs(worker_app).huey
-    assert type(huey).__name__ == "RedisHuey"
-    huey.flush()
+    # A queue of its own: other test runs may share this Redis server.
+    jobs = make_jobs(redis_settings, lambda: engine, name=f"consortium-test-{uuid.uuid4().hex}")
+    assert type(jobs.huey).__name__ == "RedisHuey"
     try:
-        run = _solve_through_the_queue(worker_app, session, closed_round, admin)
+        run = _solve_through_the_queue(jobs, session, closed_round, admin)
     finally:
-        huey.flush()
+        jobs.huey.flush()
     assert run.status == "succeeded", run.error
 
 
