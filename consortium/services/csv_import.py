@@ -88,7 +88,8 @@ def decode(data: bytes, max_bytes: int) -> str:
         raise CsvFileError(f"The file is {human_size(len(data))}, larger than the limit of "
                            f"{human_size(max_bytes)}. Split it into smaller files and upload each.")
     if not data.strip():
-        raise CsvFileError("The file is empty. Download the template, add your lines and upload it.")
+        raise CsvFileError("The file is empty. Download the template, add your lines and "
+                           "upload it.")
     if data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":
         raise CsvFileError("This is an Excel workbook, not a CSV file. In Excel choose File > "
                            "Save As > 'CSV UTF-8 (Comma delimited)' and upload that file.")
@@ -145,7 +146,8 @@ def read_rows(text: str) -> list[tuple[int, dict]]:
                 values["_extra"] = f"has {len(cells)} cells but the header names {len(names)}"
             rows.append((number, values))
     except csv.Error as exc:
-        raise CsvFileError(f"Row {number} cannot be read as CSV ({exc}). Check its quotes.") from None
+        raise CsvFileError(f"Row {number} cannot be read as CSV ({exc}). "
+                           "Check its quotes.") from None
     if not rows:
         raise CsvFileError("The file has a header but no lines. Add one row per demand line.")
     return rows

@@ -103,7 +103,8 @@ def _values(clean: dict) -> dict:
 
 def _checked(session: Session, round_: Round, raw: dict, except_id: int | None = None) -> dict:
     clean, errors = validate_line_data(round_, load_catalog(session), raw)
-    if clean["ref"] and "ref" not in errors and ref_taken(session, round_.id, clean["ref"], except_id):
+    ref = clean["ref"]
+    if ref and "ref" not in errors and ref_taken(session, round_.id, ref, except_id):
         errors["ref"] = f"{clean['ref']} is already used by another line of this round"
     if errors:
         raise InvalidLine(errors)
@@ -140,7 +141,8 @@ def describe_line(session: Session, line: DemandLine) -> dict:
     editor = session.get(User, line.updated_by_id) if line.updated_by_id else None
     return {"ref": line.ref, "product": product.code if product else "?",
             "quantity": line.quantity, "earliest": line.earliest, "latest": line.latest,
-            "options": format_options(line.options), "splittable": "yes" if line.splittable else "no",
+            "options": format_options(line.options),
+            "splittable": "yes" if line.splittable else "no",
             "max_unit_price": line.max_unit_price, "notes": line.notes, "version": line.version,
             "updated_by": editor.email if editor else "", "updated_at": line.updated_at}
 

@@ -116,7 +116,8 @@ def _period(round_: Round, value) -> tuple[str | None, str | None]:
     return match, None
 
 
-def validate_line_data(round_: Round, catalog: dict[str, Product], raw: dict) -> tuple[dict, dict]:
+def validate_line_data(round_: Round, catalog: dict[str, Product],
+                       raw: dict) -> tuple[dict, dict]:
     """Check one line's raw values (form or CSV text) against the round and the catalog.
 
     Returns (clean values, errors by field). `raw` has ref, product (a code), quantity, earliest,

@@ -229,3 +229,16 @@ def test_lines_are_paginated_and_sortable(fleet_client, session, bus, round_, me
     assert "R-000" in first and "R-054" not in first and "Page 1 of 2" in first
     by_qty = fleet_client.get(f"/demand/rounds/{round_.id}?sort=-quantity").get_data(as_text=True)
     assert by_qty.index("R-054") < by_qty.index("R-053")
+
+
+def test_missing_or_garbled_version_is_a_conflict_not_an_error(fleet_client, session, bus, round_,
+                                                                member):
+    line = factories.make_line(session, round=round_, member=member, product=bus, quantity=5)
+    for version in ("", "abc", "-1"):
+        response = fleet_client.post(f"/demand/lines/{line.id}/edit",
+                                     data=form_data(ref=line.ref, quantity="6", version=version))
+        assert response.status_code == 409, version
+    assert fleet_client.post(f"/demand/lines/{line.id}/delete",
+                             data={"version": "x"}).status_code == 302
+    [kept] = _lines(session)
+    assert (kept.quantity, kept.version) == (5, 1)

@@ -25,7 +25,8 @@ fleet_only = roles_required("fleet_manager")
 
 def member_totals(round_ids=None) -> dict[int, tuple[int, int]]:
     """{round id: (lines, units)} of the current member's lines."""
-    query = (select(DemandLine.round_id, func.count(), func.coalesce(func.sum(DemandLine.quantity), 0))
+    units = func.coalesce(func.sum(DemandLine.quantity), 0)
+    query = (select(DemandLine.round_id, func.count(), units)
              .where(DemandLine.member_id == current_user.member_id).group_by(DemandLine.round_id))
     if round_ids is not None:
         query = query.where(DemandLine.round_id.in_(round_ids))
@@ -64,8 +65,9 @@ def round_lines(round_id):
     page = paginate(session, sorted_query(query, LINE_SORTS, "ref"))
     page.args["round_id"] = round_.id  # the pager and sort links rebuild this URL
     products = {p.id: p for p in session.exec(select(Product)).all()}
-    by_product = session.exec(select(DemandLine.product_id, func.count(), func.sum(DemandLine.quantity))
-                              .where(*mine).group_by(DemandLine.product_id)).all()
+    by_product = session.exec(
+        select(DemandLine.product_id, func.count(), func.sum(DemandLine.quantity))
+        .where(*mine).group_by(DemandLine.product_id)).all()
     return render_template("demand/round_lines.html", round=round_, page=page, products=products,
                            by_product=by_product, editable=demand.is_editable(round_),
                            format_options=demand.format_options, delete_form=DeleteLineForm())
@@ -169,9 +171,8 @@ def line_edit(line_id):
     options = options_from(request.form) if request.method == "POST" else line.options
     if form.validate_on_submit() and not _needs_options(form):
         try:
-            expected = int(form.version.data or 0)
             changed = demand.update_line(db(), line=line, actor=current_user,
-                                         raw=form.raw(options), expected_version=expected)
+                                         raw=form.raw(options), expected_version=_version(form))
         except demand.InvalidLine as exc:
             form.show_errors(exc.errors)
             return _render_form(form, round_, line=line, options=options, errors=exc.errors,
@@ -188,6 +189,12 @@ def line_edit(line_id):
         flash(f"Line {line.ref} saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("demand.round_lines", round_id=round_.id))
     return _render_form(form, round_, line=line, options=options)
+
+
+def _version(form) -> int:
+    """The version the person saw (a missing or garbled one never matches a real version)."""
+    value = str(form.version.data or "")
+    return int(value) if value.isdigit() else -1
 
 
 def _product_code(line: DemandLine) -> str:
@@ -208,7 +215,7 @@ def line_delete(line_id):
         ref = line.ref
         try:
             demand.delete_line(db(), line=line, actor=current_user,
-                               expected_version=int(form.version.data or 0))
+                               expected_version=_version(form))
         except NotAllowed as exc:
             return _refused(exc, round_)
         except Conflict as exc:

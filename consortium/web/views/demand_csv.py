@@ -123,7 +123,8 @@ def csv_export(round_id):
 
 def _upload_page(round_, form, message=None, status=200):
     return render_template("demand/csv_upload.html", round=round_, form=form, message=message,
-                           max_size=csv_import.human_size(_max_bytes()), max_rows=csv_import.MAX_ROWS,
+                           max_size=csv_import.human_size(_max_bytes()),
+                           max_rows=csv_import.MAX_ROWS,
                            columns=csv_import.COLUMNS, required=csv_import.REQUIRED,
                            editable=demand.is_editable(round_)), status
 
