@@ -51,6 +51,6 @@ def test_other_roles_home_pages_keep_the_csp(page, console, email, heading):
 def test_the_csp_check_notices_a_violation(page, console):
     """The check above is real: an inline style attribute is refused and logged."""
     page.goto("/login")
-    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>')")
-    page.wait_for_timeout(200)
+    with page.expect_console_message(lambda msg: "Content Security Policy" in msg.text):
+        page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>')")
     assert console.csp_violations(), console.messages
