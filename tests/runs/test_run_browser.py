@@ -26,12 +26,6 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, **launch_options()}
 
 
-@pytest.fixture(scope="session")
-def base_url():
-    """Pages are opened by full URL (the server below is per test)."""
-    return None
-
-
 @pytest.fixture
 def worker_server(tmp_path):
     """The app (CSRF on, SQLite queue, not immediate) served on a free port with a worker."""
@@ -47,6 +41,14 @@ def worker_server(tmp_path):
     finally:
         stop_consumer_thread(consumer)
         app.extensions["consortium.engine"].dispose()
+
+
+@pytest.fixture
+def page(browser):
+    """A page of a fresh context; URLs are absolute (the server is per test)."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
 
 
 def test_admin_runs_the_optimizer_in_the_browser(page, worker_server):
