@@ -27,10 +27,12 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, **launch_options()}
 
 
-@pytest.fixture(scope="session")
-def base_url():
-    """No base URL: these tests go to the module's own server by absolute URL."""
-    return None
+@pytest.fixture
+def page(browser):
+    """A page of a fresh context (no base_url: URLs are absolute, the server is this module's)."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture(scope="module")
