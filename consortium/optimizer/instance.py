@@ -42,6 +42,15 @@ class ProductInfo:
         high = self.min_qty[k + 1] - 1 if k + 1 < len(self.min_qty) else None
         return self.min_qty[k], high
 
+    def price_values(self) -> list[int | float]:
+        """Tier prices as plain numbers (ints when whole), as a problem file would hold them."""
+        return [int(p) if p.denominator == 1 else float(p) for p in self.price]
+
+    def tranche_cost_value(self) -> int | float:
+        """tranche_cost as a plain number."""
+        fee = self.tranche_cost
+        return int(fee) if fee.denominator == 1 else float(fee)
+
     def cost(self, quantity: int) -> Fraction:
         """Exact cost of one tranche of `quantity` units (0 for an empty tranche)."""
         if quantity <= 0:

@@ -16,7 +16,7 @@ from fractions import Fraction
 from consortium.optimizer.answer import (
     Allocation, allocation_cost, check_allocation, read_allocation, tranche_quantities)
 from consortium.optimizer.instance import Instance, Subproblem
-from consortium.optimizer.model import FairRow, build_model
+from consortium.optimizer.model import FairRow, build_model, start_values
 from consortium.optimizer.solve import SolveSettings, solve_model
 
 
@@ -112,7 +112,8 @@ def _solve(inst: Instance, sub: Subproblem, settings: SolveSettings, *, all_plac
         else:  # not even a first plan in time: nothing placed is always a plan
             fallback, floor, stage1_status = {}, 0, "feasible"
     model.set_cost_objective(floor)
-    result = solve_model(model.prob, settings)
+    start = start_values(model, inst, fallback) if fallback is not None else None
+    result = solve_model(model.prob, settings, start=start)
     if result.has_solution:
         alloc = read_allocation(model, inst)
     else:

@@ -7,24 +7,28 @@ overlap component is priced on its own:
 
 * a component whose windows share a period is bought as one tranche: merging tranches never
   costs more under all-units prices (Q price(Q) + F <= sum_i Q_i price(Q_i) + F);
-* otherwise, lines that are not splittable are enumerated period by period when that is small;
-* anything else is a small MILP solved to a zero gap.
+* otherwise, when small, an exact dynamic programme over periods: in each period it tries every
+  subset of the deliverable unsplittable lines and every total for the splittable ones, handed
+  out earliest-deadline-first (the remainder then has the latest deadlines, which can only help
+  later periods, since every window still open runs on from the next period);
+* anything larger is a small MILP solved to a zero gap.
 
 Results are cached by the component's shape (relative windows, quantities, splittable flags).
 """
 
 from __future__ import annotations
 
-import itertools
+import time
 from fractions import Fraction
-
-import pulp
+from functools import lru_cache
 
 from consortium.optimizer.answer import Allocation
-from consortium.optimizer.instance import Instance, ProductInfo
-from consortium.optimizer.solve import SolveSettings, solve_model
+from consortium.optimizer.instance import Instance, ProductInfo, build_instance
+from consortium.optimizer.problem import DemandLine, Problem, Product, Tier
+from consortium.optimizer.solve import SolveSettings
+from consortium.optimizer.stages import first_solve
 
-ENUMERATION_LIMIT = 4096
+DP_LIMIT = 300_000     # DP steps (bound) above which the MILP is used
 Shape = tuple[tuple[int, int, int, bool], ...]   # (lo, hi, qty, splittable) from period 0
 
 
@@ -36,6 +40,7 @@ class StandaloneCoster:
         self.settings = settings
         self.cache: dict[tuple[int, Shape], Fraction] = {}
         self.milps = 0
+        self.unproven = 0
 
     def group_cost(self, lines: list[int]) -> Fraction:
         """Stand-alone cost of some lines of one member in one group."""
@@ -69,81 +74,99 @@ class StandaloneCoster:
         return self.cache[key]
 
     def _solve_shape(self, info: ProductInfo, shape: Shape) -> Fraction:
-        choices = 1
-        for lo, hi, _qty, _split in shape:
-            choices *= hi - lo + 1
-        if not any(split for *_rest, split in shape) and choices <= ENUMERATION_LIMIT:
-            return enumerate_cost(info, shape)
+        if dp_steps(shape) <= DP_LIMIT:
+            return dp_cost(info, shape)
         self.milps += 1
-        return milp_cost(info, shape, self.settings)
+        cost, proven = milp_cost(info, shape, self.settings)
+        self.unproven += not proven
+        return cost
 
 
-def enumerate_cost(info: ProductInfo, shape: Shape) -> Fraction:
-    """Cheapest way to give each (unsplittable) line one period of its window, by enumeration."""
-    costs: dict[int, Fraction] = {}
-    best = None
-    for periods in itertools.product(*(range(lo, hi + 1) for lo, hi, _q, _s in shape)):
-        loads: dict[int, int] = {}
-        for p, (_lo, _hi, qty, _s) in zip(periods, shape):
-            loads[p] = loads.get(p, 0) + qty
-        total = Fraction(0)
-        for q in loads.values():
-            if q not in costs:
-                costs[q] = info.cost(q)
-            total += costs[q]
-        if best is None or total < best:
-            best = total
-    return best
-
-
-def milp_cost(info: ProductInfo, shape: Shape, settings: SolveSettings) -> Fraction:
-    """Cheapest stand-alone purchase of a shape, as a MILP solved to a zero gap."""
-    prob = pulp.LpProblem("standalone", pulp.LpMinimize)
-    periods = range(max(hi for _lo, hi, _q, _s in shape) + 1)
-    total = sum(q for _lo, _hi, q, _s in shape)
-    load = {p: [] for p in periods}
-    for i, (lo, hi, qty, split) in enumerate(shape):
-        row = []
-        for p in range(lo, hi + 1):
-            if split:
-                var = prob.add_variable(f"x_{i}_{p}", 0, qty, pulp.LpInteger)
-                load[p].append((var, 1))
-            else:
-                var = prob.add_variable(f"y_{i}_{p}", 0, 1, pulp.LpBinary)
-                load[p].append((var, qty))
-            row.append((var, 1))
-        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(row), pulp.LpConstraintEQ,
-                                             f"place_{i}", qty if split else 1))
-    cost, tiers_of = [], {}
-    for p in periods:
-        tiers, terms = [], [(var, -coef) for var, coef in load[p]]
-        for k in range(len(info.price)):
-            low, high = info.tier_range(k)
-            high = total if high is None else min(high, total)
-            if low > high:
+def dp_steps(shape: Shape) -> int:
+    """An upper bound on the dynamic programme's work: per period, the pending-line subsets and
+    splittable remainders it may be in, times the choices it then tries."""
+    steps = 0
+    for t in range(max(hi for _lo, hi, _q, _s in shape) + 1):
+        states = choices = 1
+        available = 0
+        for lo, hi, qty, split in shape:
+            if not lo <= t <= hi:
                 continue
-            z = prob.add_variable(f"z_{p}_{k}", 0, 1, pulp.LpBinary)
-            q = prob.add_variable(f"q_{p}_{k}", 0, high)
-            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression([(q, 1), (z, -low)]),
-                                                 pulp.LpConstraintGE, f"tier_low_{p}_{k}", 0))
-            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression([(q, 1), (z, -high)]),
-                                                 pulp.LpConstraintLE, f"tier_high_{p}_{k}", 0))
-            tiers.append((z, 1))
-            terms.append((q, 1))
-            cost += [(q, float(info.price[k])), (z, float(info.tranche_cost))]
-        tiers_of[p] = load[p]
-        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(tiers), pulp.LpConstraintLE,
-                                             f"one_tier_{p}", 1))
-        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ,
-                                             f"quantity_{p}", 0))
-    prob.setObjective(pulp.LpAffineExpression(cost))
-    result = solve_model(prob, settings, rel_gap=0.0, abs_gap=1e-7,
-                         time_limit=max(settings.remaining(), 10.0))
-    if result.status != "optimal":
-        raise RuntimeError("stand-alone cost could not be proven optimal")
-    loads = [sum(int(round(var.varValue or 0)) * coef for var, coef in tiers_of[p])
-             for p in periods]
-    return sum((info.cost(q) for q in loads), Fraction(0))
+            if split:
+                available += qty
+                if lo < t:
+                    states *= qty + 1
+            else:
+                states *= 2 if lo < t else 1
+                choices *= 2 if t < hi else 1
+        steps += states * choices * (available + 1)
+    return steps
+
+
+def dp_cost(info: ProductInfo, shape: Shape) -> Fraction:
+    """Exact stand-alone cost of a shape by dynamic programming over periods."""
+    lines = list(shape)
+    unsplit = [i for i, (_lo, _hi, _q, split) in enumerate(lines) if not split]
+    split = sorted((i for i, (*_r, s) in enumerate(lines) if s), key=lambda i: lines[i][1])
+    span = max(hi for _lo, hi, _q, _s in lines) + 1
+    costs: dict[int, Fraction] = {0: Fraction(0)}
+
+    def cost(q: int) -> Fraction:
+        if q not in costs:
+            costs[q] = info.cost(q)
+        return costs[q]
+
+    @lru_cache(maxsize=None)
+    def best(t: int, pending: frozenset, remaining: tuple) -> Fraction | None:
+        if t == span:
+            return Fraction(0) if not pending and not any(remaining) else None
+        ready = [i for i in pending if lines[i][0] <= t]
+        must = [i for i in ready if lines[i][1] == t]
+        optional = [i for i in ready if lines[i][1] > t]
+        active = [j for j, i in enumerate(split) if lines[i][0] <= t and remaining[j]]
+        forced = sum(remaining[j] for j in active if lines[split[j]][1] == t)
+        available = sum(remaining[j] for j in active)
+        result = None
+        for mask in range(1 << len(optional)):
+            chosen = must + [i for b, i in enumerate(optional) if mask >> b & 1]
+            base = sum(lines[i][2] for i in chosen)
+            rest = pending.difference(chosen)
+            for amount in range(forced, available + 1):
+                left, give = list(remaining), amount
+                for j in active:  # earliest deadline first
+                    take = min(give, left[j])
+                    left[j] -= take
+                    give -= take
+                future = best(t + 1, rest, tuple(left))
+                if future is not None:
+                    value = cost(base + amount) + future
+                    if result is None or value < result:
+                        result = value
+        return result
+
+    answer = best(0, frozenset(unsplit), tuple(lines[i][2] for i in split))
+    best.cache_clear()
+    return answer
+
+
+def milp_cost(info: ProductInfo, shape: Shape, settings: SolveSettings) -> tuple[Fraction, bool]:
+    """Cheapest stand-alone purchase of a shape, solved with the consortium model itself (pooled
+    classes, MIP start, zero gap) on a problem holding just these lines, with no minimum, cap
+    or capacity. Returns the cost and whether it was proven optimal."""
+    periods = [f"p{i}" for i in range(max(hi for _lo, hi, _q, _s in shape) + 1)]
+    product = Product("X", tuple(Tier(q, p) for q, p in zip(info.min_qty, info.price_values())),
+                      tranche_cost=info.tranche_cost_value())
+    demand = tuple(DemandLine(f"l{i}", "m", "X", qty, periods[lo], periods[hi], splittable=split)
+                   for i, (lo, hi, qty, split) in enumerate(shape))
+    inst = build_instance(Problem(tuple(periods), (product,), demand))
+    exact_run = SolveSettings(settings.solver, 0.0, settings.time_limit,
+                              max(settings.deadline, time.monotonic() + 30.0))
+    total, proven = Fraction(0), True
+    for sub in inst.subproblems:
+        result = first_solve(inst, sub, exact_run)
+        total += result.cost
+        proven = proven and result.status == "optimal" and len(result.alloc) == len(sub.lines)
+    return total, proven
 
 
 def standalone_costs(inst: Instance, alloc: Allocation,
