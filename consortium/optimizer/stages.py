@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from consortium.optimizer.answer import (
-    Allocation, allocation_cost, check_allocation, read_allocation, tranche_quantities)
+    Allocation, allocation_cost, check_allocation, read_allocation, start_values,
+    tranche_quantities)
 from consortium.optimizer.instance import Instance, Subproblem
-from consortium.optimizer.model import FairRow, build_model, start_values
+from consortium.optimizer.model import FairRow, build_model
 from consortium.optimizer.solve import SolveSettings, solve_model
 
 
