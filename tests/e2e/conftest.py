@@ -47,6 +47,17 @@ def base_url(live_server):
     return live_server.url
 
 
+@pytest.fixture
+def browser_context_args(browser_context_args, live_server):
+    """Every page of these tests opens on this folder's server.
+
+    Per test, because pytest-playwright computes its session-wide context arguments once, from
+    whichever `base_url` the first browser test of the run saw; folders that import
+    `live_server` from here get a server of their own, at another URL.
+    """
+    return {**browser_context_args, "base_url": live_server.url}
+
+
 @dataclass
 class ConsoleLog:
     """Every console message and page error of one page."""
