@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -263,11 +263,5 @@ def approve_run(session: Session, run: Run, user: User) -> Round:
 
 
 def runs_query(round_: Round):
-    """The runs of a round (newest first unless the caller orders them)."""
+    """The runs of a round, unordered (the caller sorts them)."""
     return select(Run).where(Run.round_id == round_.id)
-
-
-def active_runs(session: Session, round_: Round) -> list[Run]:
-    """The round's runs that are queued or running."""
-    return list(session.exec(runs_query(round_).where(
-        or_(Run.status == "queued", Run.status == "running"))).all())
