@@ -6,9 +6,11 @@ delete of BidPackage, PackageVersion, PackageFile and Download rows, whatever th
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from consortium.db import utcnow
@@ -65,6 +67,16 @@ def approved_run(session: Session, round_: Round) -> Run:
     return run
 
 
+@contextmanager
+def _first_writer(session: Session, message: str):
+    """Turn a unique-constraint race (two admins publishing at once) into a clear refusal."""
+    try:
+        yield
+    except IntegrityError as exc:
+        session.rollback()
+        raise PublishError(message) from exc
+
+
 def _build_all(inputs) -> list[BuiltPackage]:
     built, errors = [], []
     for pkg in inputs:
@@ -106,6 +118,22 @@ def _store_version(session: Session, package: BidPackage, built: BuiltPackage, r
     return version
 
 
+def _store_package(session: Session, round_: Round, run: Run, built: BuiltPackage,
+                   user: User | None, now: datetime) -> BidPackage:
+    pkg = built.input
+    product = session.exec(select(Product).where(Product.code == pkg.product.code)).one()
+    package = BidPackage(round_id=round_.id, product_id=product.id, reference=pkg.ocid,
+                         title=pkg.title[:300], created_at=now)
+    session.add(package)
+    session.flush()
+    version = _store_version(session, package, built, run, user)
+    audit.record(session, user=user, action="publish", entity="bidpackage", entity_id=package.id,
+                 round_id=round_.id, summary=f"published {package.reference} version 0",
+                 after={"reference": package.reference, "run_id": run.id, "lots": len(pkg.lots),
+                        "units": pkg.total_units, "manifest_sha256": version.manifest_sha256})
+    return package
+
+
 def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline: datetime,
                   questions_deadline: datetime) -> list[BidPackage]:
     """Publish one package per product of the round's approved plan (version 0), all or nothing."""
@@ -121,22 +149,10 @@ def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline
     inputs = package_inputs(session, round_, run, bid_deadline=_aware(bid_deadline),
                             questions_deadline=_aware(questions_deadline), published_at=now)
     built_all = _build_all(inputs)
-    packages = []
-    for built in built_all:
-        pkg = built.input
-        product = session.exec(select(Product).where(Product.code == pkg.product.code)).one()
-        package = BidPackage(round_id=round_.id, product_id=product.id, reference=pkg.ocid,
-                             title=pkg.title[:300], created_at=now)
-        session.add(package)
-        session.flush()
-        version = _store_version(session, package, built, run, user)
-        audit.record(session, user=user, action="publish", entity="bidpackage",
-                     entity_id=package.id, round_id=round_.id,
-                     summary=f"published {package.reference} version 0",
-                     after={"reference": package.reference, "run_id": run.id, "lots": len(pkg.lots),
-                            "units": pkg.total_units, "manifest_sha256": version.manifest_sha256})
-        packages.append(package)
-    session.commit()
+    with _first_writer(session, f"Round {round_.name} was published by someone else just now; "
+                                "reload the page."):
+        packages = [_store_package(session, round_, run, built, user, now) for built in built_all]
+        session.commit()
     return packages
 
 
@@ -193,12 +209,15 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
     if pkg.ocid != package.reference:
         raise PublishError("The package reference would change; publish a new round instead.")
     [built] = _build_all([pkg])
-    version = _store_version(session, package, built, run, user)
-    audit.record(session, user=user, action="addendum", entity="bidpackage", entity_id=package.id,
-                 round_id=round_.id, summary=f"published addendum {number} of {package.reference}",
-                 after={"version": number, "change_note": change_note, "run_id": run.id,
-                        "manifest_sha256": version.manifest_sha256})
-    session.commit()
+    with _first_writer(session, f"Addendum {number} of {package.reference} was published by "
+                                "someone else just now; reload the page."):
+        version = _store_version(session, package, built, run, user)
+        audit.record(session, user=user, action="addendum", entity="bidpackage",
+                     entity_id=package.id, round_id=round_.id,
+                     summary=f"published addendum {number} of {package.reference}",
+                     after={"version": number, "change_note": change_note, "run_id": run.id,
+                            "manifest_sha256": version.manifest_sha256})
+        session.commit()
     return version
 
 

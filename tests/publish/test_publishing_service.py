@@ -176,3 +176,25 @@ def test_downloads_are_logged_for_approved_vendors_only(session, published, vend
     with pytest.raises(NotAllowed):
         publishing.record_download(session, factories.make_user(session, "admin"), file)
     assert _count(session, Download) == 1
+
+
+def test_a_publishing_race_is_refused_cleanly(session, engine, admin, published, monkeypatch):
+    """Another admin writes addendum 1 between our check and our commit: we get a clear refusal."""
+    from sqlmodel import Session
+    bus = published["BEB-40"]
+    real = publishing._build_all
+
+    def build_then_someone_else_publishes(inputs):
+        built = real(inputs)
+        monkeypatch.setattr(publishing, "_build_all", real)  # their publish builds normally
+        with Session(engine) as other:
+            publishing.publish_addendum(other, other.get(BidPackage, bus.id), None,
+                                        change_note="Theirs.")
+        return built
+
+    monkeypatch.setattr(publishing, "_build_all", build_then_someone_else_publishes)
+    with pytest.raises(PublishError, match="someone else just now"):
+        publishing.publish_addendum(session, bus, admin, change_note="Ours.")
+    session.expire_all()
+    assert [(v.number, v.change_note) for v in publishing.versions(session, bus)] == [
+        (0, ""), (1, "Theirs.")]
