@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from consortium.db import utcnow
@@ -40,14 +41,20 @@ def register_vendor(session: Session, *, company: str, contact_name: str, email:
     vendor = Vendor.model_validate({"name": company, "contact_name": contact_name.strip(),
                                     "contact_email": email, "phone": phone.strip(),
                                     "website": website.strip(), "status": "pending"})
-    session.add(vendor)
-    session.flush()
-    audit.record(session, user=None, action="register", entity="vendor", entity_id=vendor.id,
-                 summary=f"vendor {company} registered ({email}); approval pending",
-                 after=audit.snapshot(vendor, ("name", "contact_name", "contact_email", "status")))
-    create_user(session, email=email, password=password, role="vendor", name=contact_name.strip(),
-                vendor=vendor, commit=False)
-    session.commit()
+    try:
+        session.add(vendor)
+        session.flush()
+        audit.record(session, user=None, action="register", entity="vendor", entity_id=vendor.id,
+                     summary=f"vendor {company} registered ({email}); approval pending",
+                     after=audit.snapshot(vendor, ("name", "contact_name", "contact_email",
+                                                   "status")))
+        create_user(session, email=email, password=password, role="vendor",
+                    name=contact_name.strip(), vendor=vendor, commit=False)
+        session.commit()
+    except IntegrityError as exc:  # the same company or email registered a moment ago
+        session.rollback()
+        raise ServiceError(f"{company} or {email} was registered a moment ago; sign in instead, "
+                           "or contact the consortium.") from exc
     return vendor
 
 
