@@ -1,5 +1,4 @@
-"""Reading a solved model back into line allocations, checking and costing allocations, and
-turning a known allocation into a MIP start.
+"""Reading a solved model back into line allocations, and checking and costing allocations.
 
 An allocation maps a line position to [(period, units), ...]. Pooled classes are handed back to
 their lines in a fixed order (by position), so the same answer always gives the same plan.
@@ -127,39 +126,3 @@ def check_allocation(inst: Instance, alloc: Allocation) -> list[str]:
             if line.cap is not None and price > line.cap:
                 problems.append(f"line {pos} pays {price} above its cap {line.cap}")
     return problems
-
-
-def start_values(model: Model, inst: Instance, alloc: dict[int, list[tuple[int, int]]]
-                 ) -> dict[str, float] | None:
-    """Variable values (by name) of a known plan, as a MIP start; None when the plan does not
-    fit this model (a line outside its classes, a tranche outside the model's tiers)."""
-    where = {t: i for i, t in enumerate(model.tranches)}
-    values: dict[str, float] = {}
-    quantity = [0] * len(model.tranches)
-    class_of = {pos: c for c, cls in enumerate(model.classes) for pos in cls.lines}
-    for pos, parts in alloc.items():
-        c = class_of.get(pos)
-        if c is None:
-            return None
-        cls = model.classes[c]
-        for period, units in parts:
-            t = where.get((cls.group, period))
-            var = model.alloc.get((c, t))
-            if var is None:
-                return None
-            values[var.name] = values.get(var.name, 0) + (units if cls.split else 1)
-            quantity[t] += units
-    for c, picks in model.picks.items():
-        placed = [inst.lines[pos].qty for pos in model.classes[c].lines if pos in alloc]
-        for qty, var in picks:
-            values[var.name] = placed.count(qty)
-    for t, tiers in enumerate(model.tiers):
-        if quantity[t] == 0:
-            continue
-        info = inst.products[inst.groups[model.tranches[t][0]].product]
-        k = info.tier_for(quantity[t])
-        match = [(z, q) for kk, z, q in tiers if kk == k]
-        if not match:
-            return None
-        values[match[0][0].name], values[match[0][1].name] = 1, quantity[t]
-    return values

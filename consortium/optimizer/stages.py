@@ -1,6 +1,6 @@
 """Solving one subproblem lexicographically: most units placed, then least cost.
 
-A greedy plan comes first. When it places every placeable line, stage 1 is proven (nothing can
+A greedy plan (see `heuristic`) comes first. When it places every placeable line, stage 1 is proven (nothing can
 place more) and is skipped; when it also puts each group in a single tranche, it is optimal
 outright: a group's tranches cost sum_i (Q_i price(Q_i) + F) >= Q price(Q) + F for the group's
 total Q, because the all-units price never rises with quantity. Otherwise stage 1 maximises units
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from consortium.optimizer.answer import (
-    Allocation, allocation_cost, check_allocation, read_allocation, start_values,
-    tranche_quantities)
+    Allocation, allocation_cost, check_allocation, read_allocation, tranche_quantities)
+from consortium.optimizer.heuristic import greedy_allocation
 from consortium.optimizer.instance import Instance, Subproblem
 from consortium.optimizer.model import FairRow, build_model
 from consortium.optimizer.solve import SolveSettings, solve_model
@@ -34,31 +34,6 @@ class SubResult:
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     milp: bool = True           # False when the greedy plan was proven optimal without a solve
-
-
-def greedy_allocation(inst: Instance, sub: Subproblem) -> Allocation | None:
-    """Every line into the period of its window shared by the most remaining units; None when
-    that breaks a rule (minimum, cap, capacity)."""
-    alloc: Allocation = {}
-    by_group: dict[int, list[int]] = {}
-    for pos in sub.lines:
-        by_group.setdefault(inst.lines[pos].group, []).append(pos)
-    for lines in by_group.values():
-        remaining = lines
-        while remaining:
-            units: dict[int, int] = {}
-            for pos in remaining:
-                for p in inst.lines[pos].allowed:
-                    units[p] = units.get(p, 0) + inst.lines[pos].qty
-            best = min(units, key=lambda p: (-units[p], p))
-            rest = []
-            for pos in remaining:
-                if best in inst.lines[pos].allowed:
-                    alloc[pos] = [(best, inst.lines[pos].qty)]
-                else:
-                    rest.append(pos)
-            remaining = rest
-    return None if check_allocation(inst, alloc) else alloc
 
 
 def _single_tranche_groups(inst: Instance, alloc: Allocation) -> bool:
@@ -113,8 +88,7 @@ def _solve(inst: Instance, sub: Subproblem, settings: SolveSettings, *, all_plac
         else:  # not even a first plan in time: nothing placed is always a plan
             fallback, floor, stage1_status = {}, 0, "feasible"
     model.set_cost_objective(floor)
-    start = start_values(model, inst, fallback) if fallback is not None else None
-    result = solve_model(model.prob, settings, start=start)
+    result = solve_model(model.prob, settings)
     if result.has_solution:
         alloc = read_allocation(model, inst)
     else:
