@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from tests import factories
 from tests.e2e.conftest import (  # noqa: F401  (fixtures used by name)
-    base_url,
     browser_type_launch_args,
     console,
     live_server,
@@ -17,6 +16,13 @@ from tests.e2e.conftest import (  # noqa: F401  (fixtures used by name)
 )
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def browser_context_args(live_server):
+    """This module's own live server. Not `base_url`: pytest-playwright caches its session-wide
+    context arguments, and tests/e2e must keep theirs pointing at their server."""
+    return {"base_url": live_server.url}
 
 
 @pytest.fixture(scope="module")
