@@ -175,7 +175,9 @@ def check_problem(problem: Problem) -> Problem:
         data = problem.to_dict()
     except (AttributeError, TypeError) as exc:
         raise ProblemError([("", f"not a well-formed Problem: {exc}")]) from None
-    parse_problem(data)
+    errors = validate_problem_dict(data)
+    if errors:
+        raise ProblemError(errors)
     return problem
 
 

@@ -18,6 +18,7 @@ Results are cached by the component's shape (relative windows, quantities, split
 
 from __future__ import annotations
 
+import math
 import time
 from fractions import Fraction
 from functools import lru_cache
@@ -109,17 +110,18 @@ def dp_cost(info: ProductInfo, shape: Shape) -> Fraction:
     unsplit = [i for i, (_lo, _hi, _q, split) in enumerate(lines) if not split]
     split = sorted((i for i, (*_r, s) in enumerate(lines) if s), key=lambda i: lines[i][1])
     span = max(hi for _lo, hi, _q, _s in lines) + 1
-    costs: dict[int, Fraction] = {0: Fraction(0)}
+    scale = math.lcm(*(p.denominator for p in info.price), info.tranche_cost.denominator)
+    costs: dict[int, int] = {0: 0}   # exact costs times `scale`: integers are fast to add
 
-    def cost(q: int) -> Fraction:
+    def cost(q: int) -> int:
         if q not in costs:
-            costs[q] = info.cost(q)
+            costs[q] = int(info.cost(q) * scale)
         return costs[q]
 
     @lru_cache(maxsize=None)
-    def best(t: int, pending: frozenset, remaining: tuple) -> Fraction | None:
+    def best(t: int, pending: frozenset, remaining: tuple) -> int | None:
         if t == span:
-            return Fraction(0) if not pending and not any(remaining) else None
+            return 0 if not pending and not any(remaining) else None
         ready = [i for i in pending if lines[i][0] <= t]
         must = [i for i in ready if lines[i][1] == t]
         optional = [i for i in ready if lines[i][1] > t]
@@ -146,7 +148,7 @@ def dp_cost(info: ProductInfo, shape: Shape) -> Fraction:
 
     answer = best(0, frozenset(unsplit), tuple(lines[i][2] for i in split))
     best.cache_clear()
-    return answer
+    return Fraction(answer, scale)
 
 
 def milp_cost(info: ProductInfo, shape: Shape, settings: SolveSettings) -> tuple[Fraction, bool]:

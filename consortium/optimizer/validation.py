@@ -184,8 +184,7 @@ def _check_options(line: dict, path: str, errors: Errors) -> None:
                            f"{_show(value)} must be a string, number or true/false"))
 
 
-def _check_window(line: dict, path: str, periods: list[str], errors: Errors) -> None:
-    index = {p: i for i, p in enumerate(periods)}
+def _check_window(line: dict, path: str, index: dict[str, int], errors: Errors) -> None:
     ends = {}
     for key in ("earliest", "latest"):
         if key not in line:
@@ -208,6 +207,7 @@ def _check_demand(data: dict, periods: list[str], codes: set[str], errors: Error
         errors.append(("demand", "must be a list of demand lines"))
         return
     ids: set[str] = set()
+    index = {p: i for i, p in enumerate(periods)}
     products_ok = "products" in data and isinstance(data["products"], list)
     for i, line in enumerate(demand):
         path = f"demand[{i}]"
@@ -226,7 +226,7 @@ def _check_demand(data: dict, periods: list[str], codes: set[str], errors: Error
             errors.append((f"{path}.product", f"{_show(code)} is not one of the product codes"))
         _int_at_least(line, "quantity", path, errors, 1, required=True)
         if periods:
-            _check_window(line, path, periods, errors)
+            _check_window(line, path, index, errors)
         _check_options(line, path, errors)
         if "splittable" in line and not isinstance(line["splittable"], bool):
             errors.append((f"{path}.splittable", f"{_show(line['splittable'])} must be true or false"))
