@@ -123,3 +123,17 @@ def create_fleet_manager(session: Session, member: Member, *, email: str, name: 
                  after=audit.snapshot(user, ("email", "name", "role", "member_id", "active")))
     session.commit()
     return user, password
+
+
+def reset_password(session: Session, member: Member, user: User, *,
+                   actor: User | None) -> str:
+    """Give one of the member's users a new temporary password (audited, never recorded)."""
+    if user.member_id != member.id:
+        raise NotAllowed(f"{user.email} is not a user of {member.name}.")
+    password = temporary_password()
+    user.password_hash = accounts.hash_password(password)
+    session.add(user)
+    audit.record(session, user=actor, action="reset_password", entity="user", entity_id=user.id,
+                 member_id=member.id, summary=f"set a new temporary password for {user.email}")
+    session.commit()
+    return password

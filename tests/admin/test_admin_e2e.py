@@ -14,7 +14,8 @@ from tests.e2e.conftest import sign_in
 pytestmark = pytest.mark.e2e
 
 
-def test_admin_adds_a_product_with_tiers_and_sees_the_price_curve(page, console):
+def test_admin_adds_a_product_with_tiers_and_sees_the_price_curve(admin_page, admin_console):
+    page = admin_page
     sign_in(page, "admin@e2e.example")
     page.goto("/admin/products/new")
     page.locator("#code").fill("E2E-BUS")
@@ -33,14 +34,15 @@ def test_admin_adds_a_product_with_tiers_and_sees_the_price_curve(page, console)
     expect(page.locator("#price-curve")).to_be_visible()
     points = page.evaluate("() => Chart.getChart('price-curve').data.datasets[0].data.length")
     assert points == 3  # two tiers plus the extension of the last step
-    assert console.csp_violations() == []
+    assert admin_console.csp_violations() == []
 
 
-def test_admin_opens_and_closes_a_round_with_confirmation(page, console, live_server):
+def test_admin_opens_and_closes_a_round_with_confirmation(admin_page, admin_console, live_server):
     engine = live_server.app.extensions["consortium.engine"]
     with Session(engine, expire_on_commit=False) as s:
         member = s.exec(select(Member).where(Member.name == "Portland")).one()
         product = factories.make_product(s, "E2E-VAN", tiers=((1, 50000),))
+    page = admin_page
     sign_in(page, "admin@e2e.example")
     page.goto("/admin/rounds/new")
     page.locator("#name").fill("Browser round 2030")
@@ -64,4 +66,4 @@ def test_admin_opens_and_closes_a_round_with_confirmation(page, console, live_se
     expect(page.get_by_role("status")).to_contain_text("is closed")
     assert dialogs[0].startswith("Open Browser round 2030?")
     assert dialogs[1].startswith("Close Browser round 2030?")
-    assert console.csp_violations() == []
+    assert admin_console.csp_violations() == []

@@ -112,13 +112,14 @@ def test_deactivate_member_blocks_its_fleet_managers(admin_client, client, sessi
 
 def test_create_fleet_manager_with_a_temporary_password(admin_client, client, session, member):
     response = admin_client.post(f"/admin/members/{member.id}/users/new",
-                                 data={"email": "New.Manager@LA.example.com", "name": "Ana"},
-                                 follow_redirects=True)
+                                 data={"email": "New.Manager@LA.example.com", "name": "Ana"})
+    assert response.status_code == 200  # shown in this response, not via the session cookie
+    assert "no-store" in response.headers["Cache-Control"]
     page = response.get_data(as_text=True)
     user = session.exec(select(User).where(User.email == "new.manager@la.example.com")).one()
     assert (user.role, user.member_id, user.name) == ("fleet_manager", member.id, "Ana")
     assert "Temporary password (shown only now" in page
-    password = page.split("send it securely): ")[1].split("<")[0].strip()
+    password = page.split('id="temporary-password">')[1].split("<")[0].strip()
     assert len(password) >= 10
     again = admin_client.get(f"/admin/members/{member.id}").get_data(as_text=True)
     assert password not in again  # shown once
@@ -141,3 +142,25 @@ def test_fleet_manager_password_rules(admin_client, session, member, fleet_manag
     assert "with the password you chose" in chosen.get_data(as_text=True)
     emails = session.exec(select(User.email).where(User.member_id == member.id)).all()
     assert sorted(emails) == ["b@la.example.com", fleet_manager.email]
+
+
+def test_reset_a_fleet_managers_password(admin_client, client, session, member, fleet_manager,
+                                         other_fleet_manager):
+    page = admin_client.get(f"/admin/members/{member.id}").get_data(as_text=True)
+    assert f'data-confirm="Give {fleet_manager.email} a new temporary password?' in page
+    response = admin_client.post(
+        f"/admin/members/{member.id}/users/{fleet_manager.id}/reset-password")
+    assert response.status_code == 200
+    password = response.get_data(as_text=True).split('id="temporary-password">')[1].split("<")[0]
+    [entry] = _entries(session, "user", "reset_password")
+    assert entry.entity_id == fleet_manager.id and password not in str(entry.after)
+    # A user of another member cannot be reset through this member's page.
+    other = admin_client.post(
+        f"/admin/members/{member.id}/users/{other_fleet_manager.id}/reset-password",
+        follow_redirects=True)
+    assert f"{other_fleet_manager.email} is not a user of Los Angeles." in other.get_data(as_text=True)
+    admin_client.post("/logout")
+    old = client.post("/login", data={"email": fleet_manager.email, "password": factories.PASSWORD})
+    assert old.status_code == 401
+    assert client.post("/login", data={"email": fleet_manager.email,
+                                       "password": password}).status_code == 302

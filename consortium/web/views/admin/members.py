@@ -133,8 +133,25 @@ def member_user_new(member_id: int):
         else:
             if form.password.data:
                 flash(f"Created fleet manager {user.email} with the password you chose.", "success")
-            else:
-                flash(f"Created fleet manager {user.email}. Temporary password (shown only now; "
-                      f"send it securely): {password}", "success")
-            return redirect(url_for("admin.member_edit", member_id=member.id))
+                return redirect(url_for("admin.member_edit", member_id=member.id))
+            # Shown in this response only: never stored, never put in the session cookie.
+            return render_template("admin/member_user_created.html", member=member, user=user,
+                                   password=password)
     return render_template("admin/member_user_form.html", form=form, member=member)
+
+
+@bp.route("/members/<int:member_id>/users/<int:user_id>/reset-password", methods=["POST"])
+@roles_required("admin")
+def member_user_reset(member_id: int, user_id: int):
+    """Give a member's user a new temporary password, shown once (confirmed in the page)."""
+    member = load_or_404(Member, member_id)
+    user = load_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.member_edit", member_id=member.id))
+    try:
+        password = svc.reset_password(db(), member, user, actor=current_user)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.member_edit", member_id=member.id))
+    return render_template("admin/member_user_created.html", member=member, user=user,
+                           password=password, reset=True)
