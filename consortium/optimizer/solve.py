@@ -57,12 +57,15 @@ def solver_label(solver: str) -> str:
     return {"highs": "HiGHS", "cbc": "CBC"}[solver]
 
 
-# HiGHS's primal heuristics (RINS, RENS, feasibility jump, ...) took about half of the solve
-# time on the benchmark without finding better plans than branching does; they are off.
-QUIET_HEURISTICS = {
+# HiGHS settings chosen by measurement on the benchmark (bench/optimizer.py, 2,000 lines, CPU
+# seconds for all subproblems): defaults 4.3 s; primal heuristics (RINS, RENS, feasibility jump,
+# ...) off, as they found nothing branching did not; no restart after root presolve; and no
+# parallel worker, whose overhead outweighs its help on models this small: 3.0 s together.
+HIGHS_OPTIONS = {
     "mip_heuristic_effort": 0.0, "mip_heuristic_run_feasibility_jump": False,
     "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
-    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_root_reduced_cost": False, "mip_allow_restart": False,
+    "parallel": "off",
 }
 
 
@@ -78,7 +81,7 @@ def solve_model(prob: pulp.LpProblem, settings: SolveSettings, *, rel_gap: float
     if settings.solver == "highs":
         _silence_highs_banner()
         solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=rel, gapAbs=abs_gap,
-                            **QUIET_HEURISTICS)
+                            **HIGHS_OPTIONS)
         prob.solve(solver)
         status, objective, bound = _read_highs(prob)
     elif settings.solver == "cbc":
