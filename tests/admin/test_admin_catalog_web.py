@@ -128,3 +128,16 @@ def test_catalog_list_filters_and_empty_state(admin_client, session):
     assert "$40,000" in page and "$38,000" in page
     ordered = admin_client.get("/admin/products?sort=-code").get_data(as_text=True)
     assert ordered.index("VAN-1") < ordered.index("BUS-1")
+
+
+def test_product_of_a_rejected_vendor_can_still_be_saved(admin_client, session):
+    rejected = factories.make_vendor(session, "Gone Motors", status="rejected")
+    factories.make_vendor(session, "Other Rejected", status="rejected")
+    product = factories.make_product(session, "OLD-1", vendor_id=rejected.id)
+    page = admin_client.get(f"/admin/products/{product.id}").get_data(as_text=True)
+    assert "Gone Motors" in page and "Other Rejected" not in page
+    response = admin_client.post(f"/admin/products/{product.id}", data=_form(
+        code="OLD-1", vendor_id=str(rejected.id), version=product_version(session, product)))
+    assert response.status_code == 302
+    session.refresh(product)
+    assert product.vendor_id == rejected.id and product.name == "40-ft battery-electric bus"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
@@ -41,14 +43,15 @@ def products():
 
 
 def _cents(value):
-    from decimal import Decimal
     if value is None:
         return None
     return value if isinstance(value, Decimal) else Decimal(int(value)) / 100
 
 
-def _vendor_choices() -> list[tuple]:
-    vendors = db().exec(select(Vendor).where(Vendor.status != "rejected").order_by(Vendor.name))
+def _vendor_choices(current: int | None = None) -> list:
+    """Approved and pending vendors (and the product's own, whatever its status)."""
+    vendors = db().exec(select(Vendor).where((Vendor.status != "rejected") | (Vendor.id == current))
+                        .order_by(Vendor.name))
     return [choice("", "— none —")] + [choice(v.id, v.name) for v in vendors]
 
 
@@ -108,7 +111,7 @@ def product_edit(product_id: int):
     else:
         form = ProductForm()
         form.tier_errors = []
-    form.vendor_id.choices = _vendor_choices()
+    form.vendor_id.choices = _vendor_choices(product.vendor_id)
     if form.validate_on_submit():
         try:
             catalog.update_product(session, product, data=form.data_for_service(),
