@@ -66,4 +66,6 @@ def logout():
 
 @bp.app_context_processor
 def _logout_form():
-    return {"logout_form": LogoutForm()}
+    # formdata=None: rendering the sign-out button must not read the request body (an oversized
+    # upload would raise 413 again while its error page renders).
+    return {"logout_form": LogoutForm(formdata=None)}

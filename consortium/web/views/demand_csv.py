@@ -15,7 +15,6 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from consortium.models import Member, Round
@@ -94,9 +93,6 @@ def _max_bytes() -> int:
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_exc):
     """A request over the server's size limit (raised before any view runs): say the limit."""
-    # The body was not read; let the page's own forms (sign-out) see an empty form, not the error.
-    request.__dict__["form"] = ImmutableMultiDict()
-    request.__dict__["files"] = ImmutableMultiDict()
     return render_error(413, f"The file is larger than the limit of "
                              f"{csv_import.human_size(_max_bytes())}. Split it into smaller "
                              "files and upload each.")
