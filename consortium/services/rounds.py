@@ -265,14 +265,19 @@ def round_totals(session: Session, round_: Round, filters: DemandFilters | None 
     filters = filters or DemandFilters()
     totals = RoundTotals(periods=list(round_.periods),
                          by_period={p: 0 for p in round_.periods})
-    products: dict[int, Product] = {}
-    for line, _member, product in session.exec(filtered_lines_query(round_, filters)):
-        products[product.id] = product
-        key = (product.code, line.earliest)
-        totals.cells[key] = totals.cells.get(key, 0) + line.quantity
-        totals.by_product[product.code] = totals.by_product.get(product.code, 0) + line.quantity
-        totals.by_period[line.earliest] = totals.by_period.get(line.earliest, 0) + line.quantity
-        totals.lines += 1
-        totals.units += line.quantity
+    lines = filtered_lines_query(round_, filters).subquery()
+    query = (select(lines.c.product_id, lines.c.earliest, func.count(), func.sum(lines.c.quantity))
+             .group_by(lines.c.product_id, lines.c.earliest))
+    rows = session.exec(query).all()
+    ids = {product_id for product_id, *_ in rows}
+    products = {p.id: p for p in session.exec(select(Product).where(Product.id.in_(ids)))} \
+        if ids else {}
+    for product_id, earliest, count, units in rows:
+        code, units = products[product_id].code, int(units or 0)
+        totals.cells[(code, earliest)] = totals.cells.get((code, earliest), 0) + units
+        totals.by_product[code] = totals.by_product.get(code, 0) + units
+        totals.by_period[earliest] = totals.by_period.get(earliest, 0) + units
+        totals.lines += count
+        totals.units += units
     totals.products = sorted(products.values(), key=lambda p: p.code)
     return totals

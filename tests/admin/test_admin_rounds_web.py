@@ -73,6 +73,11 @@ def test_edit_round_and_periods_locked_once_demand_exists(admin_client, session,
     assert ok.status_code == 302
     session.refresh(round_)
     assert round_.periods == ["2027Q1", "2027Q2", "2027Q3"]
+    [entry] = session.exec(select(AuditEntry).where(AuditEntry.action == "update")).all()
+    assert entry.entity == "round" and entry.round_id == round_.id
+    assert entry.before["periods"] == ["2027Q1", "2027Q2"]
+    assert entry.after["periods"] == ["2027Q1", "2027Q2", "2027Q3"]
+    assert "periods" in entry.summary and "deadline" in entry.summary
     factories.make_line(session, round=round_, member=member, product=factories.make_product(session))
     page = admin_client.get(f"/admin/rounds/{round_.id}/edit").get_data(as_text=True)
     assert "The periods are locked" in page
