@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consortium.optimizer import optimize, parse_problem  # noqa: E402
+from consortium.optimizer import optimize, parse_problem
 
 PERIODS = [f"{year}Q{q}" for year in (2027, 2028) for q in (1, 2, 3, 4)]
 

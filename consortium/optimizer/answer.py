@@ -15,7 +15,7 @@ Allocation = dict[int, list[tuple[int, int]]]
 
 
 def _value(var) -> int:
-    return int(round(var.varValue or 0.0))
+    return round(var.varValue or 0.0)
 
 
 def read_allocation(model: Model, inst: Instance) -> Allocation:

@@ -11,8 +11,8 @@ from consortium.optimizer.answer import Allocation, tranche_quantities
 from consortium.optimizer.fairness import Ledger
 from consortium.optimizer.instance import Instance
 from consortium.optimizer.money import report
-from consortium.optimizer.plan import (
-    Allocation as PlanAllocation, MemberSavings, Plan, SolverInfo, Totals, Tranche, Unplaced)
+from consortium.optimizer.plan import Allocation as PlanAllocation
+from consortium.optimizer.plan import MemberSavings, Plan, SolverInfo, Totals, Tranche, Unplaced
 
 
 def _options_key(options: tuple) -> str:

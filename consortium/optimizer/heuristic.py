@@ -133,7 +133,11 @@ def greedy_allocation(inst: Instance, sub: Subproblem) -> Allocation | None:
         bad = plan.bad()
         if not bad:
             break
-        if not any([_pull(plan, key) or _push(plan, key) for key in bad if not plan.fits(key)]):
+        progress = False
+        for key in bad:  # every bad tranche gets its try, even after one is repaired
+            if not plan.fits(key):
+                progress = _pull(plan, key) or _push(plan, key) or progress
+        if not progress:
             break
     alloc = {pos: [(period, inst.lines[pos].qty)] for pos, period in plan.at.items()}
     return None if check_allocation(inst, alloc) else alloc

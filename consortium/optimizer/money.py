@@ -12,7 +12,7 @@ from fractions import Fraction
 Money = int | float
 
 
-def exact(value: int | float | Fraction) -> Fraction:
+def exact(value: float | Fraction) -> Fraction:
     """The exact value of a price or cost as written in the problem file."""
     if isinstance(value, Fraction):
         return value
@@ -32,7 +32,7 @@ def report(value: Fraction) -> Money:
     return float(cents)
 
 
-def dollars(value: int | float | Fraction) -> str:
+def dollars(value: float | Fraction) -> str:
     """`$1,092,500` or `$1,092,500.50`, for reasons and summaries."""
     figure = report(exact(value))
     if isinstance(figure, int):

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from consortium.optimizer.answer import (
-    Allocation, allocation_cost, check_allocation, read_allocation, tranche_quantities)
+    Allocation,
+    allocation_cost,
+    check_allocation,
+    read_allocation,
+    tranche_quantities,
+)
 from consortium.optimizer.heuristic import greedy_allocation
 from consortium.optimizer.instance import Instance, Subproblem
 from consortium.optimizer.model import FairRow, build_model
@@ -83,7 +88,7 @@ def _solve(inst: Instance, sub: Subproblem, settings: SolveSettings, *, all_plac
         solve_seconds += stage1.seconds
         if stage1.has_solution:
             fallback = read_allocation(model, inst)
-            floor = int(round(stage1.objective))
+            floor = round(stage1.objective)
             stage1_status = stage1.status
         else:  # not even a first plan in time: nothing placed is always a plan
             fallback, floor, stage1_status = {}, 0, "feasible"

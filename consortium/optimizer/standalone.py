@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import time
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 from consortium.optimizer.answer import Allocation
 from consortium.optimizer.instance import Instance, ProductInfo, build_instance
@@ -118,7 +118,7 @@ def dp_cost(info: ProductInfo, shape: Shape) -> Fraction:
             costs[q] = int(info.cost(q) * scale)
         return costs[q]
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(t: int, pending: frozenset, remaining: tuple) -> int | None:
         if t == span:
             return 0 if not pending and not any(remaining) else None

@@ -7,7 +7,15 @@ import json
 import pytest
 
 from consortium.optimizer import (
-    DemandLine, Problem, ProblemError, Product, Tier, load_problem, optimize, parse_problem)
+    DemandLine,
+    Problem,
+    ProblemError,
+    Product,
+    Tier,
+    load_problem,
+    optimize,
+    parse_problem,
+)
 
 EXAMPLE = {
     "periods": ["2027Q1", "2027Q2", "2027Q3", "2027Q4"],
@@ -81,9 +89,9 @@ BROKEN_ERRORS = [
     ("products[1].tiers", "must be a non-empty list of tiers"),
     ("products[1].max_per_period", "-1 must be an integer >= 1"),
     ("products[1].tranche_cost", '"free" must be a number >= 0'),
-    ("demand[0].max_unit_prise", "unknown field (expected one of earliest, id, latest, "
-                                 "max_unit_price, member, options, product, quantity, "
-                                 "splittable)"),
+    ("demand[0].max_unit_prise", ("unknown field (expected one of earliest, id, latest, "
+                                  "max_unit_price, member, options, product, quantity, "
+                                  "splittable)")),
     ("demand[0].member", '"" must be a non-empty string'),
     ("demand[0].product", '"Z" is not one of the product codes'),
     ("demand[0].quantity", "0 must be an integer >= 1"),
