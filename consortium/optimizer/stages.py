@@ -1,7 +1,7 @@
 """Solving one subproblem lexicographically: most units placed, then least cost.
 
-A greedy plan (see `heuristic`) comes first. When it places every placeable line, stage 1 is proven (nothing can
-place more) and is skipped; when it also puts each group in a single tranche, it is optimal
+A greedy plan (see `heuristic`) comes first. When it places every placeable line, stage 1 is
+proven (nothing can place more) and is skipped; when it also puts each group in a single tranche, it is optimal
 outright: a group's tranches cost sum_i (Q_i price(Q_i) + F) >= Q price(Q) + F for the group's
 total Q, because the all-units price never rises with quantity. Otherwise stage 1 maximises units
 exactly (gap 0) and stage 2 minimises cost with the units held at that level.

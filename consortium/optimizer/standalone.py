@@ -153,7 +153,7 @@ def dp_cost(info: ProductInfo, shape: Shape) -> Fraction:
 
 def milp_cost(info: ProductInfo, shape: Shape, settings: SolveSettings) -> tuple[Fraction, bool]:
     """Cheapest stand-alone purchase of a shape, solved with the consortium model itself (pooled
-    classes, MIP start, zero gap) on a problem holding just these lines, with no minimum, cap
+    classes, greedy fast path, zero gap) on a problem holding just these lines, with no minimum, cap
     or capacity. Returns the cost and whether it was proven optimal."""
     periods = [f"p{i}" for i in range(max(hi for _lo, hi, _q, _s in shape) + 1)]
     product = Product("X", tuple(Tier(q, p) for q, p in zip(info.min_qty, info.price_values())),
