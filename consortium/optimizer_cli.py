@@ -61,7 +61,7 @@ def summary_lines(plan: Plan) -> list[str]:
 @click.option("-o", "--output", "output", metavar="PLAN.json",
               help="Write the plan file here ('-' writes the plan JSON alone to stdout).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Time budget in seconds for the whole run.")
+              show_default=True, help="Time budget in seconds for the run's solves.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), default=1e-6,
               show_default=True, help="Relative MIP gap for the cost stage.")
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs",

@@ -33,8 +33,8 @@ def optimize(problem: Problem, *, time_limit: float = 60.0, gap: float = 1e-6,
              progress: Progress | None = None) -> Plan:
     """Group demand into tranches (most units placed, then least cost) and price members' savings.
 
-    `time_limit` is the budget in seconds for the whole run (each solve gets what is left, at
-    least a second); `gap` is the relative MIP gap asked of the cost stage; `solver` is "highs"
+    `time_limit` is the budget in seconds for the solves (each gets what is left, at least
+    min(1 s, time_limit); exact stand-alone solves are not cut short); `gap` is the relative MIP gap asked of the cost stage; `solver` is "highs"
     (in process) or "cbc"; `fairness=False` drops the no-member-worse-off guarantee; `progress`
     is called as progress(stage, done, total). Raises ProblemError for an invalid problem and
     ValueError for bad arguments; an infeasible or time-limited solve is a plan status instead.
