@@ -14,24 +14,45 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 class AppHolder:
-    """Builds the Flask app on first use, so `--help` and `optimize` need no database."""
+    """Builds what a command needs on first use: the settings, the engine, or the whole app.
+
+    Commands that only touch the database (init-db, rounds, export-problem, run, publish, ...)
+    use `engine` and need no SECRET_KEY, which only signs web sessions; `app` (serve, demo,
+    worker) refuses unsafe settings like the web app does.
+    """
 
     def __init__(self):
         self._app = None
+        self._engine = None
+        self._settings = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings.from_env()
+        return self._settings
 
     @property
     def app(self):
         if self._app is None:
             from consortium.web import create_app
             try:
-                self._app = create_app(Settings.from_env())
+                self._app = create_app(self.settings)
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from exc
+            if self._engine is not None:
+                self._app.extensions["consortium.engine"].dispose()
+                self._app.extensions["consortium.engine"] = self._engine
         return self._app
 
     @property
     def engine(self):
-        return self.app.extensions["consortium.engine"]
+        if self._app is not None:
+            return self._app.extensions["consortium.engine"]
+        if self._engine is None:
+            from consortium.db import make_engine
+            self._engine = make_engine(self.settings.effective_database_url)
+        return self._engine
 
 
 pass_holder = click.make_pass_decorator(AppHolder, ensure=True)
