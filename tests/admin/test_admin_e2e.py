@@ -32,6 +32,7 @@ def test_admin_adds_a_product_with_tiers_and_sees_the_price_curve(admin_page, ad
     page.get_by_role("button", name="Add product").click()
     expect(page.get_by_role("status")).to_contain_text("Added E2E-BUS to the catalog.")
     expect(page.locator("#price-curve")).to_be_visible()
+    page.wait_for_function("() => window.Chart && Chart.getChart('price-curve')")
     points = page.evaluate("() => Chart.getChart('price-curve').data.datasets[0].data.length")
     assert points == 3  # two tiers plus the extension of the last step
     assert admin_console.csp_violations() == []
@@ -59,6 +60,7 @@ def test_admin_opens_and_closes_a_round_with_confirmation(admin_page, admin_cons
         factories.make_line(s, round=round_, member=member, product=product, quantity=9)
     page.get_by_role("button", name="Demand overview").click()
     expect(page.locator("#demand-chart")).to_be_visible()
+    page.wait_for_function("() => window.Chart && Chart.getChart('demand-chart')")
     totals = page.evaluate("() => Chart.getChart('demand-chart').data.datasets[0].data")
     assert totals == [9, 0]
     page.go_back()
