@@ -38,6 +38,7 @@ def publish_command(ctx: click.Context, run_id: int, bid_deadline, questions_dea
     from consortium.models import Run
     from consortium.services import publishing
     from consortium.services.errors import ServiceError
+    from consortium.services.publishing_inputs import consortium_info
 
     with session_scope(_holder(ctx).engine) as session:
         run = session.get(Run, run_id)
@@ -46,7 +47,8 @@ def publish_command(ctx: click.Context, run_id: int, bid_deadline, questions_dea
         try:
             packages = publishing.publish_round(session, run, None,
                                                 bid_deadline=_utc(bid_deadline, 30),
-                                                questions_deadline=_utc(questions_deadline, 21))
+                                                questions_deadline=_utc(questions_deadline, 21),
+                                                consortium=consortium_info(_holder(ctx).settings))
         except publishing.PublishError as exc:
             raise click.ClickException("\n".join([str(exc), *exc.errors])) from exc
         except ServiceError as exc:

@@ -38,6 +38,10 @@ class Settings:
     run_stale_minutes: int = 10
     max_csv_bytes: int = 5 * 1024 * 1024
     session_cookie_secure: bool = False
+    consortium_name: str = "Consortium for Clean Municipal Fleets"
+    consortium_email: str = "procurement@consortium.example.org"
+    public_url: str = "https://consortium.example.org"
+    ocid_prefix: str = "ocds-consortium"
     host: str = "127.0.0.1"
     port: int = 5000
 
@@ -58,6 +62,10 @@ class Settings:
             run_stale_minutes=int(env.get("RUN_STALE_MINUTES", 10)),
             max_csv_bytes=int(env.get("MAX_CSV_BYTES", 5 * 1024 * 1024)),
             session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),
+            consortium_name=env.get("CONSORTIUM_NAME", cls.consortium_name),
+            consortium_email=env.get("CONSORTIUM_EMAIL", cls.consortium_email),
+            public_url=env.get("PUBLIC_URL", cls.public_url).rstrip("/"),
+            ocid_prefix=env.get("OCID_PREFIX", cls.ocid_prefix),
             host=env.get("HOST", "127.0.0.1"),
             port=int(env.get("PORT", 5000)),
         )

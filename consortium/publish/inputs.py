@@ -22,6 +22,7 @@ class ConsortiumInfo:
     address: str = ""
     country: str = "US"
     public_url: str = "https://consortium.example.org"
+    ocid_prefix: str = OCID_PREFIX
 
 
 @dataclass(frozen=True)

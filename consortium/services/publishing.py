@@ -17,7 +17,7 @@ from consortium.db import utcnow
 from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
                                Run, User, Vendor)
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
-from consortium.publish.inputs import AmendmentInfo
+from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
 from consortium.services import audit
 from consortium.services.errors import NotAllowed, ServiceError
@@ -90,14 +90,16 @@ def _build_all(inputs) -> list[BuiltPackage]:
 
 
 def preview(session: Session, round_: Round, *, bid_deadline: datetime,
-            questions_deadline: datetime, product_code: str | None = None) -> list[BuiltPackage]:
+            questions_deadline: datetime, product_code: str | None = None,
+            consortium: ConsortiumInfo | None = None) -> list[BuiltPackage]:
     """Build (and validate) every package of the round's approved plan without saving anything."""
     run = approved_run(session, round_)
     now = _now()
     check_deadlines(bid_deadline, questions_deadline, now)
     inputs = package_inputs(session, round_, run, bid_deadline=_aware(bid_deadline),
                             questions_deadline=_aware(questions_deadline), published_at=now,
-                            product_codes=[product_code] if product_code else None)
+                            product_codes=[product_code] if product_code else None,
+                            consortium=consortium)
     return _build_all(inputs)
 
 
@@ -135,7 +137,8 @@ def _store_package(session: Session, round_: Round, run: Run, built: BuiltPackag
 
 
 def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline: datetime,
-                  questions_deadline: datetime) -> list[BidPackage]:
+                  questions_deadline: datetime,
+                  consortium: ConsortiumInfo | None = None) -> list[BidPackage]:
     """Publish one package per product of the round's approved plan (version 0), all or nothing."""
     round_ = session.get(Round, run.round_id)
     if approved_run(session, round_).id != run.id:
@@ -147,7 +150,8 @@ def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline
     now = _now()
     check_deadlines(bid_deadline, questions_deadline, now)
     inputs = package_inputs(session, round_, run, bid_deadline=_aware(bid_deadline),
-                            questions_deadline=_aware(questions_deadline), published_at=now)
+                            questions_deadline=_aware(questions_deadline), published_at=now,
+                            consortium=consortium)
     built_all = _build_all(inputs)
     with _first_writer(session, f"Round {round_.name} was published by someone else just now; "
                                 "reload the page."):
@@ -178,7 +182,8 @@ def files_of(session: Session, version: PackageVersion) -> list[PackageFile]:
 def publish_addendum(session: Session, package: BidPackage, user: User | None, *, change_note: str,
                      bid_deadline: datetime | None = None,
                      questions_deadline: datetime | None = None,
-                     run: Run | None = None) -> PackageVersion:
+                     run: Run | None = None,
+                     consortium: ConsortiumInfo | None = None) -> PackageVersion:
     """Publish version N+1 of `package` with a change note; earlier versions stay as they are.
 
     The content comes from `run` (default: the round's approved run, which may be a newer plan).
@@ -205,7 +210,8 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
     product = session.get(Product, package.product_id)
     [pkg] = package_inputs(session, round_, run, bid_deadline=bid, questions_deadline=questions,
                            published_at=now, product_codes=[product.code], version=number,
-                           change_note=change_note, amendments=amendments)
+                           change_note=change_note, amendments=amendments,
+                           consortium=consortium)
     if pkg.ocid != package.reference:
         raise PublishError("The package reference would change; publish a new round instead.")
     [built] = _build_all([pkg])

@@ -70,6 +70,12 @@ def _members(session: Session, names: set[str]) -> dict[str, MemberInfo]:
     return info
 
 
+def consortium_info(settings) -> ConsortiumInfo:
+    """The procuring entity as the settings name it (CONSORTIUM_NAME, PUBLIC_URL, OCID_PREFIX...)."""
+    return ConsortiumInfo(name=settings.consortium_name, email=settings.consortium_email,
+                          public_url=settings.public_url, ocid_prefix=settings.ocid_prefix)
+
+
 def package_inputs(session: Session, round_: Round, run: Run, *, bid_deadline: datetime,
                    questions_deadline: datetime, published_at: datetime,
                    product_codes: list[str] | None = None, version: int = 0,
@@ -111,5 +117,6 @@ def package_inputs(session: Session, round_: Round, run: Run, *, bid_deadline: d
             deliveries=deliveries, members=tuple(members[n] for n in sorted(members)),
             bid_deadline=bid_deadline, questions_deadline=questions_deadline,
             published_at=published_at, version=version, change_note=change_note,
+            ocid_prefix=(consortium or ConsortiumInfo()).ocid_prefix,
             amendments=amendments))
     return inputs

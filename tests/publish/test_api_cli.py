@@ -98,3 +98,22 @@ def test_cli_refusals(runner, session, demo_round):
     result = runner.invoke(cli, ["export-packages", demo_round[0].slug, "-o", "x"])
     assert result.exit_code != 0 and "no published package" in result.output
     assert session.exec(select(BidPackage)).all() == []
+
+
+def test_consortium_identity_comes_from_the_settings(runner, monkeypatch, session, demo_round):
+    monkeypatch.setenv("OCID_PREFIX", "ocds-abc123")
+    monkeypatch.setenv("CONSORTIUM_NAME", "West Coast Fleet Consortium")
+    monkeypatch.setenv("PUBLIC_URL", "https://fleet.example.net/")
+    result = runner.invoke(cli, ["publish", str(demo_round[1].id)])
+    assert result.exit_code == 0, result.output
+    package = session.exec(select(BidPackage).order_by(BidPackage.reference)).first()
+    assert package.reference == "ocds-abc123-2027-clean-fleet-BEB-40"
+    ocds = next(f for f in publishing.files_of(session, publishing.latest_version(session, package))
+                if f.name == "ocds-release-package.json")
+    data = json.loads(ocds.content)
+    assert data["uri"].startswith("https://fleet.example.net/api/packages/ocds-abc123-")
+    release = data["releases"][0]
+    assert release["ocid"] == "ocds-abc123-2027-clean-fleet-BEB-40"
+    entity = next(p for p in release["parties"] if "procuringEntity" in p["roles"])
+    assert entity["name"] == "West Coast Fleet Consortium"
+    assert validation_errors(data) == []

@@ -3,7 +3,8 @@ and the vendors' download log. Nothing here edits or deletes a published package
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user
 from sqlmodel import select
 
@@ -13,11 +14,17 @@ from consortium.models import (BidPackage, Download, PackageFile, PackageVersion
 from consortium.publish.build import PDF_NAME
 from consortium.services import publishing
 from consortium.services.errors import ServiceError
+from consortium.services.publishing_inputs import consortium_info
 from consortium.web.access import db, load_or_404, roles_required
 from consortium.web.forms.packages import AddendumForm, PublishForm, as_utc, default_deadlines
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("packages", __name__, url_prefix="/admin/packages")
+
+
+def _consortium():
+    """The procuring entity named by the settings."""
+    return consortium_info(current_app.extensions["consortium.settings"])
 
 
 @bp.before_request
@@ -63,11 +70,12 @@ def round_packages(round_id: int):
             if form.confirm.data == "1":
                 run = publishing.approved_run(session, round_)
                 done = publishing.publish_round(session, run, current_user, bid_deadline=bid,
-                                                questions_deadline=questions)
+                                                questions_deadline=questions,
+                                                consortium=_consortium())
                 flash(f"Published {len(done)} bid package(s) for {round_.name}.", "success")
                 return redirect(url_for("packages.admin_index"))
             built = publishing.preview(session, round_, bid_deadline=bid,
-                                       questions_deadline=questions)
+                                       questions_deadline=questions, consortium=_consortium())
         except publishing.PublishError as exc:
             flash(str(exc), "error")
             return render_template("packages/round.html", round=round_, packages=packages,
@@ -91,7 +99,7 @@ def preview_pdf(round_id: int, code: str):
     bid, questions = _deadlines_from(form)
     try:
         [built] = publishing.preview(db(), round_, bid_deadline=bid, questions_deadline=questions,
-                                     product_code=code)
+                                     product_code=code, consortium=_consortium())
     except ServiceError as exc:
         flash(str(exc), "error")
         return redirect(url_for("packages.round_packages", round_id=round_.id))
@@ -111,7 +119,8 @@ def admin_package(package_id: int):
             version = publishing.publish_addendum(
                 session, package, current_user, change_note=form.change_note.data,
                 bid_deadline=as_utc(form.bid_deadline.data),
-                questions_deadline=as_utc(form.questions_deadline.data))
+                questions_deadline=as_utc(form.questions_deadline.data),
+                consortium=_consortium())
         except ServiceError as exc:
             flash(str(exc), "error")
             status = 422
