@@ -125,6 +125,24 @@ def test_approval(admin_client, session, closed_round, admin):
     admin_client.post(f"/admin/runs/{second}/approve")
     assert fresh(session, closed_round).approved_run_id == second
     assert fresh(session, run).status == "succeeded"
+    assert "already published" not in admin_client.get(f"/admin/runs/{second}").get_data(as_text=True)
+
+
+def test_approving_after_publication_says_to_publish_addenda(admin_client, session, closed_round):
+    from consortium.models import BidPackage, Product
+
+    plan = {"status": "optimal", "tranches": [], "unplaced": [], "members": [], "totals": {}}
+    first = factories.make_run(session, round=closed_round, plan=plan, approved=True)
+    product = session.exec(select(Product)).first() or factories.make_product(session)
+    session.add(BidPackage(round_id=closed_round.id, product_id=product.id, reference="ocds-x-1",
+                           title="Published earlier"))
+    session.commit()
+    second = factories.make_run(session, round=closed_round, plan=plan)
+    page = admin_client.post(f"/admin/runs/{second.id}/approve", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert f"Run {second.id} is now the approved plan" in text
+    assert "publish an addendum to each package" in text
+    assert fresh(session, closed_round).approved_run_id == second.id != first.id
 
 
 def test_approval_needs_csrf(session, closed_round, admin, settings, engine):
