@@ -131,13 +131,14 @@ def test_approval(admin_client, session, closed_round, admin):
 def test_approving_after_publication_says_to_publish_addenda(admin_client, session, closed_round):
     from consortium.models import BidPackage, Product
 
-    plan = {"status": "optimal", "tranches": [], "unplaced": [], "members": [], "totals": {}}
-    first = factories.make_run(session, round=closed_round, plan=plan, approved=True)
+    first_id = _run_from_browser(admin_client, closed_round)
+    first = session.get(Run, first_id)
+    admin_client.post(f"/admin/runs/{first_id}/approve")
     product = session.exec(select(Product)).first() or factories.make_product(session)
     session.add(BidPackage(round_id=closed_round.id, product_id=product.id, reference="ocds-x-1",
                            title="Published earlier"))
     session.commit()
-    second = factories.make_run(session, round=closed_round, plan=plan)
+    second = session.get(Run, _run_from_browser(admin_client, closed_round, fairness=""))
     page = admin_client.post(f"/admin/runs/{second.id}/approve", follow_redirects=True)
     text = page.get_data(as_text=True)
     assert f"Run {second.id} is now the approved plan" in text
