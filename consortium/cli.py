@@ -25,6 +25,16 @@ class AppHolder:
         self._app = None
         self._engine = None
         self._settings = None
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            # Close the database connections when the command ends, not at garbage collection.
+            context.find_root().call_on_close(self.close)
+
+    def close(self) -> None:
+        """Dispose of the engine (and so of its pooled connections)."""
+        engine = self._app.extensions["consortium.engine"] if self._app else self._engine
+        if engine is not None:
+            engine.dispose()
 
     @property
     def settings(self) -> Settings:
