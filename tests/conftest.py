@@ -143,3 +143,33 @@ def fleet_client(client, fleet_manager):
 def vendor_client(client, vendor_user):
     login(client, vendor_user)
     return client
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Every browser test launches Debian's Chromium (Playwright downloads no browser here)."""
+    from tests.e2e.live_server import CHROMIUM, launch_options
+    if not CHROMIUM.exists():
+        require_server(f"Debian's Chromium is missing at {CHROMIUM} (apt-get install chromium)")
+    return {**browser_type_launch_args, **launch_options()}
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open a page in a fresh browser context: `new_page(base_url=None)`; closed after the test.
+
+    Browser tests that run their own live server use this rather than pytest-playwright's `page`,
+    whose session-wide context arguments keep the base URL of whichever server asked first.
+    """
+    contexts = []
+
+    def open_page(base_url: str | None = None):
+        context = browser.new_context(**({"base_url": base_url} if base_url else {}))
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import (  # noqa: F401  (fixtures used by name)
-    ConsoleLog,
-    browser_type_launch_args,
-    live_server,
-)
+from tests.e2e.conftest import ConsoleLog, live_server  # noqa: F401  (live_server: a fixture)
 
 
 @pytest.fixture
-def admin_page(browser, live_server):  # noqa: F811  (the fixture imported above)
+def admin_page(new_page, live_server):  # noqa: F811  (the fixture imported above)
     """A fresh page whose relative URLs go to this folder's live server."""
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
+    return new_page(live_server.url)
 
 
 @pytest.fixture
 def admin_console(admin_page) -> ConsoleLog:
     """The page's console messages, to check that nothing breaks the CSP."""
-    log = ConsoleLog()
-    admin_page.on("console", lambda msg: log.messages.append(f"{msg.type}: {msg.text}"))
-    admin_page.on("pageerror", lambda exc: log.messages.append(f"pageerror: {exc}"))
-    return log
+    return ConsoleLog.attach(admin_page)

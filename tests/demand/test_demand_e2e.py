@@ -8,12 +8,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session
 
 from tests import factories
-from tests.e2e.conftest import (  # noqa: F401  (fixtures used by name)
-    browser_type_launch_args,
-    console,
-    live_server,
-    sign_in,
-)
+from tests.e2e.conftest import console, live_server, sign_in  # noqa: F401  (fixtures by name)
 
 pytestmark = pytest.mark.e2e
 

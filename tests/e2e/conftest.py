@@ -13,16 +13,7 @@ import pytest
 from sqlmodel import Session
 
 from tests import factories
-from tests.conftest import require_server
-from tests.e2e.live_server import CHROMIUM, launch_options, live_app, serving
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Launch Debian's Chromium rather than a browser that Playwright downloads."""
-    if not CHROMIUM.exists():
-        require_server(f"Debian's Chromium is missing at {CHROMIUM} (apt-get install chromium)")
-    return {**browser_type_launch_args, **launch_options()}
+from tests.e2e.live_server import live_app, serving
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +55,14 @@ class ConsoleLog:
 
     messages: list[str] = field(default_factory=list)
 
+    @classmethod
+    def attach(cls, page) -> "ConsoleLog":
+        """Start recording `page`'s console messages and page errors."""
+        log = cls()
+        page.on("console", lambda msg: log.messages.append(f"{msg.type}: {msg.text}"))
+        page.on("pageerror", lambda exc: log.messages.append(f"pageerror: {exc}"))
+        return log
+
     def csp_violations(self) -> list[str]:
         """Messages in which the browser refused something because of the CSP."""
         return [m for m in self.messages if "Content Security Policy" in m]
@@ -72,10 +71,7 @@ class ConsoleLog:
 @pytest.fixture
 def console(page) -> ConsoleLog:
     """Record the page's console; tests assert `console.csp_violations() == []`."""
-    log = ConsoleLog()
-    page.on("console", lambda msg: log.messages.append(f"{msg.type}: {msg.text}"))
-    page.on("pageerror", lambda exc: log.messages.append(f"pageerror: {exc}"))
-    return log
+    return ConsoleLog.attach(page)
 
 
 def sign_in(page, email: str, password: str = factories.PASSWORD) -> None:

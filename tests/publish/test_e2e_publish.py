@@ -12,27 +12,15 @@ from sqlmodel import Session, select
 from consortium.db import utcnow
 from consortium.models import Download
 from tests import factories
-from tests.conftest import require_server
 from tests.publish.conftest import demo_plan, load_demo_catalog, make_approved_run
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Debian's Chromium, as in tests/e2e."""
-    from tests.e2e.live_server import CHROMIUM, launch_options
-    if not CHROMIUM.exists():
-        require_server(f"Debian's Chromium is missing at {CHROMIUM} (apt-get install chromium)")
-    return {**browser_type_launch_args, **launch_options()}
-
-
 @pytest.fixture
-def page(browser):
+def page(new_page):
     """A page of a fresh context (no base_url: URLs are absolute, the server is this module's)."""
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
+    return new_page()
 
 
 @pytest.fixture(scope="module")

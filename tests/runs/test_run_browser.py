@@ -12,18 +12,8 @@ from sqlmodel import Session
 from consortium.jobs import get_jobs, make_jobs, start_consumer_thread, stop_consumer_thread
 from consortium.models import Run
 from tests import factories
-from tests.conftest import require_server
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Debian's Chromium, as the e2e suite uses it."""
-    from tests.e2e.live_server import CHROMIUM, launch_options
-    if not CHROMIUM.exists():
-        require_server(f"Debian's Chromium is missing at {CHROMIUM} (apt-get install chromium)")
-    return {**browser_type_launch_args, **launch_options()}
 
 
 @pytest.fixture
@@ -44,11 +34,9 @@ def worker_server(tmp_path):
 
 
 @pytest.fixture
-def page(browser):
+def page(new_page):
     """A page of a fresh context; URLs are absolute (the server is per test)."""
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
+    return new_page()
 
 
 def test_admin_runs_the_optimizer_in_the_browser(page, worker_server):
