@@ -55,6 +55,7 @@ class Model:
     tiers: list[list[tuple[int, pulp.LpVariable, pulp.LpVariable]]] = field(default_factory=list)
     units: pulp.LpAffineExpression | None = None
     cost: pulp.LpAffineExpression | None = None
+    floor_row: pulp.LpConstraint | None = None
 
     def set_units_objective(self) -> None:
         """Stage 1: place as many units as possible."""
@@ -64,10 +65,19 @@ class Model:
     def set_cost_objective(self, min_units: int | None = None) -> None:
         """Stage 2: least cost, keeping at least `min_units` placed (the stage-1 optimum)."""
         if min_units is not None:
-            self.prob.addConstraint(pulp.LpConstraint(self.units, pulp.LpConstraintGE,
-                                                      "units_floor", min_units - 0.5))
+            if self.floor_row is None:
+                self.floor_row = pulp.LpConstraint(self.units, pulp.LpConstraintGE,
+                                                   "units_floor", min_units - 0.5)
+                self.prob.addConstraint(self.floor_row)
+            else:
+                self.floor_row.changeRHS(min_units - 0.5)
         self.prob.sense = pulp.LpMinimize
         self.prob.setObjective(self.cost)
+
+    def drop_units_floor(self) -> None:
+        """Make the stage-2 floor on placed units, if set, a row that never binds."""
+        if self.floor_row is not None:
+            self.floor_row.changeRHS(-1)
 
 
 def make_classes(inst: Instance, sub: Subproblem, all_placed: bool,

@@ -70,18 +70,24 @@ HIGHS_OPTIONS = {
 
 
 def solve_model(prob: pulp.LpProblem, settings: SolveSettings, *, rel_gap: float | None = None,
-                abs_gap: float = 1e-6, time_limit: float | None = None) -> SolveResult:
+                abs_gap: float = 1e-6, time_limit: float | None = None,
+                relax: bool = False) -> SolveResult:
     """Solve `prob` with the chosen solver; never raises for infeasible or time-limited runs.
+
+    `relax=True` solves the LP relaxation (integrality dropped), HiGHS only; its objective is
+    then a bound on the MILP's, not a plan.
 
     No MIP start is passed: with HiGHS 1.16 a start given through setSolution came back as the
     "solution" while the reported objective and bound belonged to another (claimed) optimum."""
     rel = settings.gap if rel_gap is None else rel_gap
     limit = settings.remaining() if time_limit is None else time_limit
     begin = time.perf_counter()
+    if relax and settings.solver != "highs":
+        raise ValueError("LP relaxations are solved with HiGHS only")
     if settings.solver == "highs":
         _silence_highs_banner()
-        solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=rel, gapAbs=abs_gap,
-                            **HIGHS_OPTIONS)
+        solver = pulp.HiGHS(mip=not relax, msg=False, timeLimit=limit, gapRel=rel,
+                            gapAbs=abs_gap, **HIGHS_OPTIONS)
         prob.solve(solver)
         status, objective, bound = _read_highs(prob)
     elif settings.solver == "cbc":

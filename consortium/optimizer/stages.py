@@ -9,6 +9,7 @@ exactly (gap 0) and stage 2 minimises cost with the units held at that level.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,7 +23,7 @@ from consortium.optimizer.answer import (
 )
 from consortium.optimizer.heuristic import greedy_allocation
 from consortium.optimizer.instance import Instance, Subproblem
-from consortium.optimizer.model import FairRow, build_model
+from consortium.optimizer.model import FairRow, Model, build_model
 from consortium.optimizer.solve import SolveSettings, solve_model
 
 
@@ -84,6 +85,10 @@ def _solve(inst: Instance, sub: Subproblem, settings: SolveSettings, *, all_plac
     floor, stage1_status, solve_seconds = None, "optimal", 0.0
     if not all_placed:
         model.set_units_objective()
+        shortcut, seconds = _units_from_relaxation(inst, model, settings, build)
+        solve_seconds += seconds
+        if shortcut is not None:
+            return shortcut
         stage1 = solve_model(model.prob, settings, rel_gap=0.0, abs_gap=0.5)
         solve_seconds += stage1.seconds
         if stage1.has_solution:
@@ -101,6 +106,41 @@ def _solve(inst: Instance, sub: Subproblem, settings: SolveSettings, *, all_plac
     sub_result = _result(inst, alloc, result, all_placed, floor, stage1_status, build)
     sub_result.solve_seconds += solve_seconds
     return sub_result
+
+
+# The LP relaxation's units bound is taken as a whole number when within this of one: a bound
+# a hair below the true value must not lower the target (a target too high is only a wasted try).
+RELAXATION_SLACK = 1e-3
+
+
+def _units_from_relaxation(inst: Instance, model: Model, settings: SolveSettings,
+                           build: float) -> tuple[SubResult | None, float]:
+    """Stage 1 without its MILP when the LP relaxation's bound is reached.
+
+    The relaxation's optimum U bounds the placed units from above; if the cost stage, run with
+    at least floor(U) units placed, finds a plan, floor(U) is the stage-1 optimum and that plan
+    is the stage-2 answer. Stage 1's MILP mostly spends its time finding a plan that reaches a
+    bound its root LP already has, so this saves that search. Returns (result or None, seconds);
+    on None the model is back to the units objective with no floor, ready for stage 1."""
+    if settings.solver != "highs":
+        return None, 0.0
+    relaxed = solve_model(model.prob, settings, relax=True)
+    seconds = relaxed.seconds
+    if relaxed.status != "optimal" or relaxed.objective is None:
+        return None, seconds
+    target = math.floor(relaxed.objective + RELAXATION_SLACK)
+    model.set_cost_objective(target)
+    result = solve_model(model.prob, settings)
+    seconds += result.seconds
+    if result.has_solution:
+        alloc = read_allocation(model, inst)
+        if sum(units for parts in alloc.values() for _p, units in parts) == target:
+            answer = _result(inst, alloc, result, False, target, "optimal", build)
+            answer.solve_seconds = seconds
+            return answer, seconds
+    model.drop_units_floor()
+    model.set_units_objective()
+    return None, seconds
 
 
 def _result(inst: Instance, alloc: Allocation, result, all_placed: bool, floor: int | None,
