@@ -1,8 +1,8 @@
 """Take the README's screenshots with headless Debian Chromium: `python -m tests.e2e.screenshots`.
 
-Starts the app on a fresh database with the demo consortium loaded (or uses `--url` of a running
-`consortium demo`), signs in with the demo logins and writes docs/screenshots/*.png. Exits
-non-zero if any page logs a Content Security Policy violation.
+Starts the app on a fresh database with the demo consortium loaded, solves and publishes its
+closed round, signs in with the demo logins and writes docs/screenshots/*.png. Exits non-zero
+if any page logs a Content Security Policy violation.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from contextlib import nullcontext
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -18,34 +17,61 @@ from sqlmodel import Session
 
 from consortium.cli import FIXTURES
 from consortium.services.fixtures import demo_logins, load_fixtures
-from tests.e2e.live_server import LiveServer, launch_options, live_app, serving
+from tests.e2e.live_server import launch_options, live_app, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
-# (file name, role to sign in as or None, path)
+# (file name, role to sign in as or None, path, window height); {run}, {open_round} and {package}
+# are the ids that _demo_server creates.
 SHOTS = [
-    ("sign-in.png", None, "/login"),
-    ("admin-home.png", "admin", "/"),
-    ("fleet-manager-home.png", "fleet_manager", "/"),
+    ("sign-in.png", None, "/login", 800),
+    ("admin-home.png", "admin", "/", 800),
+    ("fleet-manager-home.png", "fleet_manager", "/", 800),
+    ("demand-line.png", "fleet_manager", "/demand/rounds/{open_round}/lines/new", 1000),
+    ("run.png", "admin", "/admin/runs/{run}", 1300),
+    ("vendor-package.png", "vendor", "/vendors/packages/{package}", 900),
 ]
 
 
 def _demo_server(folder: Path):
+    """The demo consortium, with the closed round solved, its plan approved and published."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from consortium.db import utcnow
+    from consortium.models import Round, User
+    from consortium.services import publishing, runs
+
     app = live_app(folder)
-    with Session(app.extensions["consortium.engine"]) as session:
+    engine = app.extensions["consortium.engine"]
+    with Session(engine, expire_on_commit=False) as session:
         load_fixtures(session, FIXTURES / "demo")
-    return serving(app)
+        closed = session.exec(select(Round).where(Round.status == "closed")).first()
+        opened = session.exec(select(Round).where(Round.status == "open")).first()
+        admin = session.exec(select(User).where(User.role == "admin")).first()
+        run = runs.create_run(session, closed, admin, note="screenshots")
+    runs.execute_run(engine, run.id)
+    with Session(engine, expire_on_commit=False) as session:
+        run = session.get(type(run), run.id)
+        runs.approve_run(session, run, admin)
+        now = utcnow().replace(second=0, microsecond=0)
+        packages = publishing.publish_round(session, run, admin,
+                                            bid_deadline=now + timedelta(days=30),
+                                            questions_deadline=now + timedelta(days=21))
+    ids = {"run": run.id, "open_round": opened.id, "package": packages[0].id}
+    return serving(app), ids
 
 
-def take(url: str, out: Path = OUT) -> list[str]:
+def take(url: str, ids: dict, out: Path = OUT) -> list[str]:
     """Write the screenshots of the app at `url`; return the CSP violations seen."""
     out.mkdir(parents=True, exist_ok=True)
     logins = {role: (email, password) for role, email, password in demo_logins(FIXTURES / "demo")}
     violations: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(**launch_options())
-        for name, role, path in SHOTS:
-            context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 800},
+        for name, role, path, height in SHOTS:
+            context = browser.new_context(base_url=url, viewport={"width": 1280, "height": height},
                                           color_scheme="light")
             page = context.new_page()
             page.on("console", lambda msg: violations.append(msg.text)
@@ -57,8 +83,9 @@ def take(url: str, out: Path = OUT) -> list[str]:
                 page.get_by_label("Password").fill(password)
                 page.get_by_role("button", name="Sign in").click()
                 page.wait_for_url(f"{url}/")
-            page.goto(path)
-            page.screenshot(path=str(out / name), full_page=False)
+            page.goto(path.format(**ids))
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(out / name))
             print(f"wrote {out / name} ({(out / name).stat().st_size // 1024} KB)")
             context.close()
         browser.close()
@@ -68,13 +95,12 @@ def take(url: str, out: Path = OUT) -> list[str]:
 def main() -> None:
     """Command line: take the screenshots, from `--url` or a fresh demo server."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--url", help="base URL of a running `consortium demo` (default: start one)")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for the PNG files")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        server = nullcontext(LiveServer(url=args.url.rstrip("/"), app=None)) if args.url \
-            else _demo_server(Path(tmp))
+        server, ids = _demo_server(Path(tmp))
         with server as live:
-            violations = take(live.url)
+            violations = take(live.url, ids, args.out)
     if violations:
         sys.exit("CSP violations:\n" + "\n".join(violations))
 
