@@ -56,6 +56,8 @@ class Model:
     units: pulp.LpAffineExpression | None = None
     cost: pulp.LpAffineExpression | None = None
     floor_row: pulp.LpConstraint | None = None
+    implied_rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    implied_bounds: list[pulp.LpVariable] = field(default_factory=list)
 
     def set_units_objective(self) -> None:
         """Stage 1: place as many units as possible."""
@@ -71,13 +73,70 @@ class Model:
                 self.prob.addConstraint(self.floor_row)
             else:
                 self.floor_row.changeRHS(min_units - 0.5)
+        self._release_floor_implications()
+        self._add_floor_implications(min_units)
         self.prob.sense = pulp.LpMinimize
         self.prob.setObjective(self.cost)
 
     def drop_units_floor(self) -> None:
-        """Make the stage-2 floor on placed units, if set, a row that never binds."""
+        """Make the stage-2 floor on placed units, if set, and what it implies, never bind."""
         if self.floor_row is not None:
             self.floor_row.changeRHS(-1)
+        self._release_floor_implications()
+
+    def _add_floor_implications(self, min_units: int | None) -> None:
+        """Spell out what the floor on placed units implies, so the LP sees it.
+
+        With at most `slack` = (all units) - min_units left unplaced, a class of lines of
+        `size` units places at least its count - floor(slack / size) of them (a splittable
+        class, at least its units - slack). What classes with one usable period must place
+        there is forced into that tranche: it is open, and tiers that end below the forced
+        quantity are shut. Without a floor (every line must be placed) the slack is 0."""
+        if min_units is None:
+            if not all(cls.fixed for cls in self.classes):
+                return
+            slack = 0
+        else:
+            slack = sum(_class_units(cls) for cls in self.classes) - min_units
+        periods: dict[int, list[pulp.LpVariable]] = {}
+        where: dict[int, list[int]] = {}
+        for (c, t), var in self.alloc.items():
+            periods.setdefault(c, []).append(var)
+            where.setdefault(c, []).append(t)
+        forced: dict[int, int] = {}
+        for c, cls in enumerate(self.classes):
+            size = 1 if cls.split else cls.qty
+            top = _class_units(cls) if cls.split else len(cls.lines)
+            must = top - max(slack, 0) // size
+            if must <= 0 or c not in periods:
+                continue
+            if not cls.fixed:
+                self._implied_row(f"must_{c}", [(var, 1) for var in periods[c]], must)
+            if len(where[c]) == 1:
+                t = where[c][0]
+                forced[t] = forced.get(t, 0) + must * size
+        for t, units in forced.items():
+            self._implied_row(f"open_{t}", [(z, 1) for _k, z, _q in self.tiers[t]], 1)
+            for k, z, q in self.tiers[t]:
+                if q.upBound < units and z.upBound != 0:
+                    z.upBound = 0
+                    self.implied_bounds.append(z)
+
+    def _implied_row(self, name: str, terms, rhs: int) -> None:
+        row = self.implied_rows.get(name)
+        if row is None:
+            row = self.implied_rows[name] = pulp.LpConstraint(
+                pulp.LpAffineExpression(terms), pulp.LpConstraintGE, name, rhs)
+            self.prob.addConstraint(row)
+        else:
+            row.changeRHS(rhs)
+
+    def _release_floor_implications(self) -> None:
+        for row in self.implied_rows.values():
+            row.changeRHS(0)     # sums of non-negative variables: never binds
+        for z in self.implied_bounds:
+            z.upBound = 1
+        self.implied_bounds.clear()
 
 
 def make_classes(inst: Instance, sub: Subproblem, all_placed: bool,
