@@ -8,6 +8,8 @@ every test.
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import text
@@ -81,6 +83,21 @@ def app(settings, engine):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def csrf_client(settings, engine, app):
+    """A client of an app with CSRF protection on (the `client` fixture's app has it off)."""
+    from consortium.web import create_app
+    csrf_app = create_app(replace(settings, csrf_enabled=True))
+    csrf_app.extensions["consortium.engine"].dispose()
+    csrf_app.extensions["consortium.engine"] = engine  # emptied after the test by `app`
+    return csrf_app.test_client()
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token in an HTML page's first form."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
 from sqlmodel import select
 
 from consortium.models import Member
 from tests import factories
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 
 
 def _admin_urls(app, ids):
@@ -63,22 +62,9 @@ def test_admin_routes_give_404_for_unknown_rows(admin_client):
     assert admin_client.post("/admin/rounds/999/close").status_code == 404
 
 
-@pytest.fixture
-def csrf_client(settings, engine):
-    from consortium.web import create_app
-    app = create_app(replace(settings, csrf_enabled=True))
-    app.extensions["consortium.engine"].dispose()
-    app.extensions["consortium.engine"] = engine
-    return app.test_client()
-
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-
 def _sign_in(client, user):
     """Sign in through the real form, token included (the app checks CSRF on sign-in too)."""
-    token = _token(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD,
                                            "csrf_token": token})
     assert response.status_code == 302
@@ -108,7 +94,7 @@ def test_posts_without_the_token_are_refused(csrf_client, session, admin, ids):
     assert session.exec(select(Member).where(Member.name == "No Token City")).first() is None
     assert session.get(Member, ids["member_id"]).active is True
     # With the page's token, the same post goes through.
-    token = _token(csrf_client.get("/admin/members/new").get_data(as_text=True))
+    token = csrf_token(csrf_client.get("/admin/members/new").get_data(as_text=True))
     response = csrf_client.post("/admin/members/new", data={"name": "Token City",
                                                             "csrf_token": token})
     assert response.status_code == 302

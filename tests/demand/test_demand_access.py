@@ -4,8 +4,6 @@ and on the htmx fragment, and 404 for rows that are not the member's on every ro
 from __future__ import annotations
 
 import io
-import re
-from dataclasses import replace
 
 import pytest
 from flask import url_for
@@ -13,6 +11,7 @@ from sqlmodel import select
 
 from consortium.models import DemandLine
 from tests import factories
+from tests.conftest import csrf_token
 from tests.demand.conftest import form_data
 
 
@@ -67,27 +66,15 @@ def test_other_members_line_and_draft_round_are_404_on_every_route(app, session,
     assert session.get(DemandLine, theirs.id).version == 1
 
 
-@pytest.fixture
-def csrf_client(settings, engine, app):
-    from consortium.web import create_app
-    csrf_app = create_app(replace(settings, csrf_enabled=True))
-    csrf_app.extensions["consortium.engine"] = engine
-    return csrf_app.test_client()
-
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-
 def test_forms_and_fragment_need_the_csrf_token(csrf_client, session, bus, round_, member,
                                                 fleet_manager):
     from tests.factories import PASSWORD
-    token = _token(csrf_client.get("/login").get_data(as_text=True))
+    token = csrf_token(csrf_client.get("/login").get_data(as_text=True))
     csrf_client.post("/login", data={"email": fleet_manager.email, "password": PASSWORD,
                                      "csrf_token": token})
     line = factories.make_line(session, round=round_, member=member, product=bus)
     new_page = csrf_client.get(f"/demand/rounds/{round_.id}/lines/new").get_data(as_text=True)
-    token = _token(new_page)
+    token = csrf_token(new_page)
     assert "hx-include=\"#line-form\"" in new_page  # the fragment request carries the form's token
     posts = [(f"/demand/rounds/{round_.id}/lines/new", form_data()),
              (f"/demand/lines/{line.id}/edit", form_data(version="1", quantity="77")),

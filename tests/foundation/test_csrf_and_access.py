@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 
 import pytest
 from flask_login import login_user
 from werkzeug.exceptions import NotFound
 
 from consortium.models import DemandLine
-from consortium.web import create_app
 from consortium.web.access import load_or_404
 from tests import factories
-
-
-@pytest.fixture
-def csrf_client(settings, engine):
-    app = create_app(replace(settings, csrf_enabled=True))
-    app.extensions["consortium.engine"].dispose()
-    app.extensions["consortium.engine"] = engine
-    return app.test_client()
+from tests.conftest import csrf_token
 
 
 def test_login_without_csrf_token_is_refused(csrf_client, admin):
@@ -33,7 +23,7 @@ def test_login_without_csrf_token_is_refused(csrf_client, admin):
 
 def test_login_with_the_token_from_the_page_is_accepted(csrf_client, admin):
     page = csrf_client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token(page)
     response = csrf_client.post("/login", data={"email": admin.email, "csrf_token": token,
                                                  "password": factories.PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/"

@@ -115,12 +115,8 @@ def test_admin_pages_are_for_admins_only(client, session, published, vendor_user
     assert len(publishing.versions(session, bus)) == 1
 
 
-def test_publishing_needs_a_csrf_token(settings, engine, session, admin, demo_round, deadlines):
-    from dataclasses import replace
-    from consortium.web import create_app
-    app = create_app(replace(settings, csrf_enabled=True))
-    app.extensions["consortium.engine"] = engine
-    client = app.test_client()
+def test_publishing_needs_a_csrf_token(csrf_client, session, admin, demo_round, deadlines):
+    client = csrf_client
     response = client.post("/login", data={"email": admin.email, "password": "x"})
     assert response.status_code == 400  # even sign-in needs the token: nothing gets through
     with client.session_transaction() as s:

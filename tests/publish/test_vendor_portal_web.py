@@ -42,12 +42,8 @@ def test_duplicate_registration_is_refused(client, session):
     assert len(session.exec(select(Vendor)).all()) == 1
 
 
-def test_registration_needs_a_csrf_token(settings, engine):
-    from dataclasses import replace
-    from consortium.web import create_app
-    app = create_app(replace(settings, csrf_enabled=True))
-    app.extensions["consortium.engine"] = engine
-    response = app.test_client().post("/vendors/register", data={
+def test_registration_needs_a_csrf_token(csrf_client):
+    response = csrf_client.post("/vendors/register", data={
         "company": "No Token Inc", "contact_name": "X", "email": "x@notoken.example.com",
         "password": "a long password 1", "password2": "a long password 1"})
     assert response.status_code == 400

@@ -146,15 +146,9 @@ def test_approving_after_publication_says_to_publish_addenda(admin_client, sessi
     assert fresh(session, closed_round).approved_run_id == second.id != first.id
 
 
-def test_approval_needs_csrf(session, closed_round, admin, settings, engine):
-    from dataclasses import replace
-
-    from consortium.web import create_app
-    app = create_app(replace(settings, csrf_enabled=True))
-    app.extensions["consortium.engine"].dispose()
-    app.extensions["consortium.engine"] = engine
+def test_approval_needs_csrf(session, closed_round, admin, csrf_client):
     run = factories.make_run(session, round=closed_round, plan={"status": "optimal"})
-    client = app.test_client()
+    client = csrf_client
     with client.session_transaction() as s:
         s["_user_id"] = str(admin.id)
         s["_fresh"] = True
