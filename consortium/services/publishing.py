@@ -136,6 +136,12 @@ def _store_package(session: Session, round_: Round, run: Run, built: BuiltPackag
     return package
 
 
+def is_published(session: Session, round_id: int) -> bool:
+    """Whether any bid package of the round has been published."""
+    query = select(BidPackage.id).where(BidPackage.round_id == round_id)
+    return session.exec(query).first() is not None
+
+
 def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline: datetime,
                   questions_deadline: datetime,
                   consortium: ConsortiumInfo | None = None) -> list[BidPackage]:
@@ -144,7 +150,7 @@ def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline
     if approved_run(session, round_).id != run.id:
         raise PublishError(f"Run {run.id} is not the approved run of round {round_.name}; "
                            "only the approved plan can be published.")
-    if session.exec(select(BidPackage.id).where(BidPackage.round_id == round_.id)).first():
+    if is_published(session, round_.id):
         raise PublishError(f"Round {round_.name} is already published; publish an addendum to "
                            "correct a package.")
     now = _now()

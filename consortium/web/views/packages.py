@@ -42,8 +42,8 @@ def admin_index():
     page = paginate(session, query)
     latest = {p.id: publishing.latest_version(session, p) for p in page.items}
     rounds = {r.id: r for r in session.exec(select(Round)).all()}
-    publishable = [r for r in rounds.values() if r.approved_run_id and not session.exec(
-        select(BidPackage.id).where(BidPackage.round_id == r.id)).first()]
+    publishable = [r for r in rounds.values()
+                   if r.approved_run_id and not publishing.is_published(session, r.id)]
     return render_template("packages/index.html", page=page, latest=latest, rounds=rounds,
                            publishable=publishable)
 

@@ -17,13 +17,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlmodel import select
 
 from consortium.db import utcnow
 from consortium.jobs import get_jobs
-from consortium.models import BidPackage, Round, Run
+from consortium.models import Round, Run
 from consortium.services import run_results
 from consortium.services.errors import ServiceError
+from consortium.services.publishing import is_published
 from consortium.services.runs import (
     InvalidProblem,
     approve_run,
@@ -191,7 +191,7 @@ def approve(run_id: int):
             flash(str(exc), "error")
         else:
             flash(f"Run {run.id} is now the approved plan of {round_.name}.", "success")
-            if db().exec(select(BidPackage.id).where(BidPackage.round_id == round_.id)).first():
+            if is_published(db(), round_.id):
                 flash("This round's bid packages were already published from an earlier plan and "
                       "do not change by themselves: publish an addendum to each package that the "
                       "new plan changes.", "warning")
