@@ -210,29 +210,15 @@ def serve(holder: AppHolder, host, port):
     _serve(holder, host or settings.host, port or settings.port, demo=False)
 
 
-def _register_optional_commands() -> None:
-    """Commands that live beside their area (optimizer, rounds, runs, publishing)."""
-    from importlib import import_module
+# Commands that live beside their area; imported last because they import this module.
+from consortium.cli_publish import export_packages_command, publish_command  # noqa: E402
+from consortium.cli_rounds import export_problem_command, rounds_group  # noqa: E402
+from consortium.cli_runs import run_command, worker_command  # noqa: E402
+from consortium.optimizer_cli import optimize_command  # noqa: E402
 
-    for module, name in (
-        ("consortium.optimizer_cli", "optimize_command"),
-        ("consortium.cli_rounds", "rounds_group"),
-        ("consortium.cli_rounds", "export_problem_command"),
-        ("consortium.cli_runs", "run_command"),
-        ("consortium.cli_runs", "worker_command"),
-        ("consortium.cli_publish", "publish_command"),
-        ("consortium.cli_publish", "export_packages_command"),
-    ):
-        try:
-            mod = import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        cli.add_command(getattr(mod, name))
-
-
-_register_optional_commands()
+for _command in (optimize_command, rounds_group, export_problem_command, run_command,
+                 worker_command, publish_command, export_packages_command):
+    cli.add_command(_command)
 
 
 def main() -> None:
