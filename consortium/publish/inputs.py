@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from consortium.config import Settings
+
 # An OCDS ocid prefix must be registered with the Open Contracting Partnership
 # (https://standard.open-contracting.org/latest/en/guidance/publish/#register-an-ocid-prefix).
-# "ocds-consortium" is a placeholder until the consortium registers its own.
-OCID_PREFIX = "ocds-consortium"
+# The default (Settings.ocid_prefix, "ocds-consortium") is a placeholder until then.
+OCID_PREFIX = Settings.ocid_prefix
 CURRENCY = "USD"
 
 
@@ -17,11 +19,12 @@ class ConsortiumInfo:
     """The procuring entity: the consortium itself, and where its public data lives."""
 
     id: str = "consortium"
-    name: str = "Consortium for Clean Municipal Fleets"
-    email: str = "procurement@consortium.example.org"
+    # Defaults are the settings' defaults (CONSORTIUM_NAME, CONSORTIUM_EMAIL, PUBLIC_URL).
+    name: str = Settings.consortium_name
+    email: str = Settings.consortium_email
     address: str = ""
     country: str = "US"
-    public_url: str = "https://consortium.example.org"
+    public_url: str = Settings.public_url
     ocid_prefix: str = OCID_PREFIX
 
 
