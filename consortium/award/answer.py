@@ -18,7 +18,7 @@ def read_award(model: AwardModel, inst: AwardInstance) -> Award:
     """The lots the solved model awards, each to its pair."""
     award: Award = {}
     for p, var in enumerate(model.x):
-        if (var.value() or 0.0) > 0.5:
+        if var is not None and (var.value() or 0.0) > 0.5:
             award[inst.pairs[p].lot] = p
     return award
 

@@ -5,19 +5,13 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 
-from consortium.award.answer import (
-    Award,
-    applied_discounts,
-    award_cost,
-    award_units,
-    check_award,
-    read_award,
-)
+from consortium.award.answer import Award, applied_discounts, award_cost, award_units
 from consortium.award.contracts import member_contracts
 from consortium.award.instance import AwardInstance, build_award_instance
 from consortium.award.model import build_award_model
 from consortium.award.problem import AwardProblem, check_award_problem
 from consortium.award.reasons import unawarded_lots
+from consortium.award.stages import least_cost, most_units
 from consortium.award.result import (
     AppliedDiscount,
     AwardResult,
@@ -28,7 +22,7 @@ from consortium.award.result import (
 )
 from consortium.optimizer.engine import _check_arguments
 from consortium.optimizer.money import report
-from consortium.optimizer.solve import SolveSettings, solve_model, solver_label
+from consortium.optimizer.solve import SolveSettings, solver_label
 
 # The cost stage stops when no award can be cheaper by half a cent or more: prices in currency
 # units with cents make any better award at least a cent cheaper, so the answer is exact.
@@ -55,22 +49,11 @@ def optimize_award(problem: AwardProblem, *, time_limit: float = 60.0, gap: floa
     award: Award = {}
     status, bound, seconds = "optimal", None, 0.0
     if inst.pairs:
-        model.set_units_objective()
-        stage1 = solve_model(model.prob, settings, rel_gap=0.0, abs_gap=0.5)
-        seconds += stage1.seconds
-        floor = None
-        if stage1.has_solution:
-            award = _checked(inst, read_award(model, inst))
-            floor = award_units(inst, award)
-        model.set_cost_objective(floor)
-        stage2 = solve_model(model.prob, settings, abs_gap=ABS_GAP)
-        seconds += stage2.seconds
-        if stage2.has_solution:
-            better = _checked(inst, read_award(model, inst))
-            if award_units(inst, better) >= (floor or 0):
-                award = better
-        optimal = stage1.status == "optimal" and stage2.status == "optimal"
-        status = "optimal" if optimal and stage2.has_solution else "feasible"
+        units = most_units(inst, model, settings)
+        award, stage2 = least_cost(inst, model, settings, units, ABS_GAP)
+        seconds = units.seconds + stage2.seconds
+        optimal = units.status == "optimal" and stage2.status == "optimal"
+        status = "optimal" if optimal else "feasible"
         bound = stage2.bound
     result = assemble_award(inst, award, status=status, bound=bound)
     result.solver_name = solver_label(solver)
@@ -79,13 +62,6 @@ def optimize_award(problem: AwardProblem, *, time_limit: float = 60.0, gap: floa
                       "time_limit": float(time_limit), "gap_requested": float(gap),
                       "total_seconds": round(time.perf_counter() - started, 4)}
     return result
-
-
-def _checked(inst: AwardInstance, award: Award) -> Award:
-    problems = check_award(inst, award)
-    if problems:  # a numerical slip in the solver must never reach an award
-        raise RuntimeError("solver answer breaks the rules: " + "; ".join(problems[:5]))
-    return award
 
 
 def assemble_award(inst: AwardInstance, award: Award, *, status: str,
