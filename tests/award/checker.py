@@ -127,7 +127,9 @@ def check_award(problem: dict, award: dict) -> None:
         assert close(d["amount"], exact(bids[b]["discounts"][k]["amount"]))
         assert d["vendor"] == bids[b]["vendor"]
     assert exact(award["lower_bound"]) <= exact(award["total_cost"])
-    assert 0 <= award["gap"] < 1
+    assert 0 <= award["gap"] <= 1
+    total, lower = exact(award["total_cost"]), exact(award["lower_bound"])
+    assert abs(award["gap"] - (float((total - lower) / total) if total else 0.0)) < 1e-9
     _check_unawarded(problem, award, chosen)
     _check_vendors(problem, award, chosen)
     _check_contracts(problem, award, chosen, cost)
