@@ -3,6 +3,7 @@
     python bench/award.py                        # 300 and 2,000 lots, 8 vendors
     python bench/award.py --sizes 2000 --repeat 3
     python bench/award.py --write 12 /tmp/award-problem.json
+    python bench/award.py --sizes 2000 --capacity 0.3 0.8     # tighter capacities
 
 `total s` is wall-clock time, `cpu s` the process's CPU time (the solver runs in process on one
 thread): on a shared machine the second is the figure that does not depend on the neighbours.
@@ -38,8 +39,9 @@ CATALOG = [("BEB-40", 1_150_000, (2, 25)), ("BEB-60", 1_600_000, (1, 10)),
 VENDORS = 8
 
 
-def generate(n_lots: int, seed: int = 7) -> dict:
-    """A seeded random award problem with `n_lots` lots and 8 vendors."""
+def generate(n_lots: int, seed: int = 7, capacity: tuple[float, float] = (0.5, 1.2)) -> dict:
+    """A seeded random award problem with `n_lots` lots and 8 vendors; each bid's capacity per
+    period is `capacity` (low, high) times the units it priced there."""
     rng = random.Random(seed * 1_000_003 + n_lots)
     members = [f"Member {i + 1:03d}" for i in range(max(2, n_lots // 4))]
     lots = []
@@ -65,12 +67,13 @@ def generate(n_lots: int, seed: int = 7) -> dict:
         level = rng.uniform(0.92, 1.02)
         for code in rng.sample(sorted(by_product), rng.randint(2, 4)):
             bids.append(_bid(rng, f"BID-{len(bids) + 1}", vendor, by_product[code],
-                             lists[code] * level))
+                             lists[code] * level, capacity))
     return {"lots": lots, "bids": bids,
             "max_lots_per_vendor": max(1, math.ceil(1.5 * n_lots / VENDORS))}
 
 
-def _bid(rng: random.Random, bid_id: str, vendor: str, lots: list[dict], level: float) -> dict:
+def _bid(rng: random.Random, bid_id: str, vendor: str, lots: list[dict], level: float,
+         capacity_range: tuple[float, float]) -> dict:
     share = rng.uniform(0.4, 0.85)
     priced = [lot for lot in lots if rng.random() < share] or [lots[0]]
     prices = [{"lot": lot["id"], "unit_price": round(level * rng.uniform(0.96, 1.06))}
@@ -79,7 +82,7 @@ def _bid(rng: random.Random, bid_id: str, vendor: str, lots: list[dict], level: 
     for lot in priced:
         units[lot["period"]] = units.get(lot["period"], 0) + lot["quantity"]
     capacity = [{"product": priced[0]["product"], "period": period,
-                 "max_units": round(total * rng.uniform(0.5, 1.2))}
+                 "max_units": round(total * rng.uniform(*capacity_range))}
                 for period, total in sorted(units.items())]
     price_of = {p["lot"]: p["unit_price"] for p in prices}
     qty_of = {lot["id"]: lot["quantity"] for lot in priced}
@@ -102,17 +105,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--solver", choices=["highs", "cbc"], default="highs")
+    parser.add_argument("--capacity", type=float, nargs=2, default=[0.5, 1.2],
+                        metavar=("LOW", "HIGH"),
+                        help="capacity per period as a share of the units a bid priced there")
     parser.add_argument("--write", nargs=2, metavar=("LOTS", "PATH"),
                         help="write the problem of LOTS lots to PATH and stop")
     args = parser.parse_args()
     if args.write:
-        Path(args.write[1]).write_text(json.dumps(generate(int(args.write[0]), args.seed),
+        Path(args.write[1]).write_text(json.dumps(generate(int(args.write[0]), args.seed,
+                                                           tuple(args.capacity)),
                                                   indent=1) + "\n")
         return
     print(f"{'lots':>6} {'bids':>5} {'pairs':>6} {'discounts':>9} {'status':>9} {'gap':>9} "
           f"{'awarded':>8} {'units':>7} {'build s':>8} {'solve s':>8} {'total s':>8} {'cpu s':>6}")
     for size in args.sizes:
-        data = generate(size, args.seed)
+        data = generate(size, args.seed, tuple(args.capacity))
         for _ in range(args.repeat):
             start, cpu = time.perf_counter(), time.process_time()
             result = optimize_award(parse_award_problem(data), time_limit=args.time_limit,
