@@ -11,7 +11,6 @@ from consortium.award.instance import AwardInstance, build_award_instance
 from consortium.award.model import build_award_model
 from consortium.award.problem import AwardProblem, check_award_problem
 from consortium.award.reasons import unawarded_lots
-from consortium.award.stages import least_cost, most_units
 from consortium.award.result import (
     AppliedDiscount,
     AwardResult,
@@ -20,6 +19,7 @@ from consortium.award.result import (
     UnawardedLot,
     VendorTotal,
 )
+from consortium.award.stages import least_cost, most_units
 from consortium.optimizer.engine import _check_arguments
 from consortium.optimizer.money import report
 from consortium.optimizer.solve import SolveSettings, solver_label

@@ -80,10 +80,14 @@ def build_award_instance(problem: AwardProblem) -> AwardInstance:
             inst.pair_of[(b, lot)] = len(inst.pairs)
             inst.lot_pairs[lot].append(len(inst.pairs))
             inst.pairs.append(Pair(b, lot, unit, unit * lots[lot].quantity))
+        own: dict[tuple[str, str], list[int]] = {}
+        for price in bid.prices:
+            lot = inst.lot_index[price.lot]
+            if (b, lot) in inst.pair_of:
+                key = (lots[lot].product, lots[lot].period)
+                own.setdefault(key, []).append(inst.pair_of[(b, lot)])
         for k, entry in enumerate(bid.capacity):
-            members = tuple(p for (pb, lot), p in inst.pair_of.items()
-                            if pb == b and lots[lot].product == entry.product
-                            and lots[lot].period == entry.period)
+            members = tuple(own.get((entry.product, entry.period), ()))
             inst.capacity.append(CapacityRow(b, k, entry.max_units, members))
         for k, disc in enumerate(bid.discounts):
             positions = tuple(inst.lot_index[lot] for lot in disc.lots)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from consortium.optimizer.problem import ProblemError
 from consortium.award.validation import validate_award_dict
+from consortium.optimizer.problem import ProblemError
 
 Number = int | float
 
