@@ -84,11 +84,6 @@ class Ledger:
             out[m] = out.get(m, Fraction(0)) - value
         return out
 
-    def excess(self, member: int, s: int) -> Fraction:
-        """How much more the member pays in subproblem s than alone."""
-        return (self.consortium.get((member, s), Fraction(0))
-                - self.standalone.get((member, s), Fraction(0)))
-
 
 @dataclass
 class FairnessReport:
