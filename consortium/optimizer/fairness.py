@@ -196,12 +196,13 @@ class _Enforcer:
                     for _p, units in parts)
         members = [m for m in sorted(self.cuts) if self.find(self.sub_of[self.lines[m][0]]) == root]
         waivable = any(s in self.waiving for s in comp)
+        lower = sum((self.first[s].bound for s in comp), Fraction(0))
         while True:
             rows = [FairRow(m, self.lines[m], self.cuts[m], self._big(m), waivable)
                     for m in members]
             self.report.resolves += 1
             answer, waived, status = solve_fair(inst, sub, self.settings, floor=floor,
-                                                must=must, rows=rows)
+                                                must=must, rows=rows, lower=lower)
             if answer is None and status == "infeasible" and not waivable:
                 waivable = True
                 self.waiving.update(comp)
