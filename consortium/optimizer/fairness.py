@@ -196,7 +196,9 @@ class _Enforcer:
                     for _p, units in parts)
         members = [m for m in sorted(self.cuts) if self.find(self.sub_of[self.lines[m][0]]) == root]
         waivable = any(s in self.waiving for s in comp)
-        lower = sum((self.first[s].bound for s in comp), Fraction(0))
+        # the unconstrained bounds hold at the most units only when those were proven
+        lower = (sum((self.first[s].bound for s in comp), Fraction(0))
+                 if all(self.first[s].status == "optimal" for s in comp) else Fraction(0))
         while True:
             rows = [FairRow(m, self.lines[m], self.cuts[m], self._big(m), waivable)
                     for m in members]
