@@ -220,8 +220,8 @@ class _Enforcer:
         self._store(comp, answer)
         for m in sorted(waived):
             self._waive(m, f"no plan placing the most units ({floor} in its part of the plan) "
-                           f"leaves every member no worse off than buying alone; "
-                           f"{len(waived)} member(s) at fewest must be")
+                           f"leaves every member no worse off than buying alone (at least "
+                           f"{len(waived)} must be worse off)")
 
     def _waive(self, m: int, why: str) -> None:
         value = self.ledger.savings().get(m, Fraction(0))
