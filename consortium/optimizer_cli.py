@@ -48,6 +48,10 @@ def summary_lines(plan: Plan) -> list[str]:
         lines.append("")
         lines.append("No-member-worse-off guarantee could not be met at the most-units level for: "
                      + ", ".join(waived))
+        why = plan.solver.extra.get("fairness_waived_reasons") or {}
+        for name in waived:
+            if name in why:
+                lines.append(f"  {name}: {why[name]}")
     s = plan.solver
     lines.append("")
     lines.append(f"Solver: {s.name}, build {s.build_seconds:.2f} s, solve {s.solve_seconds:.2f} s, "

@@ -88,6 +88,9 @@ def optimize(problem: Problem, *, time_limit: float = 60.0, gap: float = 1e-6,
             "fairness_resolves": fair_report.resolves if fair_report else 0,
             "fairness_waived": sorted(inst.members[m] for m in fair_report.waived)
             if fair_report else [],
+            "fairness_waived_reasons": {inst.members[m]: why for m, why
+                                        in sorted(fair_report.waived.items())}
+            if fair_report else {},
         },
     )
     status = "optimal" if all(r.status == "optimal" for r in results) else "feasible"

@@ -1,16 +1,25 @@
-"""Members' costs and the no-member-worse-off guarantee.
+"""Members' costs and the no-member-worse-off guarantee, at its least cost.
 
 Consortium cost of a member: for each allocation, units * the tranche's unit price plus the
 tranche_cost in proportion to its units. Stand-alone cost: see `standalone`.
 
-The guarantee, a sufficient linear method applied per subproblem: a member whose savings are
-negative gets, in each subproblem where it pays more than alone, its lines fixed as placed or
-unplaced as they are, and a constraint that its cost there (exact unit prices, plus a whole
-tranche_cost for every tranche it uses, which is at least its proportional share) is at most its
-stand-alone cost there; stand-alone costs add up over subproblems, so meeting it
-in every such subproblem is enough. The subproblem is re-solved at the same placed-units level,
-and rounds repeat until nobody is worse off. Placed units always come first: a member whose
-constraint cannot be met at the most-units level is listed as waived, and keeps its shortfall.
+The guarantee is enforced exactly, by constraint generation over the whole plan:
+
+1. Members worse off in the unconstrained plan get a row: its cost, with exact prices and
+   exact proportional tranche-cost shares (see `model.add_fairness`), is at most the
+   stand-alone cost of the lines it has placed. Subproblems that a constrained member spans
+   are merged and solved jointly, so the guarantee holds over the member's whole plan, not per
+   subproblem; every other subproblem keeps its unconstrained answer.
+2. A member's stand-alone cost depends on which of its lines are placed, so a row holds one
+   cut per placement seen: exact for that placement, relaxed by a big-M for any other. Each
+   cut is valid for every fair plan, so the model is a relaxation of "no member worse off".
+3. Re-solve at the most-units level and check the answer exactly (Fractions). A member
+   worse off gets a row (or a cut for its new placement) and the round repeats. When the
+   answer is fair, it is the cheapest fair plan at the most units: a relaxation's optimum
+   that is feasible is optimal.
+4. If the relaxation is infeasible, no plan placing the most units leaves every member whole.
+   Rows then become waivable: the fewest waivers are found exactly, then the least cost
+   with that many; a waived member left worse off is listed with the reason.
 """
 
 from __future__ import annotations
@@ -19,15 +28,15 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from consortium.optimizer.answer import Allocation, tranche_quantities
-from consortium.optimizer.instance import Instance
+from consortium.optimizer.answer import Allocation, allocation_cost, tranche_quantities
+from consortium.optimizer.instance import Instance, merge_subproblems
 from consortium.optimizer.model import FairRow
+from consortium.optimizer.money import dollars
 from consortium.optimizer.solve import SolveSettings
-from consortium.optimizer.stages import SubResult, resolve_fair
+from consortium.optimizer.stages import SubResult, solve_fair
 from consortium.optimizer.standalone import StandaloneCoster, standalone_costs
 
 MAX_ROUNDS = 50
-CENT = Fraction(1, 100)
 
 
 def consortium_costs(inst: Instance, alloc: Allocation) -> dict[tuple[int, int], Fraction]:
@@ -75,11 +84,6 @@ class Ledger:
             out[m] = out.get(m, Fraction(0)) - value
         return out
 
-    def excess(self, member: int, s: int) -> Fraction:
-        """How much more the member pays in subproblem s than alone."""
-        return (self.consortium.get((member, s), Fraction(0))
-                - self.standalone.get((member, s), Fraction(0)))
-
 
 @dataclass
 class FairnessReport:
@@ -87,86 +91,165 @@ class FairnessReport:
 
     rounds: int = 0
     resolves: int = 0
-    waived: set[int] = field(default_factory=set)
+    waived: dict[int, str] = field(default_factory=dict)     # member -> reason
     seconds: float = 0.0
+
+
+# Numerical slack: a row met by the solver within its tolerance, missed by the exact check, is
+# tightened by the miss plus this much (relative to the member's stand-alone cost).
+TIGHTEN = 1e-9
 
 
 def enforce(inst: Instance, results: list[SubResult], ledger: Ledger, coster: StandaloneCoster,
             settings: SolveSettings, progress=None) -> FairnessReport:
-    """Re-solve subproblems with member cost limits until no member is worse off."""
-    start = time.perf_counter()
-    report = FairnessReport()
-    rows: dict[int, dict[int, FairRow]] = {}
-    fixed: dict[int, dict[int, bool]] = {}
-    for report.rounds in range(1, MAX_ROUNDS + 1):
-        worse = sorted(m for m, s in ledger.savings().items() if s < 0 and m not in report.waived)
-        if not worse:
-            report.rounds -= 1
+    """Replace `results` with the cheapest plan at the most units that leaves no member worse
+    off (or, where none exists, the fewest members waived), updating `ledger`."""
+    return _Enforcer(inst, results, ledger, coster, settings, progress).run()
+
+
+class _Enforcer:
+    def __init__(self, inst, results, ledger, coster, settings, progress):
+        self.inst, self.results, self.ledger = inst, results, ledger
+        self.coster, self.settings, self.progress = coster, settings, progress
+        self.first = list(results)
+        self.report = FairnessReport()
+        self.sub_of = {pos: sub.index for sub in inst.subproblems for pos in sub.lines}
+        self.lines: dict[int, list[int]] = {}
+        for sub in inst.subproblems:
+            for pos in sub.lines:
+                self.lines.setdefault(inst.lines[pos].member, []).append(pos)
+        self.parent = list(range(len(inst.subproblems)))
+        self.cuts: dict[int, list[tuple[frozenset[int], Fraction]]] = {}
+        self.waiving: set[int] = set()       # subproblems whose component needs waivers
+
+    def find(self, s: int) -> int:
+        while self.parent[s] != s:
+            self.parent[s] = self.parent[self.parent[s]]
+            s = self.parent[s]
+        return s
+
+    def placed(self, m: int) -> frozenset[int]:
+        return frozenset(pos for pos in self.lines.get(m, [])
+                         if pos in self.results[self.sub_of[pos]].alloc)
+
+    def run(self) -> FairnessReport:
+        start = time.perf_counter()
+        report = self.report
+        for report.rounds in range(1, MAX_ROUNDS + 1):
+            dirty = self._new_cuts()
+            if not dirty:
+                report.rounds -= 1
+                break
+            roots = sorted({self.find(s) for s in dirty})
+            for k, root in enumerate(roots, 1):
+                if self.progress:
+                    self.progress("fairness", k, len(roots))
+                self._solve(root)
+        else:
+            for m, value in self.ledger.savings().items():
+                if value < 0 and m not in report.waived:
+                    report.waived[m] = (f"the guarantee was not settled in {MAX_ROUNDS} rounds; "
+                                        f"it pays {dollars(-value)} more than alone")
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def _new_cuts(self) -> set[int]:
+        """Rows or cuts for every member now worse off; the subproblems to re-solve."""
+        dirty: set[int] = set()
+        alone = self._per_member(self.ledger.standalone)
+        for m, value in sorted(self.ledger.savings().items()):
+            if value >= 0 or m in self.report.waived:
+                continue
+            placed = self.placed(m)
+            cuts = self.cuts.setdefault(m, [])
+            seen = next((j for j, (chosen, _l) in enumerate(cuts) if chosen == placed), None)
+            if seen is None:
+                cuts.append((placed, alone.get(m, Fraction(0))))
+            else:  # met in the model within tolerance, missed exactly: tighten
+                chosen, limit = cuts[seen]
+                cuts[seen] = (chosen, limit + value - TIGHTEN * max(1, limit))
+            subs = sorted({self.sub_of[pos] for pos in self.lines[m]})
+            for s in subs[1:]:
+                self._union(subs[0], s)
+            dirty.update(subs)
+        return dirty
+
+    def _union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    @staticmethod
+    def _per_member(book: dict[tuple[int, int], Fraction]) -> dict[int, Fraction]:
+        out: dict[int, Fraction] = {}
+        for (m, _s), value in book.items():
+            out[m] = out.get(m, Fraction(0)) + value
+        return out
+
+    def _solve(self, root: int) -> None:
+        inst = self.inst
+        comp = [s for s in range(len(inst.subproblems)) if self.find(s) == root]
+        sub = merge_subproblems([inst.subproblems[s] for s in comp])
+        must = frozenset(pos for s in comp if self.first[s].all_placed
+                         for pos in inst.subproblems[s].lines)
+        floor = sum(units for s in comp for parts in self.first[s].alloc.values()
+                    for _p, units in parts)
+        members = [m for m in sorted(self.cuts) if self.find(self.sub_of[self.lines[m][0]]) == root]
+        waivable = any(s in self.waiving for s in comp)
+        # the unconstrained bounds hold at the most units only when those were proven
+        lower = (sum((self.first[s].bound for s in comp), Fraction(0))
+                 if all(self.first[s].status == "optimal" for s in comp) else Fraction(0))
+        while True:
+            rows = [FairRow(m, self.lines[m], self.cuts[m], self._big(m), waivable)
+                    for m in members]
+            self.report.resolves += 1
+            answer, waived, status = solve_fair(inst, sub, self.settings, floor=floor,
+                                                must=must, rows=rows, lower=lower)
+            if answer is None and status == "infeasible" and not waivable:
+                waivable = True
+                self.waiving.update(comp)
+                continue
             break
-        todo = {}
-        for s in range(len(inst.subproblems)):
-            late = [m for m in worse if ledger.excess(m, s) > 0]
-            if late:
-                todo[s] = late
-        for k, (s, late) in enumerate(sorted(todo.items()), 1):
-            if progress:
-                progress("fairness", k, len(todo))
-            new_rows = []
-            for m in late:
-                limit = ledger.standalone.get((m, s), Fraction(0))
-                if m in rows.get(s, {}):  # met in the model, missed by rounding: tighten
-                    limit = Fraction(rows[s][m].limit) - ledger.excess(m, s) - CENT
-                new_rows.append(FairRow(m, _member_lines(inst, results[s], m, s), float(limit)))
-            _resolve(inst, s, results, rows, fixed, new_rows, settings, report)
-            ledger.update(inst, s, results[s].alloc, coster)
-    else:
-        report.waived |= {m for m, s in ledger.savings().items() if s < 0}
-    report.seconds = time.perf_counter() - start
-    return report
+        for m in members:
+            self.report.waived.pop(m, None)
+        if answer is None:  # no plan in time: the current one stands, and says so
+            for m in members:
+                self._waive(m, "no plan placing the most units and keeping it whole was found "
+                               "within the time limit")
+            return
+        self._store(comp, answer)
+        for m in sorted(waived):
+            self._waive(m, f"no plan placing the most units ({floor} in its part of the plan) "
+                           f"leaves every member no worse off than buying alone (at least "
+                           f"{len(waived)} must be worse off)")
 
+    def _waive(self, m: int, why: str) -> None:
+        value = self.ledger.savings().get(m, Fraction(0))
+        if value < 0:
+            self.report.waived[m] = f"{why}; it pays {dollars(-value)} more than alone"
 
-def _member_lines(inst: Instance, result: SubResult, member: int, s: int) -> list[int]:
-    return [pos for pos in inst.subproblems[s].lines
-            if inst.lines[pos].member == member and pos in result.alloc]
+    def _store(self, comp: list[int], answer: SubResult) -> None:
+        """Split the joint answer back into its subproblems and update the ledger."""
+        inst = self.inst
+        parts = {s: {} for s in comp}
+        for pos, line_parts in answer.alloc.items():
+            parts[self.sub_of[pos]][pos] = line_parts
+        costs = {s: allocation_cost(inst, parts[s]) for s in comp}
+        rest = sum((costs[s] for s in comp[1:]), Fraction(0))
+        for j, s in enumerate(comp):
+            bound = answer.bound - rest if j == 0 else costs[s]
+            first = self.first[s]
+            self.results[s] = SubResult(parts[s], answer.status, bound, costs[s],
+                                        first.all_placed, first.units_floor,
+                                        first.build_seconds, first.solve_seconds, first.milp)
+            self.ledger.update(inst, s, parts[s], self.coster)
 
-
-def _resolve(inst: Instance, s: int, results: list[SubResult], rows: dict, fixed: dict,
-             new_rows: list[FairRow], settings: SolveSettings, report: FairnessReport) -> None:
-    """Re-solve subproblem s with its rows plus `new_rows`; rows that cannot be met together
-    with the earlier ones are dropped one by one and their members waived."""
-    sub = inst.subproblems[s]
-    first = results[s]
-    kept = dict(rows.get(s, {}))
-    kept_fixed = dict(fixed.get(s, {}))
-
-    def attempt(candidate_rows: dict[int, FairRow], candidate_fixed: dict[int, bool]):
-        report.resolves += 1
-        return resolve_fair(inst, sub, settings, first, candidate_fixed,
-                            list(candidate_rows.values()))
-
-    def with_row(base_rows, base_fixed, row):
-        r, f = dict(base_rows), dict(base_fixed)
-        r[row.member] = row
-        for pos in sub.lines:
-            if inst.lines[pos].member == row.member and pos not in f:
-                f[pos] = pos in results[s].alloc
-        return r, f
-
-    trial_rows, trial_fixed = kept, kept_fixed
-    for row in new_rows:
-        trial_rows, trial_fixed = with_row(trial_rows, trial_fixed, row)
-    answer = attempt(trial_rows, trial_fixed)
-    if answer is None:
-        for row in new_rows:
-            r, f = with_row(kept, kept_fixed, row)
-            one = attempt(r, f)
-            if one is None:
-                report.waived.add(row.member)
-            else:
-                kept, kept_fixed, answer = r, f, one
-    else:
-        kept, kept_fixed = trial_rows, trial_fixed
-    if answer is not None:  # timings stay those of the first solve; fairness is timed apart
-        answer.build_seconds, answer.solve_seconds = first.build_seconds, first.solve_seconds
-        results[s] = answer
-    rows[s], fixed[s] = kept, kept_fixed
+    def _big(self, m: int) -> float:
+        """More than the member could pay in any plan: every unit at the top price plus a
+        whole tranche cost."""
+        total = Fraction(0)
+        for pos in self.lines[m]:
+            line = self.inst.lines[pos]
+            info = self.inst.products[line.product]
+            total += line.qty * (max(info.price) + info.tranche_cost)
+        return float(total) + 1.0

@@ -252,3 +252,17 @@ def decompose(inst: Instance) -> list[Subproblem]:
                 capacity[key] = sorted(members)
         subs.append(Subproblem(len(subs), tranches, line_parts[root], capacity))
     return subs
+
+
+def merge_subproblems(subs: list[Subproblem]) -> Subproblem:
+    """One subproblem holding several (solved jointly when a member links them)."""
+    tranches: list[tuple[int, int]] = []
+    lines: list[int] = []
+    capacity: dict[tuple[int, int], list[int]] = {}
+    for sub in subs:
+        offset = len(tranches)
+        tranches += sub.tranches
+        lines += sub.lines
+        for key, members in sub.capacity.items():
+            capacity[key] = [offset + t for t in members]
+    return Subproblem(subs[0].index, tranches, lines, capacity)

@@ -14,6 +14,7 @@ is exact for all-units pricing. A class may use t only through a tier its cap al
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import pulp
 
@@ -35,11 +36,19 @@ class LineClass:
 
 @dataclass
 class FairRow:
-    """Member `member` may pay at most `limit` in this subproblem (its stand-alone cost)."""
+    """Member `member` pays no more than alone, exactly (proportional tranche-cost shares).
+
+    `lines` are its placeable lines in the model (each kept in a class of its own); `cuts` are
+    (placed lines, stand-alone cost of those lines): when the member's placed lines are exactly
+    that set, its cost is at most that stand-alone cost; any other placement relaxes the cut by
+    `big` per line that differs. With `waivable`, a binary lets the member be waived (every cut
+    relaxed by `big`), for when no plan at the most-units level keeps everyone whole."""
 
     member: int
     lines: list[int]
-    limit: float
+    cuts: list[tuple[frozenset[int], Fraction]]
+    big: float
+    waivable: bool = False
 
 
 @dataclass
@@ -58,6 +67,7 @@ class Model:
     floor_row: pulp.LpConstraint | None = None
     implied_rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     implied_bounds: list[pulp.LpVariable] = field(default_factory=list)
+    waivers: dict[int, pulp.LpVariable] = field(default_factory=dict)   # member -> waived
 
     def set_units_objective(self) -> None:
         """Stage 1: place as many units as possible."""
@@ -140,8 +150,10 @@ class Model:
 
 
 def make_classes(inst: Instance, sub: Subproblem, all_placed: bool,
-                 fixed: dict[int, bool]) -> list[LineClass]:
-    """Pool the subproblem's lines into classes; lines in `fixed` stay alone (or out if False)."""
+                 fixed: dict[int, bool], single: frozenset[int] = frozenset(),
+                 must: frozenset[int] = frozenset()) -> list[LineClass]:
+    """Pool the subproblem's lines into classes; lines in `fixed` stay alone (or out if False),
+    lines in `single` stay alone, free to be placed or not; lines in `must` must be placed."""
     pooled: dict[tuple, LineClass] = {}
     alone: list[LineClass] = []
     for pos in sub.lines:
@@ -151,11 +163,17 @@ def make_classes(inst: Instance, sub: Subproblem, all_placed: bool,
                 alone.append(LineClass(line.group, line.allowed, line.k0, line.split, [pos],
                                        line.qty, True))
             continue
-        key = (line.group, line.allowed, line.k0, line.split, 0 if line.split else line.qty)
+        forced = all_placed or pos in must
+        if pos in single:
+            alone.append(LineClass(line.group, line.allowed, line.k0, line.split, [pos],
+                                   line.qty, forced))
+            continue
+        key = (line.group, line.allowed, line.k0, line.split, 0 if line.split else line.qty,
+               forced)
         cls = pooled.get(key)
         if cls is None:
             cls = pooled[key] = LineClass(line.group, line.allowed, line.k0, line.split, [],
-                                          0 if line.split else line.qty, all_placed)
+                                          0 if line.split else line.qty, forced)
         cls.lines.append(pos)
         if line.split:
             cls.qty += line.qty
@@ -167,9 +185,12 @@ def _class_units(cls: LineClass) -> int:
 
 
 def build_model(inst: Instance, sub: Subproblem, *, all_placed: bool,
-                fixed: dict[int, bool] | None = None, fair: list[FairRow] | None = None) -> Model:
-    """Build the subproblem's MILP (objective set later by the stage)."""
-    classes = make_classes(inst, sub, all_placed, fixed or {})
+                fixed: dict[int, bool] | None = None, fair: list[FairRow] | None = None,
+                must: frozenset[int] = frozenset()) -> Model:
+    """Build the subproblem's MILP (objective set later by the stage). Lines of members in
+    `fair` get classes of their own; lines in `must` must be placed."""
+    single = frozenset(pos for row in fair or [] for pos in row.lines)
+    classes = make_classes(inst, sub, all_placed, fixed or {}, single, must)
     model = Model(pulp.LpProblem(f"sub{sub.index}", pulp.LpMinimize), classes, sub.tranches)
     where = {t: i for i, t in enumerate(sub.tranches)}
     reach = [0] * len(sub.tranches)
@@ -282,46 +303,100 @@ def add_capacity(model: Model, inst: Instance, sub: Subproblem) -> None:
 
 def add_fairness(model: Model, inst: Instance, where: dict[tuple[int, int], int],
                  rows: list[FairRow]) -> None:
-    """Member cost (unit prices exactly, a full tranche_cost per tranche it uses) <= its limit.
+    """Each row's member pays at most its stand-alone cost, exactly.
 
-    w[l,t,k] carries line l's units in tranche t when tier k is open there (so sum_k price_k
-    w[l,t,k] is exactly what l pays per unit); o[m,t] = 1 when member m uses tranche t and is
-    charged the whole tranche_cost, an upper bound on its proportional share."""
+    What a member pays for u units in tranche t is u (price + tranche_cost / Q) at the
+    tranche's quantity Q. With no tranche cost, the per-unit price depends only on the open
+    tier: w[l,t,k] carries line l's units in t when tier k is open. With a tranche cost, the
+    share depends on Q itself: y[t,n] = 1 when tranche t holds exactly n units (one of them
+    when a tier is open, n within the open tier's range), and v[l,t,n] carries l's units in t
+    when it holds n, priced at price(n) + tranche_cost / n. Both are exact, so a row holds
+    exactly when the member is no worse off (for the placements its cuts name)."""
     if not rows:
         return
     prob = model.prob
-    alone = {cls.lines[0]: c for c, cls in enumerate(model.classes) if cls.fixed
-             and len(cls.lines) == 1 and cls.lines[0] in {p for r in rows for p in r.lines}}
+    alone = {cls.lines[0]: c for c, cls in enumerate(model.classes) if len(cls.lines) == 1}
+    sizes: dict[int, list[tuple[int, pulp.LpVariable]]] = {}
+
+    def levels(t: int, k0: int) -> list[tuple[int, pulp.LpVariable, float]]:
+        """(most units, 0/1 variable, per-unit cost) for each level tranche t may be at."""
+        info = inst.products[inst.groups[model.tranches[t][0]].product]
+        if not info.tranche_cost:
+            return [(int(q.upBound), z, float(info.price[k]))
+                    for k, z, q in model.tiers[t] if k >= k0]
+        if t not in sizes:
+            sizes[t] = _tranche_sizes(model, t, info)
+        return [(n, y, float(info.price[info.tier_for(n)] + info.tranche_cost / n))
+                for n, y in sizes[t] if info.tier_for(n) >= k0]
+
     for row in rows:
-        cost_terms, used = [], {}
+        cost_terms: list[tuple[pulp.LpVariable, float]] = []
+        placed: dict[int, tuple[list[tuple[pulp.LpVariable, float]], float]] = {}
         for pos in row.lines:
             c = alone[pos]
             cls, line = model.classes[c], inst.lines[pos]
             unit = 1 if cls.split else line.qty
+            if cls.fixed:
+                placed[pos] = ([], 1.0)
+            elif c in model.picks:
+                placed[pos] = ([(model.picks[c][0][1], 1.0)], 0.0)
             for p in cls.periods:
                 t = where[(cls.group, p)]
                 x = model.alloc[(c, t)]
-                info = inst.products[line.product]
-                if t not in used:
-                    used[t] = prob.add_variable(f"use_{row.member}_{t}", 0, 1, pulp.LpBinary)
-                    cost_terms.append((used[t], float(info.tranche_cost)))
-                prob.addConstraint(pulp.LpConstraint(
-                    pulp.LpAffineExpression([(x, unit), (used[t], -line.qty)]),
-                    pulp.LpConstraintLE, f"fair_use_{pos}_{t}", 0))
+                if not cls.fixed and c not in model.picks:
+                    placed.setdefault(pos, ([], 0.0))[0].append((x, 1.0))
                 split = [(x, -unit)]
-                for k, z, _q in model.tiers[t]:
-                    if k < cls.k0:
-                        continue
-                    w = prob.add_variable(f"w_{pos}_{t}_{k}", 0, line.qty)
-                    split.append((w, 1))
-                    cost_terms.append((w, float(info.price[k])))
+                for n, level, price in levels(t, cls.k0):
+                    v = prob.add_variable(f"fw_{pos}_{t}_{level.name}", 0, min(line.qty, n))
+                    split.append((v, 1))
+                    cost_terms.append((v, price))
                     prob.addConstraint(pulp.LpConstraint(
-                        pulp.LpAffineExpression([(w, 1), (z, -line.qty)]),
-                        pulp.LpConstraintLE, f"fair_tier_{pos}_{t}_{k}", 0))
+                        pulp.LpAffineExpression([(v, 1), (level, -min(line.qty, n))]),
+                        pulp.LpConstraintLE, f"fair_level_{pos}_{t}_{level.name}", 0))
                 prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(split),
                                                      pulp.LpConstraintEQ, f"fair_split_{pos}_{t}", 0))
-        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(cost_terms),
-                                             pulp.LpConstraintLE, f"fair_{row.member}", row.limit))
+        relax: list[tuple[pulp.LpVariable, float]] = []
+        if row.waivable:
+            waive = model.waivers[row.member] = prob.add_variable(
+                f"waive_{row.member}", 0, 1, pulp.LpBinary)
+            relax.append((waive, -row.big))
+        for j, (chosen, limit) in enumerate(row.cuts):
+            # cost <= limit + big * (lines placed otherwise than in `chosen`), where that count
+            # is sum over chosen lines of (1 - placed) plus sum over the others of placed
+            terms, constant = list(cost_terms) + relax, float(limit)
+            for pos, (expr, fixed_part) in placed.items():
+                if pos in chosen:
+                    constant += row.big * (1.0 - fixed_part)
+                    terms += [(var, row.big * coef) for var, coef in expr]
+                else:
+                    constant += row.big * fixed_part
+                    terms += [(var, -row.big * coef) for var, coef in expr]
+            prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms),
+                                                 pulp.LpConstraintLE,
+                                                 f"fair_{row.member}_{j}", constant))
+
+
+def _tranche_sizes(model: Model, t: int, info) -> list[tuple[int, pulp.LpVariable]]:
+    """y[t,n] for every quantity n tranche t may hold: one of them when a tier is open, and
+    the tranche's quantity is then n."""
+    prob = model.prob
+    out = []
+    quantity = [(q, 1) for _k, _z, q in model.tiers[t]]
+    for k, z, q in model.tiers[t]:
+        low, _high = info.tier_range(k)
+        low = max(low, info.min_tranche)
+        members = []
+        for n in range(low, int(q.upBound) + 1):
+            y = prob.add_variable(f"size_{t}_{n}", 0, 1, pulp.LpBinary)
+            members.append((y, 1))
+            quantity.append((y, -n))
+            out.append((n, y))
+        members.append((z, -1))
+        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(members),
+                                             pulp.LpConstraintEQ, f"size_tier_{t}_{k}", 0))
+    prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(quantity),
+                                         pulp.LpConstraintEQ, f"size_{t}", 0))
+    return out
 
 
 def add_expressions(model: Model, inst: Instance) -> None:

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 
+import pulp
+
 from consortium.optimizer.answer import (
     Allocation,
     allocation_cost,
@@ -60,19 +62,39 @@ def first_solve(inst: Instance, sub: Subproblem, settings: SolveSettings,
                   on_built=on_built)
 
 
-def resolve_fair(inst: Instance, sub: Subproblem, settings: SolveSettings, first: SubResult,
-                 fixed: dict[int, bool], fair: list[FairRow]) -> SubResult | None:
-    """Re-solve stage 2 with members' costs capped; None when that cannot be met (infeasible,
-    or no plan found in time) at the placed-units level of the first solve."""
+def solve_fair(inst: Instance, sub: Subproblem, settings: SolveSettings, *, floor: int,
+               must: frozenset[int], rows: list[FairRow], lower: Fraction = Fraction(0)
+               ) -> tuple[SubResult | None, set[int], str]:
+    """Least cost with at least `floor` units placed, lines in `must` placed, and each row's
+    member no worse off than alone. Returns (result or None, members waived, solve status).
+
+    `lower` is a proven lower bound on the cost (the unconstrained solves' bounds): stated as a
+    row, it lets the search stop as soon as a fair plan reaches it. When rows are waivable, the
+    fewest waivers are found first (exactly), then the least cost with no more than that."""
     start = time.perf_counter()
-    model = build_model(inst, sub, all_placed=first.all_placed, fixed=fixed, fair=fair)
+    model = build_model(inst, sub, all_placed=False, fair=rows, must=must)
+    if lower > 0:  # a hair below, so that the solver's tolerances never cut the optimum off
+        model.prob.addConstraint(pulp.LpConstraint(model.cost, pulp.LpConstraintGE,
+                                                   "cost_bound", float(lower) * (1 - 1e-9)))
     build = time.perf_counter() - start
-    model.set_cost_objective(first.units_floor)
-    result = solve_model(model.prob, settings)
+    model.set_cost_objective(floor)
+    status = "optimal"
+    if model.waivers:
+        count = pulp.lpSum(model.waivers.values())
+        model.prob.setObjective(count)
+        fewest = solve_model(model.prob, settings, rel_gap=0.0, abs_gap=0.5, presolve=False)
+        if not fewest.has_solution:
+            return None, set(), fewest.status
+        status = fewest.status
+        model.prob.addConstraint(pulp.LpConstraint(count, pulp.LpConstraintLE, "fewest_waived",
+                                                   round(fewest.objective) + 0.5))
+        model.prob.setObjective(model.cost)
+    result = solve_model(model.prob, settings, presolve=False)
     if not result.has_solution:
-        return None
+        return None, set(), result.status
     alloc = read_allocation(model, inst)
-    return _result(inst, alloc, result, first.all_placed, first.units_floor, "optimal", build)
+    waived = {m for m, var in model.waivers.items() if round(var.varValue or 0.0) == 1}
+    return _result(inst, alloc, result, False, floor, status, build), waived, result.status
 
 
 def _solve(inst: Instance, sub: Subproblem, settings: SolveSettings, *, all_placed: bool,

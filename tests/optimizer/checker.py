@@ -194,3 +194,62 @@ def _feasible(products, loads, members) -> bool:
         if cap is not None and q > cap:
             return False
     return True
+
+
+def brute_fair_optimum(problem: dict) -> tuple[int, Fraction, Fraction | None, bool]:
+    """(most units, least cost at that level, least cost of a plan at that level leaving no
+    member worse off or None when there is none, whether some cheapest plan leaves a member
+    worse off), by enumerating every plan; members' costs as the contract defines them."""
+    products = {p["code"]: p for p in problem["products"]}
+    demand = problem["demand"]
+    alone_cache: dict[frozenset, Fraction] = {}
+    plans = []
+    for combo in itertools.product(*(_options(problem, d) for d in demand)):
+        loads: dict[tuple, int] = {}
+        members: dict[tuple, list] = {}
+        units = 0
+        for d, parts in zip(demand, combo):
+            if parts is None:
+                continue
+            units += d["quantity"]
+            for p, q in parts:
+                key = (d["product"], tuple(sorted((d.get("options") or {}).items())), p)
+                loads[key] = loads.get(key, 0) + q
+                members.setdefault(key, []).append(d)
+        if not _feasible(products, loads, members):
+            continue
+        cost = sum((tranche_cost(products[k[0]], q) for k, q in loads.items()), Fraction(0))
+        plans.append((units, cost, combo, loads))
+    units = max(p[0] for p in plans)
+    best = min(p[1] for p in plans if p[0] == units)
+    fair_best, unfair_cheapest = None, False
+    for plan_units, cost, combo, loads in plans:
+        if plan_units != units or (fair_best is not None and cost >= fair_best
+                                   and (cost > best or unfair_cheapest)):
+            continue
+        paid: dict[str, Fraction] = {}
+        own: dict[str, list] = {}
+        for d, parts in zip(demand, combo):
+            if parts is None:
+                continue
+            own.setdefault(d["member"], []).append(d["id"])
+            product = products[d["product"]]
+            for p, q in parts:
+                key = (d["product"], tuple(sorted((d.get("options") or {}).items())), p)
+                share = q * unit_price(product, loads[key]) + exact(
+                    product.get("tranche_cost", 0)) * Fraction(q, loads[key])
+                paid[d["member"]] = paid.get(d["member"], Fraction(0)) + share
+        fair = True
+        for name, ids in own.items():
+            key = frozenset(ids)
+            if key not in alone_cache:
+                alone_cache[key] = brute_standalone(
+                    problem, [d for d in demand if d["id"] in key])
+            if paid[name] > alone_cache[key]:
+                fair = False
+                break
+        if fair and (fair_best is None or cost < fair_best):
+            fair_best = cost
+        if not fair and cost == best:
+            unfair_cheapest = True
+    return units, best, fair_best, unfair_cheapest
