@@ -121,24 +121,49 @@ def chain_pending(conn: Connection) -> list[tuple[int, int, str, str]]:
 
 @dataclass
 class Verdict:
-    """What `verify` found: `ok`, how many entries, and the first broken link if any."""
+    """What `verify` found: `ok`, the chain's length, how many entries were checked (all unless
+    only the newest were asked for), and the first broken link if any."""
 
     ok: bool
     entries: int
     entry_id: int | None = None
     seq: int | None = None
     problem: str = ""
+    checked: int | None = None
 
     def __str__(self) -> str:
         if self.ok:
+            if self.checked is not None and self.checked < self.entries:
+                return (f"OK: the newest {self.checked} of {self.entries} audit entries are intact "
+                        "(`consortium audit verify` checks them all).")
             return f"OK: the audit chain of {self.entries} entries is intact."
         where = f"entry {self.entry_id} (position {self.seq})" if self.entry_id else "the chain head"
         return f"BROKEN at {where}: {self.problem}"
 
 
-def verify(conn: Connection, batch: int = 2000) -> Verdict:
-    """Walk the chain in order and report the first broken link (changed, deleted or unchained)."""
-    expected_seq, prev, count, last_id = 1, GENESIS, 0, None
+def _head(conn: Connection) -> tuple[int, str]:
+    head = conn.execute(sa.select(audit_chain.c.last_seq, audit_chain.c.last_hash)
+                        .where(audit_chain.c.id == 1)).first()
+    return (head.last_seq, head.last_hash or GENESIS) if head else (0, GENESIS)
+
+
+def verify(conn: Connection, *, newest: int | None = None, batch: int = 2000) -> Verdict:
+    """Walk the chain in order and report the first broken link (changed, deleted or unchained).
+
+    With `newest`, only the newest entries are checked (from the stored hash of the entry before
+    them): the admin page's bounded check; the command checks the whole chain.
+    """
+    head_seq, head_hash = _head(conn)
+    expected_seq, prev = 1, GENESIS
+    if newest is not None and head_seq > newest:
+        expected_seq = head_seq - newest + 1
+        anchor = conn.execute(sa.select(audit_log.c.hash).where(
+            audit_log.c.seq == expected_seq - 1)).first()
+        if anchor is None:
+            return Verdict(False, head_seq, None, expected_seq - 1,
+                           f"the entry at position {expected_seq - 1} is missing (deleted)")
+        prev = anchor.hash
+    first, count, last_id = expected_seq, 0, None
     while True:
         rows = conn.execute(sa.select(audit_log).where(audit_log.c.seq >= expected_seq)
                             .order_by(audit_log.c.seq).limit(batch)).mappings().all()
@@ -146,35 +171,33 @@ def verify(conn: Connection, batch: int = 2000) -> Verdict:
             break
         for row in rows:
             if row["seq"] != expected_seq:
-                return Verdict(False, count, row["id"], row["seq"],
+                return Verdict(False, head_seq, row["id"], row["seq"],
                                f"entries at positions {expected_seq}..{row['seq'] - 1} are missing "
-                               "(deleted)")
+                               "(deleted)", count)
             if row["prev_hash"] != prev:
-                return Verdict(False, count, row["id"], row["seq"],
+                return Verdict(False, head_seq, row["id"], row["seq"],
                                f"prev_hash {row['prev_hash']} does not match the previous entry's "
-                               f"hash {prev}")
+                               f"hash {prev}", count)
             digest = entry_hash(row, seq=row["seq"], prev_hash=prev)
             if row["hash"] != digest:
-                return Verdict(False, count, row["id"], row["seq"],
+                return Verdict(False, head_seq, row["id"], row["seq"],
                                f"content changed: stored hash {row['hash']}, "
-                               f"recomputed {digest}")
+                               f"recomputed {digest}", count)
             prev, count, last_id = digest, count + 1, row["id"]
             expected_seq += 1
     stray = conn.execute(sa.select(audit_log.c.id, audit_log.c.seq).where(
         sa.or_(audit_log.c.seq.is_(None), audit_log.c.seq < 1)).order_by(audit_log.c.id)
         .limit(1)).first()
     if stray is not None:
-        return Verdict(False, count, stray.id, stray.seq,
-                       "entry is outside the chain (no position; inserted outside the app)")
-    head = conn.execute(sa.select(audit_chain.c.last_seq, audit_chain.c.last_hash)
-                        .where(audit_chain.c.id == 1)).first()
-    head_seq, head_hash = (head.last_seq, head.last_hash or GENESIS) if head else (0, GENESIS)
-    if (head_seq, head_hash) != (count, prev):
-        return Verdict(False, count, None, None,
+        return Verdict(False, head_seq, stray.id, stray.seq,
+                       "entry is outside the chain (no position; inserted outside the app)", count)
+    last_seq = expected_seq - 1
+    if (head_seq, head_hash) != (last_seq, prev):
+        return Verdict(False, head_seq, None, None,
                        f"the head records {head_seq} entries ending in {head_hash}, the log has "
-                       f"{count} ending in {prev} (the newest entries were deleted or changed; "
-                       f"last intact entry: {last_id})")
-    return Verdict(True, count)
+                       f"{last_seq} ending in {prev} (the newest entries were deleted or changed; "
+                       f"last intact entry: {last_id})", count)
+    return Verdict(True, last_seq, checked=count if first > 1 else None)
 
 
 # Session hooks: note that entries were written (ORM flush or a bulk INSERT), chain them at commit.

@@ -91,7 +91,7 @@ def test_update_in_the_database_is_reported_with_the_entry(session, engine, data
                      {"id": entries[1].id})
     verdict = _verify(engine)
     assert not verdict.ok
-    assert (verdict.entry_id, verdict.seq, verdict.entries) == (entries[1].id, 2, 1)
+    assert (verdict.entry_id, verdict.seq, verdict.checked) == (entries[1].id, 2, 1)
     assert verdict.problem.startswith(f"content changed: stored hash {entries[1].hash}")
     result = _cli(database_url, "audit", "verify")
     assert result.exit_code == 1
@@ -135,6 +135,22 @@ def test_a_row_inserted_outside_the_app_is_reported(session, engine, admin, memb
                           "VALUES (:at, 'x', 'create', 'member', 'forged')"), {"at": utcnow()})
     verdict = _verify(engine)
     assert not verdict.ok and "outside the chain" in verdict.problem
+
+
+def test_a_check_of_the_newest_entries_starts_from_the_stored_hash(session, engine, admin,
+                                                                   member):
+    _three_changes(session, admin, member)
+    entries = _three_changes(session, admin, member)  # all six, in chain order
+    with engine.connect() as conn:
+        newest = verify(conn, newest=2)
+    assert newest.ok and (newest.checked, newest.entries) == (2, 6)
+    assert str(newest).startswith("OK: the newest 2 of 6 audit entries are intact")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET summary = 'x' WHERE id = :id"), {"id": entries[0].id})
+        assert verify(conn, newest=2).ok  # outside the window: only the whole check sees it
+        assert not verify(conn).ok
+        conn.execute(text("UPDATE audit_log SET summary = 'x' WHERE id = :id"), {"id": entries[5].id})
+        assert verify(conn, newest=2).entry_id == entries[5].id
 
 
 def test_cli_prints_ok_and_the_count(session, database_url, admin, member):
