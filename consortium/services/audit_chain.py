@@ -36,7 +36,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -223,9 +222,10 @@ def _chain_at_commit(session) -> None:
         return
     session.flush()
     chained = chain_pending(session.connection())
-    for entry_id, seq, digest, previous in chained:  # keep loaded entries in step, not dirty
-        entry = session.identity_map.get(identity_key(AuditEntry, entry_id))
-        if entry is not None:
+    by_id = {entry_id: (seq, digest, previous) for entry_id, seq, digest, previous in chained}
+    for entry in list(session.identity_map.values()):  # keep loaded entries in step, not dirty
+        if isinstance(entry, AuditEntry) and entry.id in by_id:
+            seq, digest, previous = by_id[entry.id]
             set_committed_value(entry, "seq", seq)
             set_committed_value(entry, "prev_hash", previous)
             set_committed_value(entry, "hash", digest)
