@@ -9,6 +9,7 @@ inside `enqueue`). Nothing is built at import: `init_app` makes one queue per ap
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,6 +71,8 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
     def optimize_run(run_id: int) -> None:
         """Execute one optimizer run (the row says what to solve)."""
         from consortium.services.runs import execute_run
+        # Which process executed which run: the scale-out test reads this line.
+        log.info("optimizer run %s: executing in worker process %s", run_id, os.getpid())
         execute_run(get_engine(), run_id)
 
     @huey.periodic_task(crontab(minute="*"), name="mark_stale_runs")

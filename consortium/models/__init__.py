@@ -15,6 +15,7 @@ from consortium.models.catalog import CATEGORIES, CLASSIFICATION_SCHEMES, PriceT
 from consortium.models.packages import BidPackage, Download, PackageFile, PackageVersion
 from consortium.models.rounds import (
     ROUND_STATUSES,
+    AuditChain,
     AuditEntry,
     DemandLine,
     DemandLineBase,
@@ -25,7 +26,7 @@ from consortium.models.runs import RUN_STATUSES, Run
 from consortium.models.types import Money, money_json, to_money
 
 __all__ = [
-    "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
+    "AuditChain", "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
     "DemandLineBase", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",
     "PackageVersion", "PriceTier", "Product", "ProductBase", "ROLES", "ROUND_STATUSES",
     "RUN_STATUSES", "Round", "RoundBase", "Run", "User", "UserBase", "VENDOR_STATUSES", "Vendor",

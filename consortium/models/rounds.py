@@ -80,3 +80,20 @@ class AuditEntry(SQLModel, table=True):
     summary: str = Field(default="", max_length=500)
     before: Optional[dict] = Field(default=None, sa_column=Column(JSON))
     after: Optional[dict] = Field(default=None, sa_column=Column(JSON))
+    # The hash chain (consortium.services.audit_chain): set when the entry's transaction commits.
+    seq: Optional[int] = Field(default=None, unique=True, index=True)  # position in the chain
+    prev_hash: Optional[str] = Field(default=None, max_length=64)
+    hash: Optional[str] = Field(default=None, max_length=64)
+
+
+class AuditChain(SQLModel, table=True):
+    """The head of the audit hash chain: one row (id 1), locked while entries are appended.
+
+    It also records the chain's length and last hash, so deleting the newest entries is seen too.
+    """
+
+    __tablename__ = "audit_chain"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    last_seq: int = 0
+    last_hash: str = Field(default="", max_length=64)

@@ -58,3 +58,7 @@ def _refuse_audit_changes(session, _flush_context, _instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")
+
+
+# Entries are hash-chained when their transaction commits (the session hooks live there).
+from consortium.services import audit_chain  # noqa: E402,F401

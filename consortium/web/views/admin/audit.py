@@ -7,11 +7,13 @@ from sqlmodel import select
 
 from consortium.models import AuditEntry, Round, User
 from consortium.services.audit import changed_fields
+from consortium.services.audit_chain import verify
 from consortium.web.access import db, roles_required
 from consortium.web.pagination import paginate, sorted_query
 from consortium.web.views.admin import bp
 
 HIDDEN = {"updated_at", "password_hash"}
+CHAIN_CHECKED = 2000  # the page checks the newest entries' chain; `consortium audit verify` all
 
 
 def entry_changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
@@ -52,4 +54,5 @@ def audit():
         User.id.in_({e.user_id for e in page.items if e.user_id})))} if page.items else {}
     return render_template("admin/audit.html", page=page, entities=entities, rounds=rounds,
                            rounds_by_id={r.id: r for r in rounds}, users=users,
-                           changes={e.id: entry_changes(e) for e in page.items})
+                           changes={e.id: entry_changes(e) for e in page.items},
+                           chain=verify(session.connection(), newest=CHAIN_CHECKED))
