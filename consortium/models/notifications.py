@@ -35,6 +35,7 @@ class OutboxMessage(SQLModel, table=True):
     to: str = Field(max_length=254)
     subject: str = Field(max_length=200)
     body: str = ""
+    link: str = Field(default="", max_length=500)  # a path inside the app; the email adds PUBLIC_URL
     status: str = Field(default="queued", max_length=10, index=True)  # one of OUTBOX_STATUSES
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
