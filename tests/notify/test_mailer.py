@@ -131,3 +131,38 @@ def test_stranded_messages_are_found_by_the_sweep(session, fleet_manager):
     _queue_one(session, fleet_manager)
     assert mailer.stranded(session, older_than=timedelta(0)) == [outbox(session)[0].id]
     assert mailer.stranded(session) == []  # younger than 5 minutes
+
+
+def test_cli_sends_due_reminders_once(tmp_path):
+    from click.testing import CliRunner
+    from sqlmodel import Session, select
+
+    from consortium import cli as cli_module
+    from consortium.db import make_engine
+    from consortium.models import OutboxMessage
+    from consortium.db import utcnow
+    from datetime import timedelta
+    from tests import factories
+
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "CONSORTIUM_ENV": "development",
+           "CONSORTIUM_INSTANCE": str(tmp_path), "SECRET_KEY": "", "REDIS_URL": "", "SMTP_URL": ""}
+    runner = CliRunner()
+    assert runner.invoke(cli_module.cli, ["init-db"], env=env).exit_code == 0
+    engine = make_engine(env["DATABASE_URL"])
+    try:
+        with Session(engine) as s:
+            factories.make_user(s, "fleet_manager", email="late@city.example.com")
+            round_ = factories.make_round(s, deadline=utcnow() + timedelta(days=30))
+            at = (round_.deadline - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M")
+        args = ["notify", "reminders", "--now", at]
+        first = runner.invoke(cli_module.cli, args, env=env, catch_exceptions=False)
+        assert "Reminded 1 fleet manager;" in first.output
+        second = runner.invoke(cli_module.cli, args, env=env, catch_exceptions=False)
+        assert "Reminded 0 fleet managers" in second.output
+        bad = runner.invoke(cli_module.cli, ["notify", "reminders", "--now", "soon"], env=env)
+        assert bad.exit_code == 2 and "ISO time" in bad.output
+        with Session(engine) as s:
+            [message] = s.exec(select(OutboxMessage)).all()
+            assert message.to == "late@city.example.com" and message.status == "queued"
+    finally:
+        engine.dispose()
