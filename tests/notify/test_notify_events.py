@@ -12,7 +12,6 @@ from consortium.db import utcnow
 from consortium.models import Download, PackageFile, PackageVersion
 from consortium.services.mailer import NO_SMTP
 from tests import factories
-from tests.conftest import login
 from tests.notify.conftest import inbox, outbox
 
 
@@ -81,8 +80,7 @@ def test_package_published_to_approved_vendors_and_addendum_to_downloaders(
                                    vendor=factories.make_vendor(session, status="approved"))
     downloader = factories.make_user(session, "vendor", email="d@approved.example.com",
                                      vendor=factories.make_vendor(session, status="approved"))
-    # publishing happened in the fixture, before these vendors existed: publish another round's
-    # events through the service functions the publishing service calls.
+    # The fixture published before these vendors existed: send the event publish_round sends.
     from consortium.models import BidPackage, Round
     from consortium.services import notifications
     bus = published["BEB-40"]
