@@ -44,6 +44,8 @@ class Settings:
     ocid_prefix: str = "ocds-consortium"
     host: str = "127.0.0.1"
     port: int = 5000
+    smtp_url: str = ""
+    mail_from: str = "Consortium <noreply@consortium.example.org>"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -68,6 +70,8 @@ class Settings:
             ocid_prefix=env.get("OCID_PREFIX", cls.ocid_prefix),
             host=env.get("HOST", "127.0.0.1"),
             port=int(env.get("PORT", 5000)),
+            smtp_url=env.get("SMTP_URL", ""),
+            mail_from=env.get("MAIL_FROM", cls.mail_from),
         )
         return replace(settings, **overrides)
 

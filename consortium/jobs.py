@@ -24,6 +24,8 @@ from consortium.config import Settings
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "consortium"
+MAIL_RETRIES = 3  # services.mailer.MAX_ATTEMPTS is these plus the first try
+MAIL_RETRY_DELAY = 120  # seconds
 
 
 @dataclass
@@ -34,6 +36,15 @@ class Jobs:
     settings: Settings
     get_engine: Callable
     optimize_task: Callable
+    email_task: Callable | None = None
+
+    def enqueue_email(self, message_id: int) -> None:
+        """Queue the sending of outbox message `message_id` (retried by the queue on failure)."""
+        self.email_task(message_id)
+
+    def run_deadline_reminders(self, now=None) -> int:
+        """Send the due round-deadline reminders now (also run hourly); how many users."""
+        return _deadline_reminders(self, now)
 
     def enqueue_run(self, run_id: int) -> None:
         """Queue the optimizer run `run_id` (runs at once in immediate mode)."""
@@ -50,6 +61,19 @@ def _mark_stale(settings: Settings, engine) -> int:
 
     with session_scope(engine) as session:
         return mark_stale_runs(session, timedelta(minutes=settings.run_stale_minutes))
+
+
+def _deadline_reminders(jobs: "Jobs", now=None) -> int:
+    from consortium.db import session_scope
+    from consortium.services import notifications
+
+    with session_scope(jobs.get_engine()) as session:
+        count = notifications.send_deadline_reminders(session, now)
+        session.commit()
+        ids = notifications.take_committed(session)
+    for message_id in ids:
+        jobs.enqueue_email(message_id)
+    return count
 
 
 def make_huey(settings: Settings, name: str = QUEUE_NAME) -> Huey:
@@ -80,7 +104,32 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
         """Every minute: runs whose worker died are marked failed, never left 'running'."""
         _mark_stale(settings, get_engine())
 
-    return Jobs(huey=huey, settings=settings, get_engine=get_engine, optimize_task=optimize_run)
+    @huey.task(name="send_email", retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_DELAY)
+    def send_email(message_id: int) -> None:
+        """Send one outbox message; raising DeliveryFailed makes the queue retry it later."""
+        from consortium.services.mailer import deliver
+        deliver(get_engine(), settings, message_id)
+
+    jobs = Jobs(huey=huey, settings=settings, get_engine=get_engine, optimize_task=optimize_run,
+                email_task=send_email)
+
+    @huey.periodic_task(crontab(minute="5"), name="deadline_reminders")
+    def deadline_reminders() -> None:
+        """Every hour: the 7-day and 1-day deadline reminders that are due, each sent once."""
+        _deadline_reminders(jobs)
+
+    @huey.periodic_task(crontab(minute="*/10"), name="sweep_outbox")
+    def sweep_outbox() -> None:
+        """Every 10 minutes: queue messages written outside a request (CLI) or whose task was lost."""
+        from consortium.db import session_scope
+        from consortium.services.mailer import stranded
+
+        with session_scope(get_engine()) as session:
+            ids = stranded(session)
+        for message_id in ids:
+            send_email(message_id)
+
+    return jobs
 
 
 class EmbeddedConsumer(Consumer):

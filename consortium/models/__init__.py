@@ -12,6 +12,15 @@ from consortium.models.accounts import (
     VendorBase,
 )
 from consortium.models.catalog import CATEGORIES, CLASSIFICATION_SCHEMES, PriceTier, Product, ProductBase
+from consortium.models.notifications import (
+    OUTBOX_STATUSES,
+    DeadlineReminder,
+    Notification,
+    NotificationOptOut,
+    OutboxMessage,
+    PasswordResetRequest,
+    PasswordResetToken,
+)
 from consortium.models.packages import BidPackage, Download, PackageFile, PackageVersion
 from consortium.models.rounds import (
     ROUND_STATUSES,
@@ -31,4 +40,6 @@ __all__ = [
     "PackageVersion", "PriceTier", "Product", "ProductBase", "ROLES", "ROUND_STATUSES",
     "RUN_STATUSES", "Round", "RoundBase", "Run", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
     "VendorBase", "money_json", "to_money",
+    "DeadlineReminder", "Notification", "NotificationOptOut", "OUTBOX_STATUSES", "OutboxMessage",
+    "PasswordResetRequest", "PasswordResetToken",
 ]

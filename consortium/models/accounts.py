@@ -65,6 +65,8 @@ class User(UserBase, UserMixin, table=True):
     password_hash: str = Field(max_length=255)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: Optional[datetime] = None
+    # Set when an admin issues a temporary password: every page asks for a new one first.
+    must_change_password: bool = False
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot sign in

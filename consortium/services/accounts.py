@@ -1,8 +1,10 @@
-"""Accounts: creating users, signing in with failure limits, vendor sign-up."""
+"""Accounts: creating users, signing in with failure limits, changing and resetting passwords."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import func
@@ -10,11 +12,23 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from consortium.db import utcnow
-from consortium.models import ROLES, LoginAttempt, Member, User, Vendor
-from consortium.services import audit
+from consortium.models import (
+    ROLES,
+    LoginAttempt,
+    Member,
+    PasswordResetRequest,
+    PasswordResetToken,
+    User,
+    Vendor,
+)
+from consortium.services import audit, notifications
 from consortium.services.errors import ServiceError
 
 MIN_PASSWORD_LENGTH = 10
+RESET_LINK_LIFETIME = timedelta(hours=1)
+# "Forgot password" requests per hour, counted by address typed (known or not) and by IP.
+MAX_RESETS_PER_EMAIL = 3
+MAX_RESETS_PER_IP = 10
 # scrypt is Werkzeug's default slow KDF; naming it keeps hashes stable across Werkzeug releases.
 PASSWORD_METHOD = "scrypt"
 
@@ -64,13 +78,119 @@ def create_user(session: Session, *, email: str, password: str, role: str, name:
     return user
 
 
+def check_password_strength(password: str) -> None:
+    """The one password rule, as at creation: at least MIN_PASSWORD_LENGTH characters."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+
+
 def set_password(session: Session, user: User, password: str) -> None:
     """Replace a user's password (same length rule as at creation)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    check_password_strength(password)
     user.password_hash = hash_password(password)
+    user.must_change_password = False
     session.add(user)
+    password_changed(session, user)
     session.commit()
+
+
+def password_changed(session: Session, user: User, *, by_admin: bool = False) -> None:
+    """Everything that follows a password change: unused reset links end, the person is told.
+
+    Called wherever a password changes (own change, reset link, admin's temporary password);
+    ending the user's other sessions belongs here too.
+    """
+    for token in session.exec(select(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))).all():
+        token.used_at = utcnow()
+        session.add(token)
+    who = "A consortium admin set a temporary password" if by_admin else "Your password was changed"
+    notifications.notify(session, [user], kind="password_changed", in_app=False,
+                         subject="Your Consortium password was changed", link="/login",
+                         body=f"{who} for {user.email}. If this was not you, use \"Forgot your "
+                              "password?\" on the sign-in page and tell the consortium.")
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    """The user changes their own password; the current one is required (audited)."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ServiceError("The current password is not right.")
+    check_password_strength(new)
+    if check_password_hash(user.password_hash, new):
+        raise ServiceError("Choose a new password, not the current one.")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    session.add(user)
+    audit.record(session, user=user, action="change_password", entity="user", entity_id=user.id,
+                 member_id=user.member_id, summary=f"{user.email} changed their password")
+    password_changed(session, user)
+    session.flush()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_password_reset(session: Session, *, email: str, ip: str,
+                           now: datetime | None = None) -> None:
+    """Send a single-use reset link to `email` if an active account has it; the same for any
+    address (no way to learn which exist). Raises TooManyAttempts past the hourly limits.
+    """
+    now = now or utcnow()
+    email = normalize_email(email)[:254]
+    since = now - timedelta(hours=1)
+    for column, value, limit in ((PasswordResetRequest.ip, ip[:64], MAX_RESETS_PER_IP),
+                                 (PasswordResetRequest.email, email, MAX_RESETS_PER_EMAIL)):
+        recent = session.exec(select(func.count()).select_from(PasswordResetRequest).where(
+            column == value, PasswordResetRequest.at >= since)).one()
+        if recent >= limit:
+            raise TooManyAttempts("Too many password reset requests; try again in an hour.")
+    session.add(PasswordResetRequest(at=now, ip=ip[:64], email=email))
+    user = session.exec(select(User).where(User.email == email)).first()
+    if user is not None and user.active:
+        token = secrets.token_urlsafe(32)
+        session.add(PasswordResetToken(user_id=user.id, token_hash=_token_hash(token),
+                                       created_at=now, expires_at=now + RESET_LINK_LIFETIME))
+        minutes = int(RESET_LINK_LIFETIME.total_seconds() // 60)
+        notifications.notify(session, [user], kind="password_reset", in_app=False,
+                             subject="Reset your Consortium password",
+                             link=f"/reset-password/{token}",
+                             body=f"Someone asked to reset the password of {user.email}. Open "
+                                  f"the link below within {minutes} minutes to choose a new "
+                                  "one; it works once. If it was not you, ignore this message.")
+    session.flush()
+
+
+def reset_token_user(session: Session, token: str, now: datetime | None = None) -> User | None:
+    """The user a reset link belongs to, if the link is unused, unexpired and the user active."""
+    row = session.exec(select(PasswordResetToken).where(
+        PasswordResetToken.token_hash == _token_hash(token or ""))).first()
+    if row is None or row.used_at is not None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
+        tzinfo=utcnow().tzinfo)
+    if expires <= (now or utcnow()):
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def reset_password_with_token(session: Session, token: str, new: str,
+                              now: datetime | None = None) -> User:
+    """Set a new password through a reset link, which then no longer works (audited)."""
+    user = reset_token_user(session, token, now)
+    if user is None:
+        raise ServiceError("This reset link is not valid: it was used already, has expired or "
+                           "was never issued. Ask for a new one.")
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    session.add(user)
+    audit.record(session, user=user, action="reset_password", entity="user", entity_id=user.id,
+                 member_id=user.member_id, summary=f"{user.email} reset their password by email link")
+    password_changed(session, user)  # marks this link (and any other) used
+    session.flush()
+    return user
 
 
 def _recent_failures(session: Session, column, value: str, since) -> int:

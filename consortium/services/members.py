@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from consortium.models import Member, MemberBase, User
-from consortium.services import accounts, audit
+from consortium.services import accounts, audit, notifications
 from consortium.services.editing import FieldErrors, check_version, field_errors_from, fingerprint
 from consortium.services.errors import NotAllowed, ServiceError
 
@@ -121,6 +121,9 @@ def create_fleet_manager(session: Session, member: Member, *, email: str, name: 
     audit.record(session, user=actor, action="invite", entity="user", entity_id=user.id,
                  member_id=member.id, summary=f"added fleet manager {user.email} to {member.name}",
                  after=audit.snapshot(user, ("email", "name", "role", "member_id", "active")))
+    user.must_change_password = True  # the admin knows it: the person chooses their own first
+    session.add(user)
+    notifications.account_created(session, user, temporary_password=True)
     session.commit()
     return user, password
 
@@ -132,8 +135,10 @@ def reset_password(session: Session, member: Member, user: User, *,
         raise NotAllowed(f"{user.email} is not a user of {member.name}.")
     password = temporary_password()
     user.password_hash = accounts.hash_password(password)
+    user.must_change_password = True
     session.add(user)
     audit.record(session, user=actor, action="reset_password", entity="user", entity_id=user.id,
                  member_id=member.id, summary=f"set a new temporary password for {user.email}")
+    accounts.password_changed(session, user, by_admin=True)
     session.commit()
     return password

@@ -19,7 +19,7 @@ from consortium.models import (BidPackage, Download, PackageFile, PackageVersion
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
-from consortium.services import audit
+from consortium.services import audit, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.publishing_inputs import package_inputs
 
@@ -162,6 +162,7 @@ def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline
     with _first_writer(session, f"Round {round_.name} was published by someone else just now; "
                                 "reload the page."):
         packages = [_store_package(session, round_, run, built, user, now) for built in built_all]
+        notifications.package_published(session, round_, packages)
         session.commit()
     return packages
 
@@ -229,6 +230,7 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
                      summary=f"published addendum {number} of {package.reference}",
                      after={"version": number, "change_note": change_note, "run_id": run.id,
                             "manifest_sha256": version.manifest_sha256})
+        notifications.addendum_published(session, package, version)
         session.commit()
     return version
 

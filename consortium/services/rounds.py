@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from consortium.db import utcnow
 from consortium.models import DemandLine, Member, Product, Round, RoundBase, User
-from consortium.services import audit
+from consortium.services import audit, notifications
 from consortium.services.editing import FieldErrors, check_version, field_errors_from, fingerprint
 from consortium.services.errors import NotAllowed, ServiceError
 
@@ -150,6 +150,10 @@ def _transition(session: Session, round_: Round, *, to: str, actor: User | None)
     audit.record(session, user=actor, action={"open": "open", "closed": "close"}[to],
                  entity="round", entity_id=round_.id, round_id=round_.id, before=before,
                  after=round_state(round_), summary=f"{to} round {round_.slug}")
+    if to == "open":
+        notifications.round_opened(session, round_)
+    else:
+        notifications.round_closed(session, round_)
     session.commit()
     return round_
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
 from consortium.models import Round, Run, User
-from consortium.services import audit
+from consortium.services import audit, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 
 log = logging.getLogger(__name__)
@@ -258,6 +258,7 @@ def approve_run(session: Session, run: Run, user: User) -> Round:
     audit.record(session, user=user, action="approve", entity="round", entity_id=round_.id,
                  round_id=round_.id, before=before, after=audit.snapshot(round_, ("approved_run_id",)),
                  summary=f"Approved run {run.id} as the plan of {round_.name}")
+    notifications.plan_approved(session, round_)
     session.commit()
     return round_
 

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from consortium.db import utcnow
 from consortium.models import VENDOR_STATUSES, User, Vendor, VendorBase
-from consortium.services import audit
+from consortium.services import audit, notifications
 from consortium.services.editing import FieldErrors, check_version, field_errors_from, fingerprint
 from consortium.services.errors import NotAllowed
 
@@ -82,6 +82,7 @@ def _decide(session: Session, vendor: Vendor, status: str, actor: User | None) -
     audit.record(session, user=actor, action="approve" if status == "approved" else "reject",
                  entity="vendor", entity_id=vendor.id, before=before, after=vendor_state(vendor),
                  summary=f"{status} vendor {vendor.name}")
+    notifications.vendor_decided(session, vendor)
     session.commit()
     return vendor
 

@@ -19,6 +19,7 @@ from consortium.models import (
     DemandLine,
     Download,
     Member,
+    Notification,
     PackageFile,
     PackageVersion,
     PriceTier,
@@ -66,6 +67,8 @@ def _package_published(session: Session, package_id: int) -> bool:
 
 def can_see(user: User, row: SQLModel, session: Session) -> bool:
     """Whether `user` may see `row`. Admins see everything; others only what is theirs."""
+    if isinstance(row, Notification):  # personal, even for admins
+        return row.user_id == user.id
     if user.is_admin:
         return True
     if user.is_fleet_manager:

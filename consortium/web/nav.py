@@ -13,6 +13,7 @@ NAV = {
         ("admin.vendors", "Vendors"),
         ("packages.admin_index", "Packages"),
         ("admin.audit", "Audit log"),
+        ("notifications.outbox", "Outbox"),
     ],
     "fleet_manager": [
         ("demand.dashboard", "My demand"),
