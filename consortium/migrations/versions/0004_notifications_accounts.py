@@ -1,7 +1,7 @@
 """notifications and accounts: in-app list, email outbox, opt-outs, reminders, password resets
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-12-01 13:13:35.511148
 """
 
@@ -12,7 +12,7 @@ import consortium.models.types
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
