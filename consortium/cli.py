@@ -174,11 +174,12 @@ def _banner(host: str, port: int, logins: list[tuple[str, str, str]]) -> str:
 
 
 def _run(app, host: str, port: int) -> None:
-    """Start the job worker (when the app has one) and serve until Ctrl+C."""
-    start_worker = app.extensions.get("consortium.start_worker")
-    if start_worker is not None:
-        start_worker(app)
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    """Serve under gunicorn, with the job worker beside it, until Ctrl+C (see serving.py)."""
+    from consortium.serving import serve
+
+    # The web workers fork from this process and open their own connections.
+    app.extensions["consortium.engine"].dispose()
+    serve(app.extensions["consortium.settings"], host, port)
 
 
 def _serve(holder: AppHolder, host: str, port: int, demo: bool) -> None:

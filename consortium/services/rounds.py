@@ -223,9 +223,10 @@ class DemandFilters:
     period: str | None = None
 
 
-def filtered_lines_query(round_: Round, filters: DemandFilters):
-    """A query of the round's (DemandLine, Member, Product) rows matching `filters`."""
-    query = (select(DemandLine, Member, Product)
+def filtered_lines_query(round_: Round, filters: DemandFilters, *columns):
+    """A query of the round's (DemandLine, Member, Product) rows matching `filters` (or of
+    `columns` of those three tables)."""
+    query = (select(*(columns or (DemandLine, Member, Product)))
              .join(Member, Member.id == DemandLine.member_id)
              .join(Product, Product.id == DemandLine.product_id)
              .where(DemandLine.round_id == round_.id))
@@ -244,12 +245,20 @@ def filtered_lines_query(round_: Round, filters: DemandFilters):
     return query
 
 
+@dataclass(frozen=True)
+class ProductName:
+    """A product as the totals show it."""
+
+    code: str
+    name: str
+
+
 @dataclass
 class RoundTotals:
     """Units per product and period (a line counts in its earliest period), with totals."""
 
     periods: list[str]
-    products: list[Product] = field(default_factory=list)
+    products: list[ProductName] = field(default_factory=list)
     cells: dict[tuple[str, str], int] = field(default_factory=dict)  # (product code, period)
     by_product: dict[str, int] = field(default_factory=dict)
     by_period: dict[str, int] = field(default_factory=dict)
@@ -269,15 +278,17 @@ def round_totals(session: Session, round_: Round, filters: DemandFilters | None 
     filters = filters or DemandFilters()
     totals = RoundTotals(periods=list(round_.periods),
                          by_period={p: 0 for p in round_.periods})
-    lines = filtered_lines_query(round_, filters).subquery()
-    query = (select(lines.c.product_id, lines.c.earliest, func.count(), func.sum(lines.c.quantity))
-             .group_by(lines.c.product_id, lines.c.earliest))
-    rows = session.exec(query).all()
-    ids = {product_id for product_id, *_ in rows}
-    products = {p.id: p for p in session.exec(select(Product).where(Product.id.in_(ids)))} \
-        if ids else {}
-    for product_id, earliest, count, units in rows:
-        code, units = products[product_id].code, int(units or 0)
+    lines = filtered_lines_query(round_, filters, DemandLine.product_id, DemandLine.earliest,
+                                 DemandLine.quantity).subquery()
+    # One query: the sums with their product's code and name (no second query for the products).
+    query = (select(Product.id, Product.code, Product.name, lines.c.earliest, func.count(),
+                    func.sum(lines.c.quantity))
+             .join(lines, lines.c.product_id == Product.id)
+             .group_by(Product.id, Product.code, Product.name, lines.c.earliest))
+    products = {}
+    for product_id, code, name, earliest, count, units in session.exec(query).all():
+        products[product_id] = ProductName(code, name)
+        units = int(units or 0)
         totals.cells[(code, earliest)] = totals.cells.get((code, earliest), 0) + units
         totals.by_product[code] = totals.by_product.get(code, 0) + units
         totals.by_period[earliest] = totals.by_period.get(earliest, 0) + units

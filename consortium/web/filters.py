@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from flask import Flask
+from flask import Flask, url_for
 
 from consortium.db import utcnow
+
+# A row id no table reaches (SQLite's and PostgreSQL's integer ids stay below it in practice):
+# the place-holder `row_url` builds a URL with once, to cut out the place for each row's id.
+_SLOT = 2_147_483_647
 
 
 def money(value, cents: bool = False) -> str:
@@ -51,6 +55,17 @@ def countdown(value: datetime | None) -> str:
     return f"{hours} h {rest // 60} min left"
 
 
+def row_url(endpoint: str, key: str, **values):
+    """`id -> url_for(endpoint, **{key: id}, **values)`, with url_for called once.
+
+    For links in long tables: routing one URL costs about as much as rendering the rest of a
+    row. Only for integer ids (they need no quoting).
+    """
+    prefix, _, suffix = url_for(endpoint, **{key: _SLOT}, **values).partition(str(_SLOT))
+    return lambda row_id: f"{prefix}{int(row_id)}{suffix}"
+
+
 def register_filters(app: Flask) -> None:
-    """Make the filters available in templates."""
+    """Make the filters (and the `row_url` helper) available in templates."""
     app.jinja_env.filters.update(money=money, number=number, when=when, countdown=countdown)
+    app.jinja_env.globals["row_url"] = row_url

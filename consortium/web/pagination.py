@@ -49,13 +49,16 @@ def sorted_query(query, columns: dict, default: str):
     return query.order_by(column.desc() if descending else column.asc())
 
 
-def paginate(session: Session, query, *, per_page: int = DEFAULT_PER_PAGE) -> Page:
-    """The request's page (`?page=N`) of `query`'s rows, with the total count."""
+def paginate(session: Session, query, *, per_page: int = DEFAULT_PER_PAGE,
+             total: int | None = None) -> Page:
+    """The request's page (`?page=N`) of `query`'s rows, with the total count (counted here
+    unless the caller already knows it from the same request's totals)."""
     try:
         number = max(1, int(request.args.get("page", 1)))
     except ValueError:
         number = 1
-    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    if total is None:
+        total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
     pages = max(1, ceil(total / per_page))
     number = min(number, pages)
     items = session.exec(query.offset((number - 1) * per_page).limit(per_page)).all()

@@ -62,10 +62,3 @@ def logout():
         flash("You are signed out.", "success")
         return redirect(url_for("auth.login"))
     return redirect(url_for("main.home"))
-
-
-@bp.app_context_processor
-def _logout_form():
-    # formdata=None: rendering the sign-out button must not read the request body (an oversized
-    # upload would raise 413 again while its error page renders).
-    return {"logout_form": LogoutForm(formdata=None)}

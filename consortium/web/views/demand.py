@@ -54,6 +54,13 @@ LINE_SORTS = {"ref": DemandLine.ref, "product": Product.code, "quantity": Demand
               "updated": DemandLine.updated_at}
 
 
+# The columns the lines table shows: plain rows, not ORM objects, since this page is the one every
+# city opens again and again in a round's last days.
+LINE_COLUMNS = (DemandLine.id, DemandLine.ref, DemandLine.product_id, DemandLine.quantity,
+                DemandLine.earliest, DemandLine.latest, DemandLine.options, DemandLine.splittable,
+                DemandLine.max_unit_price, DemandLine.notes, DemandLine.version)
+
+
 @bp.route("/rounds/<int:round_id>")
 @fleet_only
 def round_lines(round_id):
@@ -61,15 +68,19 @@ def round_lines(round_id):
     round_ = load_or_404(Round, round_id)
     session = db()
     mine = (DemandLine.round_id == round_.id, DemandLine.member_id == current_user.member_id)
-    query = select(DemandLine).join(Product, Product.id == DemandLine.product_id).where(*mine)
-    page = paginate(session, sorted_query(query, LINE_SORTS, "ref"))
-    page.args["round_id"] = round_.id  # the pager and sort links rebuild this URL
-    products = {p.id: p for p in session.exec(select(Product)).all()}
+    # One query for the totals per product, with the products' names; the pager's count is their sum.
     by_product = session.exec(
-        select(DemandLine.product_id, func.count(), func.sum(DemandLine.quantity))
-        .where(*mine).group_by(DemandLine.product_id)).all()
+        select(Product.id, Product.code, Product.name, func.count(), func.sum(DemandLine.quantity))
+        .join(DemandLine, DemandLine.product_id == Product.id).where(*mine)
+        .group_by(Product.id, Product.code, Product.name).order_by(Product.id)).all()
+    products = {p.id: p for p in by_product}
+    query = select(*LINE_COLUMNS).join(Product, Product.id == DemandLine.product_id).where(*mine)
+    page = paginate(session, sorted_query(query, LINE_SORTS, "ref"),
+                    total=sum(n for *_, n, _units in by_product))
+    page.args["round_id"] = round_.id  # the pager and sort links rebuild this URL
     return render_template("demand/round_lines.html", round=round_, page=page, products=products,
-                           by_product=by_product, editable=demand.is_editable(round_),
+                           by_product=[(pid, n, units) for pid, _code, _name, n, units in by_product],
+                           editable=demand.is_editable(round_),
                            format_options=demand.format_options, delete_form=DeleteLineForm())
 
 

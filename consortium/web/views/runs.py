@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlmodel import select
 
 from consortium.db import utcnow
 from consortium.jobs import get_jobs
@@ -115,7 +116,9 @@ def run_detail(run_id: int):
         _fail_stale()
     round_ = db().get(Round, run.round_id)
     plan = run.plan or {}
-    others = db().exec(runs_query(round_).where(Run.id != run.id, Run.status == "succeeded")
+    # Only the ids: a run row carries its whole problem and plan.
+    others = db().exec(select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
+                                            Run.status == "succeeded")
                        .order_by(Run.id.desc()).limit(20)).all()
     return render_template(
         "runs/detail.html", run=run, round=round_, plan=plan,

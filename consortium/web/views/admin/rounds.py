@@ -168,6 +168,12 @@ def _filters(round_: Round) -> svc.DemandFilters:
                              period=period if period in round_.periods else None)
 
 
+OVERVIEW_COLUMNS = (DemandLine.ref, DemandLine.quantity, DemandLine.earliest, DemandLine.latest,
+                    DemandLine.options, DemandLine.splittable, DemandLine.max_unit_price,
+                    DemandLine.updated_at, DemandLine.version, Member.name.label("member"),
+                    Product.code.label("product"))
+
+
 @bp.route("/rounds/<int:round_id>/demand")
 @roles_required("admin")
 def round_demand(round_id: int):
@@ -175,19 +181,22 @@ def round_demand(round_id: int):
     session = db()
     round_ = load_or_404(Round, round_id)
     filters = _filters(round_)
-    query = sorted_query(svc.filtered_lines_query(round_, filters),
+    # Plain rows of the columns shown, not ORM objects: this page lists up to 50 lines per view.
+    query = sorted_query(svc.filtered_lines_query(round_, filters, *OVERVIEW_COLUMNS),
                          {"ref": DemandLine.ref, "member": Member.name, "product": Product.code,
                           "quantity": DemandLine.quantity, "earliest": DemandLine.earliest,
                           "updated": DemandLine.updated_at}, "ref")
     totals = svc.round_totals(session, round_, filters)
     in_round = select(DemandLine.member_id).where(DemandLine.round_id == round_.id)
-    members = session.exec(select(Member).where(Member.id.in_(in_round)).order_by(Member.name)).all()
+    members = session.exec(select(Member.id, Member.name).where(Member.id.in_(in_round))
+                           .order_by(Member.name)).all()
     in_round_p = select(DemandLine.product_id).where(DemandLine.round_id == round_.id)
-    products = session.exec(select(Product).where(Product.id.in_(in_round_p))
-                            .order_by(Product.code)).all()
-    page = paginate(session, query)
+    products = session.exec(select(Product.id, Product.code, Product.name)
+                            .where(Product.id.in_(in_round_p)).order_by(Product.code)).all()
+    page = paginate(session, query, total=totals.lines)  # the totals counted the same lines
     page.args = {**page.args, "round_id": round_.id}  # so pager and sort links keep the round
-    changes = session.exec(select(AuditEntry).where(AuditEntry.round_id == round_.id)
+    changes = session.exec(select(AuditEntry.at, AuditEntry.user_email, AuditEntry.action,
+                                  AuditEntry.summary).where(AuditEntry.round_id == round_.id)
                            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(10)).all()
     return render_template("admin/round_demand.html", round=round_, page=page,
                            totals=totals, filters=filters, members=members, products=products,
