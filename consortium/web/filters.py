@@ -20,6 +20,22 @@ def money(value, cents: bool = False) -> str:
     return f"${value:,.0f}"
 
 
+def signed_money(value, cents: bool = False) -> str:
+    """A difference in money with its sign before the dollar: -$127,250, +$5,000, $0."""
+    if value is None or value == "":
+        return "—"
+    amount = Decimal(str(value))
+    if amount == 0:
+        return money(0, cents)
+    return ("-" if amount < 0 else "+") + money(abs(amount), cents)
+
+
+def plural(count, singular: str, many: str | None = None) -> str:
+    """"1 line", "2 lines", "1,200 units"; `many` for irregular plurals."""
+    word = singular if count == 1 else (many or singular + "s")
+    return f"{number(count)} {word}"
+
+
 def number(value) -> str:
     """1,234."""
     return "—" if value is None else f"{value:,}"
@@ -53,4 +69,5 @@ def countdown(value: datetime | None) -> str:
 
 def register_filters(app: Flask) -> None:
     """Make the filters available in templates."""
-    app.jinja_env.filters.update(money=money, number=number, when=when, countdown=countdown)
+    app.jinja_env.filters.update(money=money, number=number, when=when, countdown=countdown,
+                                  signed_money=signed_money, plural=plural)

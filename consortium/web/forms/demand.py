@@ -78,4 +78,5 @@ class CsvConfirmForm(FlaskForm):
     """Confirms the import of a checked upload, named by its token."""
 
     token = HiddenField()
+    include_all = BooleanField("Also import every likely duplicate")
     submit = SubmitField("Import all lines")
