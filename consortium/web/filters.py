@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from flask import Flask
@@ -15,6 +15,8 @@ def money(value, cents: bool = False) -> str:
     if value is None or value == "":
         return "—"
     value = Decimal(str(value))
+    if value < 0:
+        return "-" + money(-value, cents)
     if cents or value != value.to_integral_value():
         return f"${value:,.2f}"
     return f"${value:,.0f}"
@@ -67,7 +69,24 @@ def countdown(value: datetime | None) -> str:
     return f"{hours} h {rest // 60} min left"
 
 
+def duration(delta: timedelta | None) -> str:
+    """A span of time as people say it: "12 days 3 hours", "5 hours 20 minutes", "4 minutes"."""
+    if delta is None:
+        return "—"
+    minutes = max(0, int(delta.total_seconds()) // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        parts = [(days, "day"), (hours, "hour")]
+    elif hours:
+        parts = [(hours, "hour"), (mins, "minute")]
+    else:
+        parts = [(mins, "minute")]
+    return " ".join(plural(n, word) for n, word in parts if n or word == parts[0][1])
+
+
 def register_filters(app: Flask) -> None:
     """Make the filters available in templates."""
     app.jinja_env.filters.update(money=money, number=number, when=when, countdown=countdown,
-                                  signed_money=signed_money, plural=plural)
+                                  signed_money=signed_money, plural=plural,
+                                  duration=duration)
