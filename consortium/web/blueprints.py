@@ -8,6 +8,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
     from consortium.web.views import admin, api, auth, demand, main, packages, results, runs, vendors
+    from consortium.web.views import notices
 
-    for module in (auth, main, admin, demand, runs, results, packages, vendors, api):
+    for module in (auth, main, admin, demand, runs, results, packages, vendors, api, notices):
         app.register_blueprint(module.bp)

@@ -85,8 +85,15 @@ def duration(delta: timedelta | None) -> str:
     return " ".join(plural(n, word) for n, word in parts if n or word == parts[0][1])
 
 
+def version_label(number) -> str:
+    """A package version as vendors read it: 0 is "original", 2 is "addendum 2"."""
+    if number is None:
+        return "—"
+    return "original" if number == 0 else f"addendum {number}"
+
+
 def register_filters(app: Flask) -> None:
     """Make the filters available in templates."""
     app.jinja_env.filters.update(money=money, number=number, when=when, countdown=countdown,
                                   signed_money=signed_money, plural=plural,
-                                  duration=duration)
+                                  duration=duration, version_label=version_label)
