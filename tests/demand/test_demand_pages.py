@@ -163,7 +163,7 @@ def test_indicative_fragment(fleet_client, session, bus, round_, member, other_m
         "product": "BEB-40", "quantity": "1", "opt.charging": "CCS1", "line_id": str(mine.id)})
     page = response.get_data(as_text=True)
     assert "Indicative unit price: $100,000" in page
-    assert "<strong>9</strong> units" in page and "1 more units</strong> reach" in page
+    assert "<strong>9 units</strong>" in page and "1 more unit</strong> reach" in page
     assert "$95,000" in page
     response = fleet_client.post(f"/demand/rounds/{round_.id}/indicative", data={
         "product": "BEB-40", "quantity": "2", "opt.charging": "CCS1", "line_id": str(mine.id)})
