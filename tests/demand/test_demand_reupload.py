@@ -88,7 +88,7 @@ def test_a_ref_updates_the_members_line_in_place(fleet_client, session, bus, rou
     page = text_of(fleet_client.get(response.headers["Location"]))
     assert "updates LA-1: quantity, options, splittable, max_unit_price, notes" in page
     done = confirm(fleet_client, round_, token_of(response))
-    assert "updated 1 line" in text_of(fleet_client.get(done.headers["Location"]))
+    assert "Updated 1 line from lines.csv." in text_of(fleet_client.get(done.headers["Location"]))
     session.expire_all()
     updated = session.get(DemandLine, line.id)
     assert (updated.quantity, updated.options, updated.splittable) == (7, {"charging": "SAE-J3105"}, True)

@@ -89,10 +89,13 @@ def _csv_response(text: str, filename: str) -> Response:
 
 def import_message(result: csv_import.ImportResult, filename: str) -> str:
     """"Imported 3 lines (35 units) from a.csv; updated 1 line; skipped 2 likely duplicates."."""
-    parts = [f"Imported {plural(result.added, 'line')} ({plural(result.units, 'unit')}) "
-             f"from {filename}"]
-    if result.updated:
-        parts.append(f"updated {plural(result.updated, 'line')}")
+    if result.updated and not result.added:
+        parts = [f"Updated {plural(result.updated, 'line')} from {filename}"]
+    else:
+        parts = [f"Imported {plural(result.added, 'line')} ({plural(result.units, 'unit')}) "
+                 f"from {filename}"]
+        if result.updated:
+            parts.append(f"updated {plural(result.updated, 'line')}")
     if result.skipped:
         parts.append(f"skipped {plural(result.skipped, 'likely duplicate')}")
     return "; ".join(parts) + "."
