@@ -11,8 +11,9 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -27,7 +28,7 @@ from consortium.models import (
     User,
     money_json,
 )
-from consortium.services import demand
+from consortium.services import csv_matching, demand, exports
 from consortium.services.errors import Conflict, ServiceError
 
 COLUMNS = ("ref", "product", "quantity", "earliest", "latest", "options", "splittable",
@@ -50,6 +51,10 @@ class RowResult:
     values: dict
     clean: dict
     errors: dict = field(default_factory=dict)
+    action: str = "add"  # add, update (a ref of the member's line) or unchanged
+    line: csv_matching.Existing | None = None  # the line a ref updates
+    duplicate_of: str | None = None  # ref of the member's line this row repeats
+    changes: list[str] = field(default_factory=list)  # fields an update changes
 
     def messages(self) -> list[str]:
         """"Row 7, quantity: must be a whole number from 1 to 100000" for each error."""
@@ -73,6 +78,34 @@ class CheckedUpload:
     @property
     def units(self) -> int:
         return sum(r.clean["quantity"] or 0 for r in self.rows if not r.errors)
+
+    @property
+    def additions(self) -> list[RowResult]:
+        """Valid new lines that repeat none of the member's lines."""
+        return [r for r in self.rows if r.action == "add" and not r.duplicate_of]
+
+    @property
+    def duplicates(self) -> list[RowResult]:
+        """Valid new lines equal to one of the member's lines: skipped unless confirmed."""
+        return [r for r in self.rows if r.duplicate_of]
+
+    @property
+    def updates(self) -> list[RowResult]:
+        return [r for r in self.rows if r.action == "update"]
+
+    @property
+    def unchanged(self) -> list[RowResult]:
+        return [r for r in self.rows if r.action == "unchanged"]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: lines added (and their units), lines updated, duplicates skipped."""
+
+    added: int
+    units: int
+    updated: int
+    skipped: int
 
 
 def human_size(n: int) -> str:
@@ -153,10 +186,15 @@ def read_rows(text: str) -> list[tuple[int, dict]]:
     return rows
 
 
-def check_rows(session: Session, round_: Round, rows: list[tuple[int, dict]]) -> CheckedUpload:
-    """Validate every row against the round, the catalog and the round's refs; nothing is saved."""
+def check_rows(session: Session, round_: Round, rows: list[tuple[int, dict]],
+               member_id: int | None = None) -> CheckedUpload:
+    """Validate every row against the round, the catalog and the member's lines (a row's ref
+    must name one of them; a row without one may repeat one); nothing is saved."""
     catalog = demand.load_catalog(session)
-    taken = set(session.exec(select(DemandLine.ref).where(DemandLine.round_id == round_.id)).all())
+    mine = csv_matching.member_lines(session, round_.id, member_id)
+    keys = {csv_matching.duplicate_key(e.values["product_id"], e.values["options"],
+                                       e.values["earliest"], e.values["latest"],
+                                       e.values["quantity"]): e.ref for e in mine.values()}
     seen: dict[str, int] = {}
     results = []
     for number, values in rows:
@@ -166,67 +204,121 @@ def check_rows(session: Session, round_: Round, rows: list[tuple[int, dict]]) ->
         clean, errors = demand.validate_line_data(round_, catalog, values)
         if "_extra" in values:
             errors["row"] = values["_extra"]
+        row = RowResult(number=number, values=values, clean=clean, errors=errors)
         ref = clean["ref"]
         if ref and "ref" not in errors:
             if ref in seen:
                 errors["ref"] = f"{ref} is also on row {seen[ref]}; each ref may appear once"
-            elif ref in taken:
-                errors["ref"] = f"{ref} is already used by a line of this round"
+            elif ref not in mine:
+                errors["ref"] = csv_matching.unknown_ref(ref)
             seen.setdefault(ref, number)
-        results.append(RowResult(number=number, values=values, clean=clean, errors=errors))
+        if not errors:
+            _match(row, mine, keys)
+        results.append(row)
     return CheckedUpload(rows=results)
 
 
-def check_upload(session: Session, round_: Round, data: bytes, max_bytes: int) -> CheckedUpload:
+def _match(row: RowResult, mine: dict, keys: dict) -> None:
+    clean = row.clean
+    if clean["ref"]:
+        row.line = mine[clean["ref"]]
+        row.changes = csv_matching.changed(row.line, csv_matching.row_values(clean))
+        row.action = "update" if row.changes else "unchanged"
+    else:
+        row.duplicate_of = keys.get(csv_matching.duplicate_key(
+            clean["product"].id, clean["options"], clean["earliest"], clean["latest"],
+            clean["quantity"]))
+
+
+def check_upload(session: Session, round_: Round, data: bytes, max_bytes: int,
+                 member_id: int | None = None) -> CheckedUpload:
     """Check a whole uploaded file: CsvFileError for the file, else every row's errors."""
-    return check_rows(session, round_, read_rows(decode(data, max_bytes)))
+    return check_rows(session, round_, read_rows(decode(data, max_bytes)), member_id)
 
 
 def import_upload(session: Session, *, round_: Round, member: Member, actor: User,
-                  checked: CheckedUpload, filename: str = "", data: bytes = b"") -> int:
-    """Add every row as a line in one transaction, or nothing when any row has an error.
-
-    Returns the number of lines added. Each line gets an audit entry, plus one for the import.
+                  checked: CheckedUpload, filename: str = "", data: bytes = b"",
+                  include: frozenset[int] = frozenset(), include_all: bool = False) -> ImportResult:
+    """Add the new rows and update the lines named by ref, in one transaction, or nothing when
+    any row has an error. Likely duplicates are added only when confirmed (`include_all`, or
+    their row numbers in `include`). Each change gets an audit entry, plus one for the import.
     """
     demand.ensure_member(actor, member.id)
     demand.ensure_editable(round_, actor=actor)
     if not checked.valid:
         raise ServiceError(f"Nothing was imported: {len(checked.invalid_rows)} rows have errors.")
-    given = {r.clean["ref"] for r in checked.rows if r.clean["ref"]}
-    fresh = iter(demand.new_refs(session, round_, member, len(checked.rows) - len(given), given))
+    adds = checked.additions + [r for r in checked.duplicates
+                                if include_all or r.number in include]
+    adds.sort(key=lambda r: r.number)
+    fresh = iter(demand.new_refs(session, round_, member, len(adds)))
     now = utcnow()
     lines = []
-    for row in checked.rows:
+    for row in adds:
         clean = row.clean
         lines.append({
-            "ref": clean["ref"] or next(fresh), "product_id": clean["product"].id,
+            "ref": next(fresh), "product_id": clean["product"].id,
             "quantity": clean["quantity"], "earliest": clean["earliest"],
             "latest": clean["latest"], "options": clean["options"],
             "splittable": clean["splittable"], "max_unit_price": clean["max_unit_price"],
             "notes": clean["notes"], "round_id": round_.id, "member_id": member.id, "version": 1,
             "created_by_id": actor.id, "created_at": now, "updated_by_id": actor.id,
             "updated_at": now})
-    try:
-        session.execute(insert(DemandLine), lines)
-    except IntegrityError:
-        session.rollback()
-        raise Conflict("Another line took one of these refs a moment ago. Nothing was imported; "
-                       "confirm again.") from None
-    ids = dict(session.exec(select(DemandLine.ref, DemandLine.id).where(
-        DemandLine.round_id == round_.id, DemandLine.member_id == member.id)).all())
     entry = {"at": now, "user_id": actor.id, "user_email": actor.email, "entity": "demandline",
              "round_id": round_.id, "member_id": member.id}
-    audits = [{**entry, "action": "create", "entity_id": ids[line["ref"]],
-               "summary": f"added line {line['ref']} (CSV import)", "before": None,
-               "after": _after(line)} for line in lines]
-    digest = hashlib.sha256(data).hexdigest() if data else ""
-    audits.append({**entry, "action": "import", "entity_id": None, "before": None,
-                   "summary": f"imported {len(lines)} lines from {filename or 'a CSV file'}"[:500],
-                   "after": {"file": filename, "sha256": digest, "lines": len(lines),
-                             "units": checked.units}})
-    session.execute(insert(AuditEntry), audits)
+    audits = _apply_updates(session, checked.updates, actor, now, entry)
+    if lines:
+        try:
+            session.execute(insert(DemandLine), lines)
+        except IntegrityError:
+            session.rollback()
+            raise Conflict("Another line took one of these refs a moment ago. Nothing was "
+                           "imported; confirm again.") from None
+        ids = dict(session.exec(select(DemandLine.ref, DemandLine.id).where(
+            DemandLine.round_id == round_.id, DemandLine.member_id == member.id)).all())
+        audits += [{**entry, "action": "create", "entity_id": ids[line["ref"]],
+                    "summary": f"added line {line['ref']} (CSV import)", "before": None,
+                    "after": _after(line)} for line in lines]
+    result = ImportResult(added=len(lines), units=sum(line["quantity"] for line in lines),
+                          updated=len(checked.updates),
+                          skipped=len(checked.duplicates) + len(checked.additions) - len(adds))
+    if lines or checked.updates:
+        digest = hashlib.sha256(data).hexdigest() if data else ""
+        audits.append({**entry, "action": "import", "entity_id": None, "before": None,
+                       "summary": (f"imported {len(lines)} lines and updated {result.updated} "
+                                   f"from {filename or 'a CSV file'}")[:500],
+                       "after": {"file": filename, "sha256": digest, "lines": len(lines),
+                                 "units": result.units, "updated": result.updated,
+                                 "skipped_duplicates": result.skipped}})
+        session.execute(insert(AuditEntry), audits)
     session.commit()
-    return len(lines)
+    return result
+
+
+def _apply_updates(session: Session, rows: list[RowResult], actor: User, now,
+                   entry: dict) -> list[dict]:
+    """Update each line named by a row's ref, if nobody saved it since the check."""
+    audits = []
+    for row in rows:
+        values = csv_matching.row_values(row.clean)
+        result = session.execute(
+            update(DemandLine).where(DemandLine.id == row.line.id,
+                                     DemandLine.version == row.line.version)
+            .values(**values, version=row.line.version + 1, updated_by_id=actor.id,
+                    updated_at=now).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            session.rollback()
+            raise Conflict(f"Someone changed line {row.line.ref} since the file was checked. "
+                           "Nothing was imported; confirm again to use the newer line.")
+        before = {k: _plain(row.line.values[k]) for k in row.changes}
+        after = {k: _plain(values[k]) for k in row.changes}
+        audits.append({**entry, "action": "update", "entity_id": row.line.id,
+                       "summary": f"changed line {row.line.ref}: {', '.join(row.changes)} "
+                                  "(CSV import)"[:500], "before": before, "after": after})
+    return audits
+
+
+def _plain(value):
+    return money_json(value) if isinstance(value, Decimal) else value
 
 
 def _after(line: dict) -> dict:
@@ -242,11 +334,13 @@ def _guard(text: str) -> str:
 
 def write_csv(rows: list[list]) -> str:
     """The header and `rows` as CSV text with a BOM, so spreadsheets read it as UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerows(rows)
-    return "\ufeff" + out.getvalue()
+    return exports.csv_text(COLUMNS, rows)
+
+
+def active_products(session: Session) -> list[Product]:
+    """The products a line may name, by code (the upload page lists their option values)."""
+    return list(session.exec(select(Product).where(Product.active.is_(True))
+                             .order_by(Product.code)).all())
 
 
 def template_csv(session: Session, round_: Round) -> str:

@@ -6,11 +6,12 @@ Every check returns a message a fleet manager can act on, keyed by the field it 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
 from consortium.models import Product, Round
+from consortium.services.money import parse_money
 
 QTY_MAX = 100_000
 NOTES_MAX = 1000
@@ -85,15 +86,13 @@ def _quantity(value) -> tuple[int | None, str | None]:
 def _price(value) -> tuple[Decimal | None, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
-    text = str(value).strip()
-    if "$" in text or "," in text:
-        return None, "write a plain number without $ or commas, e.g. 1120000 or 31250.50"
     try:
-        price = Decimal(text)
-    except InvalidOperation:
+        price = parse_money(str(value))
+    except ValueError:
         price = None
-    if price is None or not price.is_finite() or price.as_tuple().exponent < -2:
-        return None, "must be a number with at most 2 decimals, or blank for no limit"
+    if price is None or price.as_tuple().exponent < -2:
+        return None, ("must be an amount with at most 2 decimals, e.g. 1200000 or $1,200,000, "
+                      "or blank for no limit")
     if not Decimal(0) < price <= PRICE_MAX:
         return None, f"must be more than 0 and at most {PRICE_MAX:,}, or blank for no limit"
     return price, None

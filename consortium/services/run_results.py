@@ -161,4 +161,22 @@ def compare_runs(a: dict | None, b: dict | None) -> dict:
             "a_unit_price": ta_["unit_price"] if ta_ else None,
             "b_unit_price": tb_["unit_price"] if tb_ else None,
         })
-    return {"totals": totals, "changes": changes}
+    return {"totals": totals, "changes": changes, "members": compare_members(a, b)}
+
+
+def compare_members(a: dict | None, b: dict | None) -> list[dict]:
+    """Each member's consortium cost and savings in both plans, with b - a (None where the
+    member is not in a plan), sorted by member name."""
+    left = {m["member"]: m for m in (a or {}).get("members", [])}
+    right = {m["member"]: m for m in (b or {}).get("members", [])}
+    rows = []
+    for name in sorted(set(left) | set(right)):
+        ma, mb = left.get(name), right.get(name)
+        row = {"member": name}
+        for key in ("consortium_cost", "savings"):
+            va = ma[key] if ma else None
+            vb = mb[key] if mb else None
+            row[f"a_{key}"], row[f"b_{key}"] = va, vb
+            row[f"{key}_diff"] = round(vb - va, 2) if va is not None and vb is not None else None
+        rows.append(row)
+    return rows

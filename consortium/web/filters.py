@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from flask import Flask, url_for
@@ -19,9 +19,27 @@ def money(value, cents: bool = False) -> str:
     if value is None or value == "":
         return "—"
     value = Decimal(str(value))
+    if value < 0:
+        return "-" + money(-value, cents)
     if cents or value != value.to_integral_value():
         return f"${value:,.2f}"
     return f"${value:,.0f}"
+
+
+def signed_money(value, cents: bool = False) -> str:
+    """A difference in money with its sign before the dollar: -$127,250, +$5,000, $0."""
+    if value is None or value == "":
+        return "—"
+    amount = Decimal(str(value))
+    if amount == 0:
+        return money(0, cents)
+    return ("-" if amount < 0 else "+") + money(abs(amount), cents)
+
+
+def plural(count, singular: str, many: str | None = None) -> str:
+    """"1 line", "2 lines", "1,200 units"; `many` for irregular plurals."""
+    word = singular if count == 1 else (many or singular + "s")
+    return f"{number(count)} {word}"
 
 
 def number(value) -> str:
@@ -65,7 +83,32 @@ def row_url(endpoint: str, key: str, **values):
     return lambda row_id: f"{prefix}{int(row_id)}{suffix}"
 
 
+def duration(delta: timedelta | None) -> str:
+    """A span of time as people say it: "12 days 3 hours", "5 hours 20 minutes", "4 minutes"."""
+    if delta is None:
+        return "—"
+    minutes = max(0, int(delta.total_seconds()) // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        parts = [(days, "day"), (hours, "hour")]
+    elif hours:
+        parts = [(hours, "hour"), (mins, "minute")]
+    else:
+        parts = [(mins, "minute")]
+    return " ".join(plural(n, word) for n, word in parts if n or word == parts[0][1])
+
+
+def version_label(number) -> str:
+    """A package version as vendors read it: 0 is "original", 2 is "addendum 2"."""
+    if number is None:
+        return "—"
+    return "original" if number == 0 else f"addendum {number}"
+
+
 def register_filters(app: Flask) -> None:
     """Make the filters (and the `row_url` helper) available in templates."""
-    app.jinja_env.filters.update(money=money, number=number, when=when, countdown=countdown)
+    app.jinja_env.filters.update(money=money, number=number, when=when, countdown=countdown,
+                                  signed_money=signed_money, plural=plural,
+                                  duration=duration, version_label=version_label)
     app.jinja_env.globals["row_url"] = row_url

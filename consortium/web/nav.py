@@ -35,6 +35,16 @@ def link(endpoint: str, **values) -> str | None:
     return url_for(endpoint, **values) if has_view(endpoint) else None
 
 
+def _may_open(endpoint: str) -> bool:
+    """Hide the vendor portal's entry from a vendor not (yet) approved: it would answer 403."""
+    if endpoint.startswith("vendors.") and current_user.is_vendor:
+        from consortium.models import Vendor
+        from consortium.web.access import db
+        vendor = db().get(Vendor, current_user.vendor_id) if current_user.vendor_id else None
+        return vendor is not None and vendor.status == "approved"
+    return True
+
+
 def init_app(app: Flask) -> None:
     """Give templates the role's navigation and the `link` helper."""
     @app.context_processor
@@ -42,5 +52,5 @@ def init_app(app: Flask) -> None:
         items = []
         if current_user.is_authenticated:
             items = [(url_for(e), label, e) for e, label in NAV.get(current_user.role, [])
-                     if has_view(e)]
+                     if has_view(e) and _may_open(e)]
         return {"nav_items": items, "link": link, "has_view": has_view}

@@ -67,5 +67,5 @@ def test_admin_opens_and_closes_a_round_with_confirmation(admin_page, admin_cons
     page.get_by_role("button", name="Close the round").click()
     expect(page.get_by_role("status")).to_contain_text("is closed")
     assert dialogs[0].startswith("Open Browser round 2030?")
-    assert dialogs[1].startswith("Close Browser round 2030?")
+    assert dialogs[1].startswith("Close Browser round 2030 ") and "before its deadline" in dialogs[1]
     assert admin_console.csp_violations() == []

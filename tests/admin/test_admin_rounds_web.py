@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from datetime import timedelta
@@ -243,3 +245,41 @@ def test_new_round_form_suggests_quarters_and_a_deadline(admin_client):
     assert 'name="quarter_count" type="number" value="4"' in page
     assert re.search(r'name="first_quarter" type="text" value="\d{4}Q[1-4]"', page)
     assert re.search(r'name="deadline" required type="datetime-local" value="[\d-]+T17:00"', page)
+
+
+def test_demand_overview_csv_keeps_the_filters(admin_client, session, member, other_member):
+    round_ = factories.make_round(session, slug="csv-round")
+    bus = factories.make_product(session, "BEB-40", options={"charging": ["CCS1"]})
+    factories.make_line(session, round=round_, member=member, product=bus, ref="LA-1", quantity=4,
+                        max_unit_price=1200000)
+    factories.make_line(session, round=round_, member=other_member, product=bus, ref="SEA-1",
+                        quantity=3)
+    page = admin_client.get(f"/admin/rounds/{round_.id}/demand?member={member.id}").get_data(as_text=True)
+    assert f"/admin/rounds/{round_.id}/demand.csv?member={member.id}" in page
+    response = admin_client.get(f"/admin/rounds/{round_.id}/demand.csv?member={member.id}")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["ref", "member", "product", "quantity"]
+    assert [r[0] for r in rows[1:]] == ["LA-1", "Total"]
+    assert rows[1][8] == "1200000" and rows[-1][:4] == ["Total", "1 line", "", "4"]
+    everything = admin_client.get(f"/admin/rounds/{round_.id}/demand.csv").get_data(as_text=True)
+    assert "SEA-1" in everything and "Total,2 lines,,7" in everything
+
+
+def test_closing_early_warns_how_long_before_the_deadline(admin_client, session):
+    round_ = factories.make_round(session, deadline=utcnow() + timedelta(days=12, hours=3, minutes=5))
+    hub = admin_client.get(f"/admin/rounds/{round_.id}").get_data(as_text=True)
+    assert "12 days 3 hours before its deadline" in hub and "Close the round early" in hub
+    late = factories.make_round(session, deadline=utcnow() - timedelta(hours=1))
+    hub = admin_client.get(f"/admin/rounds/{late.id}").get_data(as_text=True)
+    assert "before its deadline" not in hub and "Close the round" in hub
+
+
+def test_demand_overview_csv_is_admin_only(client, session, fleet_manager, vendor_user):
+    from tests.conftest import login
+    round_ = factories.make_round(session)
+    for user in (fleet_manager, vendor_user):
+        login(client, user)
+        assert client.get(f"/admin/rounds/{round_.id}/demand.csv").status_code == 403
+        client.post("/logout")
+    assert client.get(f"/admin/rounds/{round_.id}/demand.csv").status_code == 302  # to sign-in

@@ -68,16 +68,20 @@ def test_export_has_only_own_lines_and_reimports(fleet_client, session, bus, rou
     text = fleet_client.get(f"/demand/rounds/{round_.id}/lines.csv").get_data(as_text=True)
     assert "LA-1,BEB-40,4,2027Q1,2027Q4,charging=CCS1,yes,99000,'=HYPERLINK(1)" in text
     assert "SEA-1" not in text and "LA-OTHER" not in text
-    # In another round the same file imports as it is (refs are per round); the note comes back.
-    token = token_of(upload(fleet_client, other_round, text.replace("LA-1,", "LA-2,")))
-    assert confirm(fleet_client, other_round, token).status_code == 302
-    line = session.exec(select(DemandLine).where(DemandLine.ref == "LA-2")).one()
-    assert line.notes == "=HYPERLINK(1)" and line.splittable and line.quantity == 4
+    # Export -> edit -> upload updates the line in place; the guarded note comes back unchanged.
+    token = token_of(upload(fleet_client, round_, text.replace("LA-1,BEB-40,4,", "LA-1,BEB-40,6,")))
+    preview = text_of(fleet_client.get(f"/demand/rounds/{round_.id}/upload/{token}"))
+    assert "updates LA-1: quantity" in preview and "1 line of yours updated by ref" in preview
+    assert confirm(fleet_client, round_, token).status_code == 302
+    session.expire_all()
+    line = session.exec(select(DemandLine).where(DemandLine.ref == "LA-1")).one()
+    assert line.notes == "=HYPERLINK(1)" and line.splittable and line.quantity == 6
+    assert line.version == 2 and count_lines(session) == 3
 
 
 def test_valid_file_is_previewed_then_imported_whole(fleet_client, session, bus, van, round_,
                                                      member, fleet_manager):
-    text = (HEADER + "MY-REF,BEB-40,12,2027Q1,2027Q3,charging=CCS1,yes,1120000,Depot 3\n"
+    text = (HEADER + ",BEB-40,12,2027Q1,2027Q3,charging=CCS1,yes,\"$1,120,000\",Depot 3\n"
             ",beb-40,3,2027q2,2027Q2,Charging=sae-j3105,,,\n"
             "\n"
             ',VAN-E,20,2027Q1,2027Q4,"roof=high; battery=89kWh",no,47000.50,"Note, with comma"\n')
@@ -85,13 +89,14 @@ def test_valid_file_is_previewed_then_imported_whole(fleet_client, session, bus,
     preview = fleet_client.get(response.headers["Location"])
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "All 3 rows are valid: 35 units" in page
-    assert "Import all 3 lines" in page
+    assert "3 new lines to add" in page and "Confirm the import" in page
     assert count_lines(session) == 0  # nothing saved before the confirmation
     done = confirm(fleet_client, round_, token_of(response))
     assert done.status_code == 302
     assert "Imported 3 lines (35 units)" in fleet_client.get(done.headers["Location"]).get_data(as_text=True)
     lines = session.exec(select(DemandLine).order_by(DemandLine.id)).all()
-    assert [x.ref for x in lines] == ["MY-REF", "LA-fleet-2027-001", "LA-fleet-2027-002"]
+    assert [x.ref for x in lines] == ["LA-fleet-2027-001", "LA-fleet-2027-002", "LA-fleet-2027-003"]
+    assert lines[0].max_unit_price == 1120000
     assert lines[1].options == {"charging": "SAE-J3105"} and lines[1].earliest == "2027Q2"
     assert lines[2].options == {"roof": "high", "battery": "89kWh"}
     assert str(lines[2].max_unit_price) == "47000.50" and lines[2].notes == "Note, with comma"
@@ -109,27 +114,29 @@ def test_valid_file_is_previewed_then_imported_whole(fleet_client, session, bus,
 
 INVALID_ROWS = [
     # (row text, field, message) -- the file's row numbers start at 2 under the header
-    ("A1,NOPE,5,2027Q1,2027Q2,,,,", "product", "there is no product with the code 'NOPE'"),
-    ("A2,BEB-40,five,2027Q1,2027Q2,charging=CCS1,,,", "quantity", "must be a whole number from 1 to 100000"),
-    ("A3,BEB-40,0,2027Q1,2027Q2,charging=CCS1,,,", "quantity", "must be a whole number from 1 to 100000"),
-    ("A4,BEB-40,5,2031Q1,2027Q2,charging=CCS1,,,", "earliest", "must be one of the round's periods"),
-    ("A5,BEB-40,5,2027Q3,2027Q1,charging=CCS1,,,", "latest", "must not be before the earliest period"),
-    ("A6,BEB-40,5,2027Q1,2027Q2,charging=NACS,,,", "options", "charging must be one of CCS1, SAE-J3105"),
-    ("A7,BEB-40,5,2027Q1,2027Q2,,,,", "options", "choose charging: CCS1 or SAE-J3105"),
-    ("A8,BEB-40,5,2027Q1,2027Q2,charging=CCS1; colour=red,,,", "options", "BEB-40 has no option 'colour'"),
-    ("A9,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,$1000,", "max_unit_price", "without $ or commas"),
-    ("A10,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,-3,", "max_unit_price", "more than 0"),
-    ("A11,BEB-40,5,2027Q1,2027Q2,charging=CCS1,maybe,,", "splittable", "must be yes or no"),
-    ("A1,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,", "ref", "A1 is also on row 2"),
-    ("TAKEN,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,", "ref", "TAKEN is already used by a line of this round"),
-    ("A14,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,,surplus", "row", "has 10 cells but the header names 9"),
+    (",NOPE,5,2027Q1,2027Q2,,,,", "product", "there is no product with the code 'NOPE'"),
+    (",BEB-40,five,2027Q1,2027Q2,charging=CCS1,,,", "quantity", "must be a whole number from 1 to 100000"),
+    (",BEB-40,0,2027Q1,2027Q2,charging=CCS1,,,", "quantity", "must be a whole number from 1 to 100000"),
+    (",BEB-40,5,2031Q1,2027Q2,charging=CCS1,,,", "earliest", "must be one of the round's periods"),
+    (",BEB-40,5,2027Q3,2027Q1,charging=CCS1,,,", "latest", "must not be before the earliest period"),
+    (",BEB-40,5,2027Q1,2027Q2,charging=NACS,,,", "options", "charging must be one of CCS1, SAE-J3105"),
+    (",BEB-40,5,2027Q1,2027Q2,,,,", "options", "choose charging: CCS1 or SAE-J3105"),
+    (",BEB-40,5,2027Q1,2027Q2,charging=CCS1; colour=red,,,", "options", "BEB-40 has no option 'colour'"),
+    (",BEB-40,5,2027Q1,2027Q2,charging=CCS1,,$1.000.0,", "max_unit_price", "must be an amount"),
+    (",BEB-40,5,2027Q1,2027Q2,charging=CCS1,,-3,", "max_unit_price", "more than 0"),
+    (",BEB-40,5,2027Q1,2027Q2,charging=CCS1,maybe,,", "splittable", "must be yes or no"),
+    # Another member's ref and an unknown ref get the same answer: nothing is revealed.
+    ("TAKEN,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,", "ref", "none of your lines in this round has the ref TAKEN"),
+    ("TAKEN,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,", "ref", "TAKEN is also on row 13"),
+    ("NOSUCH,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,", "ref", "none of your lines in this round has the ref NOSUCH"),
+    (",BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,,surplus", "row", "has 10 cells but the header names 9"),
 ]
 
 
 def test_every_kind_of_invalid_row_is_reported_and_nothing_is_saved(
         fleet_client, session, bus, round_, other_member):
     factories.make_line(session, round=round_, member=other_member, product=bus, ref="TAKEN")
-    good = "OK1,BEB-40,5,2027Q1,2027Q2,charging=CCS1,no,,fine\n"
+    good = ",BEB-40,5,2027Q1,2027Q2,charging=CCS1,no,,fine\n"
     text = HEADER + "\n".join(r for r, _f, _m in INVALID_ROWS) + "\n" + good
     response = upload(fleet_client, round_, text)
     preview = fleet_client.get(response.headers["Location"])
@@ -139,22 +146,25 @@ def test_every_kind_of_invalid_row_is_reported_and_nothing_is_saved(
     for number, (_row, field, message) in enumerate(INVALID_ROWS, start=2):
         item = re.search(rf"<li>Row {number}, {field}: ([^<]*)</li>", page)
         assert item and message in item.group(1), (number, field)
-    assert "Import all" not in page
+    assert "Confirm the import" not in page
     assert confirm(fleet_client, round_, token_of(response)).status_code == 302
     assert count_lines(session) == 1  # only the other member's line
     checked = csv_import.check_upload(session, round_, text.encode(), 10**6)
     assert [list(r.errors) for r in checked.invalid_rows] == [[f] for _r, f, _m in INVALID_ROWS]
 
 
-def test_confirmation_checks_the_file_again(fleet_client, session, bus, round_, other_member):
-    text = HEADER + "X-1,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,\nX-2,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,\n"
+def test_confirmation_checks_the_file_again(fleet_client, session, bus, round_, member):
+    mine = factories.make_line(session, round=round_, member=member, product=bus, ref="X-2")
+    text = HEADER + ",BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,\nX-2,BEB-40,7,2027Q1,2027Q2,charging=CCS1,,,\n"
     token = token_of(upload(fleet_client, round_, text))
-    factories.make_line(session, round=round_, member=other_member, product=bus, ref="X-2")
+    session.delete(mine)
+    session.commit()
     response = confirm(fleet_client, round_, token)
     assert response.status_code == 302 and token in response.headers["Location"]
     page = fleet_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Nothing was imported" in page and "Row 3, ref: X-2 is already used" in page
-    assert count_lines(session) == 1
+    assert "Nothing was imported" in page
+    assert "Row 3, ref: none of your lines in this round has the ref X-2" in page
+    assert count_lines(session) == 0
 
 
 @pytest.mark.parametrize("data, message", [
@@ -180,7 +190,7 @@ def test_whole_file_problems_have_clear_messages(fleet_client, session, bus, rou
 def test_bom_and_semicolons_are_accepted(fleet_client, session, bus, round_):
     text = "\ufeffProduct;Quantity;Earliest;Latest;Options\nBEB-40;2;2027Q1;2027Q1;charging=CCS1\n"
     preview = fleet_client.get(upload(fleet_client, round_, text).headers["Location"])
-    assert "All 1 rows are valid" in preview.get_data(as_text=True)
+    assert "The row is valid" in preview.get_data(as_text=True)
 
 
 def test_too_many_rows(session, bus, round_, monkeypatch):
@@ -204,8 +214,12 @@ def test_too_large_files_get_the_limit_in_the_message(app, settings, engine, ses
     assert "The file is 2,100 bytes, larger than the limit of 2,000 bytes." in text_of(response)
     way_over = (HEADER + row * 5000).encode()  # beyond what the server reads at all
     response = upload(client, round_, way_over)
-    assert response.status_code == 413
-    assert "The file is larger than the limit of" in response.get_data(as_text=True)
+    # Back to the upload page (not a dead end), with the limit stated and the form ready.
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/demand/rounds/{round_.id}/upload")
+    page = text_of(client.get(response.headers["Location"]))
+    assert "The file is larger than the limit of 2,000 bytes." in page
+    assert 'type="file"' in page
     assert count_lines(session) == 0
 
 
@@ -243,7 +257,7 @@ def test_five_thousand_rows_import_whole(fleet_client, session, bus, van, round_
         if n % 2:
             rows.append(f",BEB-40,{n % 40 + 1},2027Q1,2027Q4,charging=CCS1,yes,,row {n}")
         else:
-            rows.append(f"BIG-{n},VAN-E,{n % 7 + 1},2027Q2,2027Q3,roof=low; battery=89kWh,no,48000,")
+            rows.append(f",VAN-E,{n % 7 + 1},2027Q2,2027Q3,roof=low; battery=89kWh,no,48000,")
     started = time.perf_counter()
     response = upload(fleet_client, round_, HEADER + "\n".join(rows) + "\n")
     assert fleet_client.get(response.headers["Location"]).status_code == 200

@@ -56,8 +56,8 @@ def test_fleet_manager_adds_a_line_with_live_price_and_imports_a_csv(page, conso
     page.get_by_label("CSV file").set_input_files(
         files=[{"name": "lines.csv", "mimeType": "text/csv", "buffer": csv}])
     page.get_by_role("button", name="Check file").click()
-    expect(page.get_by_text("All 1 rows are valid")).to_be_visible()
-    page.get_by_role("button", name="Import all 1 lines").click()
-    expect(page.get_by_text("Imported 1 lines (30 units)")).to_be_visible()
+    expect(page.get_by_text("The row is valid")).to_be_visible()
+    page.get_by_role("button", name="Confirm the import").click()
+    expect(page.get_by_text("Imported 1 line (30 units)")).to_be_visible()
     expect(page.locator("table.demand-lines tbody tr")).to_have_count(2)
     assert console.csp_violations() == []

@@ -60,7 +60,7 @@ def test_add_line_through_the_form(fleet_client, session, bus, round_, fleet_man
     ({"earliest": "2027Q4", "latest": "2027Q2"}, "must not be before the earliest period"),
     ({"opt.charging": "NACS"}, "charging must be one of CCS1, SAE-J3105"),
     ({"opt.charging": ""}, "choose charging: CCS1 or SAE-J3105"),
-    ({"max_unit_price": "$95,000"}, "without $ or commas"),
+    ({"max_unit_price": "$95,00"}, "must be an amount"),
     ({"product": "GHOST", "options_for": "GHOST"}, "no product with the code"),
 ])
 def test_bad_input_is_shown_beside_the_field(fleet_client, session, bus, round_, overrides,
@@ -163,7 +163,7 @@ def test_indicative_fragment(fleet_client, session, bus, round_, member, other_m
         "product": "BEB-40", "quantity": "1", "opt.charging": "CCS1", "line_id": str(mine.id)})
     page = response.get_data(as_text=True)
     assert "Indicative unit price: $100,000" in page
-    assert "<strong>9</strong> units" in page and "1 more units</strong> reach" in page
+    assert "<strong>9 units</strong>" in page and "1 more unit</strong> reach" in page
     assert "$95,000" in page
     response = fleet_client.post(f"/demand/rounds/{round_.id}/indicative", data={
         "product": "BEB-40", "quantity": "2", "opt.charging": "CCS1", "line_id": str(mine.id)})

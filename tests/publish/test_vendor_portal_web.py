@@ -102,7 +102,7 @@ def test_superseded_notice_after_an_addendum(client, session, vendor_user, publi
     assert client.get(f"/vendors/files/{old_file.id}").status_code == 200
     publishing.publish_addendum(session, bus, admin, change_note="Lot 3 moved to 2027Q4.")
     page = client.get(f"/vendors/packages/{bus.id}").get_data(as_text=True)
-    assert "You downloaded version 0; it has been superseded by addendum 1" in page
+    assert "You downloaded the original; it has been superseded by addendum 1" in page
     assert "Lot 3 moved to 2027Q4." in page
     v1 = publishing.latest_version(session, bus)
     new_file = publishing.files_of(session, v1)[0]

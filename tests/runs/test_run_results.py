@@ -62,6 +62,23 @@ def test_comparison_of_two_plans():
     ]  # VAN 2027Q1 is the same in both: not listed
 
 
+def test_comparison_per_member():
+    a = dict(PLAN_A, members=[
+        {"member": "LA", "standalone_cost": 1000, "consortium_cost": 950, "savings": 50},
+        {"member": "SEA", "standalone_cost": 700, "consortium_cost": 700, "savings": 0}])
+    b = dict(PLAN_B, members=[
+        {"member": "LA", "standalone_cost": 1000, "consortium_cost": 977.5, "savings": 22.5},
+        {"member": "SF", "standalone_cost": 100, "consortium_cost": 90, "savings": 10}])
+    assert compare_runs(a, b)["members"] == [
+        {"member": "LA", "a_consortium_cost": 950, "b_consortium_cost": 977.5,
+         "consortium_cost_diff": 27.5, "a_savings": 50, "b_savings": 22.5, "savings_diff": -27.5},
+        {"member": "SEA", "a_consortium_cost": 700, "b_consortium_cost": None,
+         "consortium_cost_diff": None, "a_savings": 0, "b_savings": None, "savings_diff": None},
+        {"member": "SF", "a_consortium_cost": None, "b_consortium_cost": 90,
+         "consortium_cost_diff": None, "a_savings": None, "b_savings": 10, "savings_diff": None},
+    ]
+
+
 def test_comparing_a_plan_with_itself_lists_no_change():
     result = compare_runs(PLAN_A, PLAN_A)
     assert result["changes"] == []

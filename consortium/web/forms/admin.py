@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,6 +26,7 @@ from consortium.models import CATEGORIES, CLASSIFICATION_SCHEMES
 from consortium.services.accounts import MIN_PASSWORD_LENGTH
 from consortium.services.catalog import validate_tiers
 from consortium.services.errors import ServiceError
+from consortium.services.money import parse_money  # noqa: F401  (shared with demand lines)
 from consortium.services.rounds import quarters
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -40,18 +41,6 @@ TIER_ROWS_MIN = 6
 def choice(value, label=None):
     """A select option (value, label) in the form the installed WTForms prefers."""
     return SelectChoice(value, label)
-
-
-def parse_money(text: str) -> Decimal:
-    """'$1,150,000.50' or '1150000' as a Decimal; ValueError with a readable message."""
-    cleaned = (text or "").replace("$", "").replace(",", "").replace(" ", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount; write e.g. 1150000 or 1,150,000.00") from None
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not an amount")
-    return value
 
 
 def parse_options(text: str) -> tuple[dict, list[str]]:

@@ -13,15 +13,30 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitF
 from wtforms.validators import Length, Optional
 
 OPTION_PREFIX = "opt."
+REQUIRED = {"aria-required": "true"}
+
+
+class Marked:
+    """Marks a field as required (the asterisk, `required` and aria-required) without checking
+    it here: the demand service checks the value, with the same message as the CSV import."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
 
 
 class LineForm(FlaskForm):
     """One demand line. `version` carries the line's version for the conflict check."""
 
-    product = SelectField("Product", choices=[], validate_choice=False)
-    quantity = StringField("Quantity", render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    earliest = SelectField("Earliest delivery", choices=[], validate_choice=False)
-    latest = SelectField("Latest delivery", choices=[], validate_choice=False)
+    product = SelectField("Product", choices=[], validate_choice=False, validators=[Marked()],
+                          render_kw=REQUIRED)
+    quantity = StringField("Quantity", validators=[Marked()],
+                           render_kw={"inputmode": "numeric", "autocomplete": "off", **REQUIRED})
+    earliest = SelectField("Earliest delivery", choices=[], validate_choice=False,
+                           validators=[Marked()], render_kw=REQUIRED)
+    latest = SelectField("Latest delivery", choices=[], validate_choice=False,
+                         validators=[Marked()], render_kw=REQUIRED)
     splittable = BooleanField("Splittable: may be delivered in several tranches or periods")
     max_unit_price = StringField("Most you will pay per unit ($, optional)",
                                  render_kw={"inputmode": "decimal", "autocomplete": "off"})
@@ -78,4 +93,5 @@ class CsvConfirmForm(FlaskForm):
     """Confirms the import of a checked upload, named by its token."""
 
     token = HiddenField()
+    include_all = BooleanField("Also import every likely duplicate")
     submit = SubmitField("Import all lines")

@@ -22,6 +22,7 @@ from consortium.services import csv_import, demand
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.web.access import db, load_or_404
 from consortium.web.errors import render_error
+from consortium.web.filters import plural
 from consortium.web.forms.demand import CsvConfirmForm, CsvUploadForm
 from consortium.web.views.demand import bp, fleet_only
 
@@ -86,16 +87,35 @@ def _csv_response(text: str, filename: str) -> Response:
                              "Cache-Control": "no-store"})
 
 
+def import_message(result: csv_import.ImportResult, filename: str) -> str:
+    """"Imported 3 lines (35 units) from a.csv; updated 1 line; skipped 2 likely duplicates."."""
+    if result.updated and not result.added:
+        parts = [f"Updated {plural(result.updated, 'line')} from {filename}"]
+    else:
+        parts = [f"Imported {plural(result.added, 'line')} ({plural(result.units, 'unit')}) "
+                 f"from {filename}"]
+        if result.updated:
+            parts.append(f"updated {plural(result.updated, 'line')}")
+    if result.skipped:
+        parts.append(f"skipped {plural(result.skipped, 'likely duplicate')}")
+    return "; ".join(parts) + "."
+
+
 def _max_bytes() -> int:
     return current_app.extensions["consortium.settings"].max_csv_bytes
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_exc):
-    """A request over the server's size limit (raised before any view runs): say the limit."""
-    return render_error(413, f"The file is larger than the limit of "
-                             f"{csv_import.human_size(_max_bytes())}. Split it into smaller "
-                             "files and upload each.")
+    """A request over the server's size limit (raised before any view runs): back to the upload
+    page with the limit stated, or an error page saying it for any other address."""
+    message = (f"The file is larger than the limit of {csv_import.human_size(_max_bytes())}. "
+               "Split it into smaller files and upload each.")
+    round_id = (request.view_args or {}).get("round_id")
+    if request.endpoint == "demand.csv_upload" and round_id is not None:
+        flash(message, "error")
+        return redirect(url_for("demand.csv_upload", round_id=round_id))
+    return render_error(413, message)
 
 
 @bp.route("/rounds/<int:round_id>/template.csv")
@@ -103,6 +123,9 @@ def too_large(_exc):
 def csv_template(round_id):
     """A CSV template: the header and two example rows from the catalog and the round's periods."""
     round_ = load_or_404(Round, round_id)
+    if not demand.is_editable(round_):
+        flash("This round no longer takes changes, so it has no CSV template.", "warning")
+        return redirect(url_for("demand.round_lines", round_id=round_.id))
     return _csv_response(csv_import.template_csv(db(), round_), f"{round_.slug}-template.csv")
 
 
@@ -122,6 +145,7 @@ def _upload_page(round_, form, message=None, status=200):
                            max_size=csv_import.human_size(_max_bytes()),
                            max_rows=csv_import.MAX_ROWS,
                            columns=csv_import.COLUMNS, required=csv_import.REQUIRED,
+                           products=csv_import.active_products(db()),
                            editable=demand.is_editable(round_)), status
 
 
@@ -143,7 +167,7 @@ def csv_upload(round_id):
         return _upload_page(round_, form, "Choose a CSV file to upload.", 422)
     data = upload.read()  # bounded by MAX_CONTENT_LENGTH
     try:
-        csv_import.check_upload(db(), round_, data, _max_bytes())
+        csv_import.check_upload(db(), round_, data, _max_bytes(), current_user.member_id)
     except csv_import.CsvFileError as exc:
         return _upload_page(round_, form, str(exc), 422)
     token = save_upload(round_, Path(upload.filename).name[:200], data)
@@ -157,7 +181,7 @@ def csv_preview(round_id, token):
     round_ = load_or_404(Round, round_id)
     meta, data = load_upload(round_, token)
     try:
-        checked = csv_import.check_upload(db(), round_, data, _max_bytes())
+        checked = csv_import.check_upload(db(), round_, data, _max_bytes(), current_user.member_id)
     except csv_import.CsvFileError as exc:
         return _upload_page(round_, CsvUploadForm(formdata=None), str(exc), 422)
     only_errors = request.args.get("only") == "errors"
@@ -182,10 +206,15 @@ def csv_confirm(round_id):
         abort(400)
     meta, data = load_upload(round_, form.token.data)
     try:
-        checked = csv_import.check_upload(db(), round_, data, _max_bytes())
-        count = csv_import.import_upload(
+        include = frozenset(int(n) for n in request.form.getlist("include"))
+    except ValueError:
+        abort(400)
+    try:
+        checked = csv_import.check_upload(db(), round_, data, _max_bytes(), current_user.member_id)
+        result = csv_import.import_upload(
             db(), round_=round_, member=db().get(Member, current_user.member_id),
-            actor=current_user, checked=checked, filename=meta.get("filename", ""), data=data)
+            actor=current_user, checked=checked, filename=meta.get("filename", ""), data=data,
+            include=include, include_all=bool(form.include_all.data))
     except NotAllowed as exc:
         flash(str(exc), "error")
         return redirect(url_for("demand.round_lines", round_id=round_.id))
@@ -194,6 +223,5 @@ def csv_confirm(round_id):
         flash(f"{exc} Nothing was imported; see the errors below.", "error")
         return redirect(url_for("demand.csv_preview", round_id=round_.id, token=form.token.data))
     discard_upload(form.token.data)
-    flash(f"Imported {count:,} lines ({checked.units:,} units) from {meta.get('filename')}.",
-          "success")
+    flash(import_message(result, meta.get("filename") or "the file"), "success")
     return redirect(url_for("demand.round_lines", round_id=round_.id))

@@ -8,8 +8,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import DemandLine, Member, Round, Run
+from consortium.services import exports
 from consortium.services.run_results import member_results
 from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.downloads import csv_download, slug
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
@@ -48,3 +50,17 @@ def round(round_id: int):
     member = db().get(Member, current_user.member_id)
     result = member_results(run.plan or {}, member.name, run.problem)
     return render_template("results/round.html", round=round_, run=run, member=member, result=result)
+
+
+@bp.route("/rounds/<int:round_id>/results.csv")
+@roles_required("fleet_manager")
+def round_csv(round_id: int):
+    """The same results as CSV: the member's own lines only, with totals and savings."""
+    round_ = load_or_404(Round, round_id)
+    if round_.approved_run_id is None:
+        abort(404)
+    run = load_or_404(Run, round_.approved_run_id)
+    member = db().get(Member, current_user.member_id)
+    result = member_results(run.plan or {}, member.name, run.problem)
+    return csv_download(exports.member_results_csv(result),
+                        f"{round_.slug}-{slug(member.name)}-results.csv")

@@ -22,7 +22,7 @@ from sqlmodel import select
 from consortium.db import utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
-from consortium.services import run_results
+from consortium.services import exports, run_results
 from consortium.services.errors import ServiceError
 from consortium.services.publishing import is_published
 from consortium.services.runs import (
@@ -33,6 +33,7 @@ from consortium.services.runs import (
     runs_query,
 )
 from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.downloads import csv_download
 from consortium.web.forms.runs import ApproveForm, RunForm
 from consortium.web.pagination import paginate, sorted_query
 
@@ -120,11 +121,42 @@ def run_detail(run_id: int):
     others = db().exec(select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
                                             Run.status == "succeeded")
                        .order_by(Run.id.desc()).limit(20)).all()
+    all_rows = run_results.tranche_rows(run.problem, plan) if plan else []
+    query = request.args.get("q", "").strip()[:100]
+    rows = [r for r in all_rows if exports.tranche_matches(r, query)]
     return render_template(
-        "runs/detail.html", run=run, round=round_, plan=plan,
-        rows=run_results.tranche_rows(run.problem, plan) if plan else [],
+        "runs/detail.html", run=run, round=round_, plan=plan, rows=rows, all_rows=all_rows,
+        query=query, totals=exports.tranche_totals(rows),
         charts=run_results.chart_data(run.problem, plan) if plan else None,
         others=others, approve_form=ApproveForm())
+
+
+def _plan_or_404(run: Run) -> dict:
+    if not run.plan:
+        abort(404)
+    return run.plan
+
+
+@bp.route("/runs/<int:run_id>/tranches.csv")
+@roles_required("admin")
+def run_tranches_csv(run_id: int):
+    """The run's tranches (filtered like the page when `q` is given) with a totals row."""
+    run = load_or_404(Run, run_id)
+    rows = run_results.tranche_rows(run.problem, _plan_or_404(run))
+    query = request.args.get("q", "").strip()[:100]
+    rows = [r for r in rows if exports.tranche_matches(r, query)]
+    round_ = db().get(Round, run.round_id)
+    return csv_download(exports.tranches_csv(rows), f"{round_.slug}-run{run.id}-tranches.csv")
+
+
+@bp.route("/runs/<int:run_id>/members.csv")
+@roles_required("admin")
+def run_members_csv(run_id: int):
+    """Each member's costs and savings in the run's plan, with a totals row."""
+    run = load_or_404(Run, run_id)
+    round_ = db().get(Round, run.round_id)
+    return csv_download(exports.member_savings_csv(_plan_or_404(run)),
+                        f"{round_.slug}-run{run.id}-members.csv")
 
 
 @bp.route("/runs/<int:run_id>/progress")
@@ -178,7 +210,8 @@ def compare(round_id: int):
     if a.round_id != round_.id or b.round_id != round_.id:
         abort(404)
     return render_template("runs/compare.html", round=round_, a=a, b=b,
-                           result=run_results.compare_runs(a.plan, b.plan))
+                           result=run_results.compare_runs(a.plan, b.plan),
+                           approve_form=ApproveForm())
 
 
 @bp.route("/runs/<int:run_id>/approve", methods=["POST"])

@@ -10,11 +10,13 @@ from sqlmodel import select
 
 from consortium.db import utcnow
 from consortium.models import AuditEntry, DemandLine, Member, Product, Round
+from consortium.services import exports
 from consortium.services import rounds as svc
 from consortium.services.editing import FieldErrors
 from consortium.services.errors import Conflict, ServiceError
 from consortium.services.problem import build_problem, problem_json
 from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.downloads import csv_download
 from consortium.web.forms.admin import ConfirmForm, RoundForm
 from consortium.web.pagination import (
     DEFAULT_PER_PAGE,
@@ -91,9 +93,11 @@ def round_detail(round_id: int):
     round_ = load_or_404(Round, round_id)
     links = [(label, url) for endpoint, label in ROUND_LINKS
              if (url := _link(endpoint, round_id=round_.id))]
+    early = svc.aware(round_.deadline) - utcnow() if round_.status == "open" else None
     return render_template("admin/round_detail.html", round=round_,
                            summary=svc.round_summary(db(), round_), links=links,
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(),
+                           early=early if early is not None and early.total_seconds() > 0 else None)
 
 
 def _link(endpoint: str, **values):
@@ -201,6 +205,15 @@ def round_demand(round_id: int):
     return render_template("admin/round_demand.html", round=round_, page=page,
                            totals=totals, filters=filters, members=members, products=products,
                            changes=changes)
+
+
+@bp.route("/rounds/<int:round_id>/demand.csv")
+@roles_required("admin")
+def round_demand_csv(round_id: int):
+    """The demand overview's lines, with its current filters, as CSV with a totals row."""
+    round_ = load_or_404(Round, round_id)
+    return csv_download(exports.demand_overview_csv(db(), round_, _filters(round_)),
+                        f"{round_.slug}-demand.csv")
 
 
 @bp.route("/rounds/<int:round_id>/problem.json")
