@@ -15,9 +15,10 @@ from consortium.services.publishing_inputs import package_inputs
 PUBLISHED = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
 QUESTIONS = datetime(2026, 12, 22, 17, 0, tzinfo=timezone.utc)
 BIDS = datetime(2026, 12, 31, 17, 0, tzinfo=timezone.utc)
-# Specification lengths (in sentences) that move the later sections down the page line by line,
-# so that among them some would put a heading on the last line of a page.
-SPEC_LENGTHS = range(0, 40)
+# Specification lengths (in sentences) that move the later sections down the page line by line;
+# with 31 to 36 sentences the old layout ended page 4 with the "Reference price schedule" heading
+# and put its table on page 5.
+SPEC_LENGTHS = range(24, 42)
 SENTENCE = "The vehicle meets every requirement of this section as ordered. "
 
 
@@ -103,7 +104,7 @@ def test_no_page_ends_with_a_heading(bus_package):
 
 
 def test_headings_stay_with_their_table_and_the_pdf_stays_deterministic(bus_package):
-    pkg = _with_specification(bus_package, 17)
+    pkg = _with_specification(bus_package, 33)
     first, second = pdf.package_pdf(pkg), pdf.package_pdf(pkg)
     assert first == second
     pages = _text_runs(first)
@@ -112,3 +113,8 @@ def test_headings_stay_with_their_table_and_the_pdf_stays_deterministic(bus_pack
         page = next(runs for runs in pages if any(text == heading for text, _, _ in runs))
         texts = [text for text, _, _ in page]
         assert texts.index(heading) < len(texts) - 1
+    # The heading that used to end page 4 now opens the page of its tier table.
+    tiers = "Reference price schedule (catalog tiers, for information)"
+    page = next(runs for runs in pages if any(text == tiers for text, _, _ in runs))
+    texts = [text for text, _, _ in page]
+    assert texts[texts.index(tiers) + 1:texts.index(tiers) + 3] == ["Units per lot", "Unit price"]
