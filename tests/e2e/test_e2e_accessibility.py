@@ -1,10 +1,11 @@
-"""Automated accessibility check (axe-core) of the main page of each role, at desktop and phone width.
+"""Automated accessibility check (axe-core) of the main pages of each role.
 
-axe-core is vendored for the tests only (tests/e2e/vendor/axe-core, see its README). It is injected
-through the browser context's init script, which the page's Content Security Policy does not block,
-so every page is checked exactly as it is served. A "serious" or "critical" violation fails the test
-and is printed with the elements it was found on.
-"""
+Each page is checked at 1280 px and 375 px in the light colour scheme and at 1280 px in the dark
+one (the app follows the system's scheme). axe-core is vendored for the tests only
+(tests/e2e/vendor/axe-core, see its README). It is injected through the browser context's init
+script, which the page's Content Security Policy does not block, so every page is checked exactly
+as it is served. A "serious" or "critical" violation fails the test and is printed with the
+elements it was found on; so does an id used twice on a page."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.e2e
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 WIDTHS = {"desktop": 1280, "phone": 375}
+VARIANTS = {"1280 px, light": (1280, "light"), "375 px, light": (375, "light"),
+            "1280 px, dark": (1280, "dark")}
 FAILING_IMPACTS = ("serious", "critical")
 # The rule sets the check applies: WCAG 2.0/2.1/2.2 A and AA, and axe's best practices.
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -147,27 +150,31 @@ def _report(path: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 @pytest.mark.parametrize("role", ["anonymous", "fleet_manager", "admin", "vendor"])
-def test_main_pages_have_no_serious_accessibility_violations(browser, site, role, width):
+def test_main_pages_have_no_serious_accessibility_violations(browser, site, role):
+    """Each page of the role at desktop and phone width in the light scheme, and at desktop width
+    in the dark one (the app follows the system's colour scheme)."""
     pages = [path for who, path in PAGES if (who or "anonymous") == role]
-    context, page = _open(browser, site, None if role == "anonymous" else role, width)
+    context, page = _open(browser, site, None if role == "anonymous" else role, WIDTHS["desktop"])
     try:
         found = []
-        for path in pages:
-            url = path.format(**site.ids)
-            response = page.goto(url)
-            assert response.status == 200, f"{url}: HTTP {response.status}"
-            page.wait_for_load_state("networkidle")
-            violations = serious_violations(page)
-            if violations:
-                found.append(_report(url, violations))
-            if duplicates := duplicate_ids(page):
-                found.append(f"{url}: duplicate ids {duplicates}")
+        for variant, (width, scheme) in VARIANTS.items():
+            page.set_viewport_size({"width": width, "height": 900})
+            page.emulate_media(color_scheme=scheme)
+            for path in pages:
+                url = path.format(**site.ids)
+                response = page.goto(url)
+                assert response.status == 200, f"{url}: HTTP {response.status}"
+                page.wait_for_load_state("networkidle")
+                violations = serious_violations(page)
+                if violations:
+                    found.append(_report(f"{url} ({variant})", violations))
+                if duplicates := duplicate_ids(page):
+                    found.append(f"{url}: duplicate ids {duplicates}")
         report = "\n".join(found)
         if report:
             print(report)
-        assert not report, f"accessibility problems at {width} px:\n{report}"
+        assert not report, f"accessibility problems:\n{report}"
     finally:
         context.close()
 
