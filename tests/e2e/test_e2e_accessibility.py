@@ -48,8 +48,8 @@ def site(tmp_path_factory):
                             email="fleet@a11y.example")
         vendor = factories.make_vendor(session, "Pacific Coach Works", status="approved")
         factories.make_user(session, "vendor", vendor=vendor, email="sales@a11y.example")
-        closed = factories.make_round(session, status="closed", name="2026 Pilot", slug="2026-pilot",
-                                      deadline=utcnow() - timedelta(days=2))
+        closed = factories.make_round(session, status="closed", name="2026 Pilot",
+                                      slug="2026-pilot", deadline=utcnow() - timedelta(days=2))
         opened = factories.make_round(session, status="open", name="2027 Fleet", slug="2027-fleet")
         bus = {"charging": "CCS1", "battery": "450 kWh"}
         for round_ in (closed, opened):
@@ -196,7 +196,8 @@ def test_the_check_catches_a_serious_violation(browser, site):
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-def test_skip_link_is_the_first_focusable_element_and_moves_focus_to_the_content(browser, site, width):
+def test_skip_link_is_the_first_focusable_element_and_moves_focus_to_the_content(browser, site,
+                                                                                width):
     context, page = _open(browser, site, "fleet_manager", width)
     try:
         page.goto("/demand/rounds/{open_round}".format(**site.ids))
@@ -207,11 +208,13 @@ def test_skip_link_is_the_first_focusable_element_and_moves_focus_to_the_content
         box = skip.bounding_box()
         assert box and box["x"] >= 0 and box["y"] >= 0 and box["width"] <= width
         page.keyboard.press("Enter")
-        expect(page).to_have_url(site.url + "/demand/rounds/{open_round}#content".format(**site.ids))
+        round_page = "/demand/rounds/{open_round}".format(**site.ids)
+        expect(page).to_have_url(f"{site.url}{round_page}#content")
         expect(page.locator("main#content")).to_be_focused()
         # The next Tab goes to the first control inside the page's content, not back to the menu.
         page.keyboard.press("Tab")
-        assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
+        inside = "() => document.querySelector('main').contains(document.activeElement)"
+        assert page.evaluate(inside)
     finally:
         context.close()
 
