@@ -56,8 +56,11 @@ def _styles():
     base = getSampleStyleSheet()
     return {
         "title": ParagraphStyle("T", parent=base["Title"], fontSize=22, leading=28),
-        "h1": ParagraphStyle("H1", parent=base["Heading1"], fontSize=15, spaceBefore=6),
-        "h2": ParagraphStyle("H2", parent=base["Heading2"], fontSize=12),
+        # keepWithNext: the page template moves a heading to the next page with the paragraph or
+        # table that follows it, so no page ends with a heading.
+        "h1": ParagraphStyle("H1", parent=base["Heading1"], fontSize=15, spaceBefore=6,
+                             keepWithNext=1),
+        "h2": ParagraphStyle("H2", parent=base["Heading2"], fontSize=12, keepWithNext=1),
         "body": ParagraphStyle("B", parent=base["BodyText"], fontSize=9.5, leading=13),
         "cell": ParagraphStyle("C", parent=base["BodyText"], fontSize=8.5, leading=10.5),
     }

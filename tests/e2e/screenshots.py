@@ -21,8 +21,9 @@ from tests.e2e.live_server import launch_options, live_app, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
-# (file name, role to sign in as or None, path, window height); {run}, {open_round} and {package}
-# are the ids that _demo_server creates.
+# (file name, role to sign in as or None, path, window height[, window width]); {run},
+# {open_round}, {closed_round} and {package} are the ids that _demo_server creates. The README
+# shows the first six; docs/guide.md shows them all.
 SHOTS = [
     ("sign-in.png", None, "/login", 800),
     ("admin-home.png", "admin", "/", 800),
@@ -30,7 +31,18 @@ SHOTS = [
     ("demand-line.png", "fleet_manager", "/demand/rounds/{open_round}/lines/new", 1000),
     ("run.png", "admin", "/admin/runs/{run}", 1300),
     ("vendor-package.png", "vendor", "/vendors/packages/{package}", 900),
+    ("vendor-register.png", None, "/vendors/register", 900),
+    ("demand-round.png", "fleet_manager", "/demand/rounds/{open_round}", 900),
+    ("demand-upload.png", "fleet_manager", "/demand/rounds/{open_round}/upload", 800),
+    ("results.png", "fleet_manager", "/results/rounds/{closed_round}", 900),
+    ("demand-round-phone.png", "fleet_manager", "/demand/rounds/{open_round}", 800, 375),
+    ("admin-rounds.png", "admin", "/admin/rounds", 700),
+    ("admin-round-demand.png", "admin", "/admin/rounds/{open_round}/demand", 1000),
+    ("admin-package.png", "admin", "/admin/packages/{package}", 900),
+    ("vendor-packages.png", "vendor", "/vendors/packages", 600),
 ]
+# The PNGs are committed: quantized to a 256-colour palette they stay well under 150 KB.
+PALETTE_COLOURS = 256
 
 
 def _demo_server(folder: Path):
@@ -59,7 +71,8 @@ def _demo_server(folder: Path):
         packages = publishing.publish_round(session, run, admin,
                                             bid_deadline=now + timedelta(days=30),
                                             questions_deadline=now + timedelta(days=21))
-    ids = {"run": run.id, "open_round": opened.id, "package": packages[0].id}
+    ids = {"run": run.id, "open_round": opened.id, "closed_round": closed.id,
+           "package": packages[0].id}
     return serving(app), ids
 
 
@@ -70,8 +83,9 @@ def take(url: str, ids: dict, out: Path = OUT) -> list[str]:
     violations: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(**launch_options())
-        for name, role, path, height in SHOTS:
-            context = browser.new_context(base_url=url, viewport={"width": 1280, "height": height},
+        for name, role, path, height, *width in SHOTS:
+            viewport = {"width": width[0] if width else 1280, "height": height}
+            context = browser.new_context(base_url=url, viewport=viewport,
                                           color_scheme="light")
             page = context.new_page()
             page.on("console", lambda msg: violations.append(msg.text)
@@ -86,10 +100,22 @@ def take(url: str, ids: dict, out: Path = OUT) -> list[str]:
             page.goto(path.format(**ids))
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(out / name))
+            _shrink(out / name)
             print(f"wrote {out / name} ({(out / name).stat().st_size // 1024} KB)")
             context.close()
         browser.close()
     return violations
+
+
+def _shrink(path: Path) -> None:
+    """Rewrite the PNG with an adaptive palette (screenshots of flat UI lose nothing visible)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=PALETTE_COLOURS,
+                                              method=Image.Quantize.MEDIANCUT,
+                                              dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
+from consortium.web.forms.base import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,

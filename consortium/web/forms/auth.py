@@ -1,6 +1,6 @@
 """Sign-in forms."""
 
-from flask_wtf import FlaskForm
+from consortium.web.forms.base import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 

@@ -7,7 +7,7 @@ product has its own options; `options_from()` collects them.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from consortium.web.forms.base import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional

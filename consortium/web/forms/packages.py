@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from flask_wtf import FlaskForm
+from consortium.web.forms.base import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 

@@ -1,6 +1,6 @@
 """Forms of the optimizer runs: start a run, approve a run."""
 
-from flask_wtf import FlaskForm
+from consortium.web.forms.base import FlaskForm
 from wtforms import BooleanField, DecimalField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange
 
