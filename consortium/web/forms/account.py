@@ -1,6 +1,6 @@
 """Account forms: change your password, forgot password, reset by link, notification settings."""
 
-from flask_wtf import FlaskForm
+from consortium.web.forms.base import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
