@@ -16,9 +16,10 @@ from tests.conftest import login
 from tests.publish.conftest import deadlines, demo_round, published  # noqa: F401 (fixtures)
 from tests.runs.conftest import closed_round  # noqa: F401 (fixture)
 
-# Statements per page, the user's own sign-in lookup included.
-CAPS = {"fleet round page": 4, "admin demand overview": 7, "run page": 4,
-        "vendor package page": 9, "CSV preview": 4}
+# Statements per page, the user's own sign-in lookup and the navigation's unread-notification
+# count included.
+CAPS = {"fleet round page": 5, "admin demand overview": 8, "run page": 5,
+        "vendor package page": 10, "CSV preview": 5}
 
 
 @contextmanager
