@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from consortium.csv_safety import csv_uncell, write_rows
 from consortium.db import utcnow
 from consortium.models import (
     AuditEntry,
@@ -34,7 +35,6 @@ COLUMNS = ("ref", "product", "quantity", "earliest", "latest", "options", "split
            "max_unit_price", "notes")
 REQUIRED = ("product", "quantity", "earliest", "latest")
 MAX_ROWS = 20_000
-FORMULA_START = ("=", "+", "-", "@")
 NOT_UTF8 = "The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload again."
 
 
@@ -141,7 +141,9 @@ def read_rows(text: str) -> list[tuple[int, dict]]:
                 raise CsvFileError(f"The file has more than {MAX_ROWS:,} lines. Split it into "
                                    "smaller files and upload each.")
             extra = [c for c in cells[len(names):] if c.strip()]
-            values = {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names) if n}
+            # csv_uncell undoes the formula guard of the app's own exports (csv_safety).
+            values = {n: (csv_uncell(cells[i]) if i < len(cells) else "")
+                      for i, n in enumerate(names) if n}
             if extra:
                 values["_extra"] = f"has {len(cells)} cells but the header names {len(names)}"
             rows.append((number, values))
@@ -160,9 +162,6 @@ def check_rows(session: Session, round_: Round, rows: list[tuple[int, dict]]) ->
     seen: dict[str, int] = {}
     results = []
     for number, values in rows:
-        notes = values.get("notes") or ""
-        if notes[:1] == "'" and notes[1:2] in FORMULA_START:
-            values = {**values, "notes": notes[1:]}  # undo the export's formula guard
         clean, errors = demand.validate_line_data(round_, catalog, values)
         if "_extra" in values:
             errors["row"] = values["_extra"]
@@ -171,7 +170,7 @@ def check_rows(session: Session, round_: Round, rows: list[tuple[int, dict]]) ->
             if ref in seen:
                 errors["ref"] = f"{ref} is also on row {seen[ref]}; each ref may appear once"
             elif ref in taken:
-                errors["ref"] = f"{ref} is already used by a line of this round"
+                errors["ref"] = demand.ref_error(ref)
             seen.setdefault(ref, number)
         results.append(RowResult(number=number, values=values, clean=clean, errors=errors))
     return CheckedUpload(rows=results)
@@ -193,25 +192,22 @@ def import_upload(session: Session, *, round_: Round, member: Member, actor: Use
     if not checked.valid:
         raise ServiceError(f"Nothing was imported: {len(checked.invalid_rows)} rows have errors.")
     given = {r.clean["ref"] for r in checked.rows if r.clean["ref"]}
-    fresh = iter(demand.new_refs(session, round_, member, len(checked.rows) - len(given), given))
-    now = utcnow()
-    lines = []
-    for row in checked.rows:
-        clean = row.clean
-        lines.append({
-            "ref": clean["ref"] or next(fresh), "product_id": clean["product"].id,
-            "quantity": clean["quantity"], "earliest": clean["earliest"],
-            "latest": clean["latest"], "options": clean["options"],
-            "splittable": clean["splittable"], "max_unit_price": clean["max_unit_price"],
-            "notes": clean["notes"], "round_id": round_.id, "member_id": member.id, "version": 1,
-            "created_by_id": actor.id, "created_at": now, "updated_by_id": actor.id,
-            "updated_at": now})
-    try:
-        session.execute(insert(DemandLine), lines)
-    except IntegrityError:
-        session.rollback()
-        raise Conflict("Another line took one of these refs a moment ago. Nothing was imported; "
-                       "confirm again.") from None
+    for _attempt in range(demand.REF_ATTEMPTS):
+        lines = _line_rows(session, round_, member, actor, checked, given)
+        try:
+            session.execute(insert(DemandLine), lines)
+            break
+        except IntegrityError:
+            # A line added meanwhile took a generated (or given) ref; nothing of this import is
+            # written yet. Generated refs are drawn again; a given ref taken meanwhile is refused.
+            session.rollback()
+            if given and demand_refs_taken(session, round_, given):
+                raise Conflict("Another line took one of this file's refs a moment ago. Nothing "
+                               "was imported; check the file again.") from None
+    else:
+        raise Conflict("Too many lines are being added at this moment. Nothing was imported; "
+                       "confirm again.")
+    now = lines[0]["created_at"]
     ids = dict(session.exec(select(DemandLine.ref, DemandLine.id).where(
         DemandLine.round_id == round_.id, DemandLine.member_id == member.id)).all())
     entry = {"at": now, "user_id": actor.id, "user_email": actor.email, "entity": "demandline",
@@ -229,24 +225,39 @@ def import_upload(session: Session, *, round_: Round, member: Member, actor: Use
     return len(lines)
 
 
+def demand_refs_taken(session: Session, round_: Round, refs: set[str]) -> bool:
+    """Whether any of `refs` is now used by a line of the round."""
+    return session.exec(select(DemandLine.id).where(DemandLine.round_id == round_.id,
+                                                    DemandLine.ref.in_(refs))).first() is not None
+
+
+def _line_rows(session: Session, round_: Round, member: Member, actor: User,
+               checked: CheckedUpload, given: set[str]) -> list[dict]:
+    fresh = iter(demand.new_refs(session, round_, member, len(checked.rows) - len(given), given))
+    now = utcnow()
+    lines = []
+    for row in checked.rows:
+        clean = row.clean
+        lines.append({
+            "ref": clean["ref"] or next(fresh), "product_id": clean["product"].id,
+            "quantity": clean["quantity"], "earliest": clean["earliest"],
+            "latest": clean["latest"], "options": clean["options"],
+            "splittable": clean["splittable"], "max_unit_price": clean["max_unit_price"],
+            "notes": clean["notes"], "round_id": round_.id, "member_id": member.id, "version": 1,
+            "created_by_id": actor.id, "created_at": now, "updated_by_id": actor.id,
+            "updated_at": now})
+    return lines
+
+
 def _after(line: dict) -> dict:
     price = line["max_unit_price"]
     return {k: line[k] for k in demand.LINE_FIELDS if k != "max_unit_price"} | {
         "max_unit_price": money_json(price)}
 
 
-def _guard(text: str) -> str:
-    """Keep spreadsheets from running a note as a formula (it comes back unchanged on import)."""
-    return "'" + text if text[:1] in FORMULA_START else text
-
-
 def write_csv(rows: list[list]) -> str:
     """The header and `rows` as CSV text with a BOM, so spreadsheets read it as UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerows(rows)
-    return "\ufeff" + out.getvalue()
+    return write_rows(COLUMNS, rows, bom=True)
 
 
 def template_csv(session: Session, round_: Round) -> str:
@@ -276,4 +287,4 @@ def export_csv(session: Session, round_: Round, member_id: int) -> str:
                        line.latest, demand.format_options(line.options),
                        "yes" if line.splittable else "no",
                        "" if line.max_unit_price is None else money_json(line.max_unit_price),
-                       _guard(line.notes)] for line in lines])
+                       line.notes] for line in lines])

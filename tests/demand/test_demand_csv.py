@@ -121,7 +121,7 @@ INVALID_ROWS = [
     ("A10,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,-3,", "max_unit_price", "more than 0"),
     ("A11,BEB-40,5,2027Q1,2027Q2,charging=CCS1,maybe,,", "splittable", "must be yes or no"),
     ("A1,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,", "ref", "A1 is also on row 2"),
-    ("TAKEN,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,", "ref", "TAKEN is already used by a line of this round"),
+    ("TAKEN,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,", "ref", "TAKEN is not available in this round"),
     ("A14,BEB-40,5,2027Q1,2027Q2,charging=CCS1,,,,surplus", "row", "has 10 cells but the header names 9"),
 ]
 
@@ -153,7 +153,7 @@ def test_confirmation_checks_the_file_again(fleet_client, session, bus, round_, 
     response = confirm(fleet_client, round_, token)
     assert response.status_code == 302 and token in response.headers["Location"]
     page = fleet_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Nothing was imported" in page and "Row 3, ref: X-2 is already used" in page
+    assert "Nothing was imported" in page and "Row 3, ref: X-2 is not available" in page
     assert count_lines(session) == 1
 
 

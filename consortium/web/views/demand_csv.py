@@ -38,8 +38,12 @@ def _upload_dir() -> Path:
 
 def _purge_expired(folder: Path) -> None:
     limit = time.time() - UPLOAD_TTL_SECONDS
-    for path in folder.glob("*.json"):
-        if path.stat().st_mtime < limit:
+    for path in [*folder.glob("*.json"), *folder.glob("*.claimed")]:
+        try:
+            expired = path.stat().st_mtime < limit
+        except OSError:  # imported or claimed meanwhile by another request
+            continue
+        if expired:
             path.with_suffix(".csv").unlink(missing_ok=True)
             path.unlink(missing_ok=True)
 
@@ -73,10 +77,33 @@ def load_upload(round_: Round, token: str) -> tuple[dict, bytes]:
     return meta, data
 
 
+def claim_upload(token: str) -> Path | None:
+    """Take a kept upload for importing, atomically: of simultaneous confirmations (a
+    double-click) exactly one gets the file; the others get None. `release_upload` gives it
+    back when the import fails, `discard_upload` forgets it once imported."""
+    folder = _upload_dir()
+    claimed = folder / f"{token}.claimed"
+    try:
+        # rename() is atomic: only one request can move the note away.
+        (folder / f"{token}.json").rename(claimed)
+    except OSError:
+        return None
+    return claimed
+
+
+def release_upload(token: str) -> None:
+    """Put back a claimed upload whose import failed, so it can be confirmed again."""
+    folder = _upload_dir()
+    try:
+        (folder / f"{token}.claimed").rename(folder / f"{token}.json")
+    except OSError:
+        pass
+
+
 def discard_upload(token: str) -> None:
     """Forget a kept upload once imported."""
     folder = _upload_dir()
-    for suffix in (".csv", ".json"):
+    for suffix in (".csv", ".json", ".claimed"):
         (folder / f"{token}{suffix}").unlink(missing_ok=True)
 
 
@@ -180,20 +207,29 @@ def csv_confirm(round_id):
     form = CsvConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    meta, data = load_upload(round_, form.token.data)
+    token = form.token.data
+    meta, data = load_upload(round_, token)
+    if claim_upload(token) is None:
+        flash("This file is already being imported or was imported; see the lines below.", "info")
+        return redirect(url_for("demand.round_lines", round_id=round_.id))
     try:
         checked = csv_import.check_upload(db(), round_, data, _max_bytes())
         count = csv_import.import_upload(
             db(), round_=round_, member=db().get(Member, current_user.member_id),
             actor=current_user, checked=checked, filename=meta.get("filename", ""), data=data)
     except NotAllowed as exc:
+        release_upload(token)
         flash(str(exc), "error")
         return redirect(url_for("demand.round_lines", round_id=round_.id))
     except ServiceError as exc:  # includes CsvFileError
         db().rollback()
+        release_upload(token)
         flash(f"{exc} Nothing was imported; see the errors below.", "error")
-        return redirect(url_for("demand.csv_preview", round_id=round_.id, token=form.token.data))
-    discard_upload(form.token.data)
+        return redirect(url_for("demand.csv_preview", round_id=round_.id, token=token))
+    except BaseException:
+        release_upload(token)
+        raise
+    discard_upload(token)
     flash(f"Imported {count:,} lines ({checked.units:,} units) from {meta.get('filename')}.",
           "success")
     return redirect(url_for("demand.round_lines", round_id=round_.id))
