@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,7 +22,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from consortium import money
 from consortium.models import CATEGORIES, CLASSIFICATION_SCHEMES
+from consortium.services.demand_validation import QTY_MAX
 from consortium.services.accounts import MIN_PASSWORD_LENGTH
 from consortium.services.catalog import validate_tiers
 from consortium.services.errors import ServiceError
@@ -43,15 +45,9 @@ def choice(value, label=None):
 
 
 def parse_money(text: str) -> Decimal:
-    """'$1,150,000.50' or '1150000' as a Decimal; ValueError with a readable message."""
-    cleaned = (text or "").replace("$", "").replace(",", "").replace(" ", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount; write e.g. 1150000 or 1,150,000.00") from None
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not an amount")
-    return value
+    """'$1,150,000.50' or '1150000' as a Decimal; ValueError with a readable message
+    (consortium.money: whole cents, bounded)."""
+    return money.parse_money(text)
 
 
 def parse_options(text: str) -> tuple[dict, list[str]]:
@@ -130,9 +126,9 @@ class ProductForm(VersionedForm):
     options = TextAreaField("Options and allowed values")
     vendor_id = SelectField("Vendor", coerce=lambda v: int(v) if v not in (None, "", "None") else None)
     min_tranche = IntegerField("Minimum tranche (units)", default=1,
-                               validators=[DataRequired(), NumberRange(min=1)])
+                               validators=[DataRequired(), NumberRange(min=1, max=QTY_MAX)])
     max_per_period = IntegerField("Maximum per period (units)",
-                                  validators=[Optional(), NumberRange(min=1)])
+                                  validators=[Optional(), NumberRange(min=1, max=QTY_MAX)])
     tranche_cost = StringField("Cost per tranche", default="0")
     active = BooleanField("Active (offered in open rounds)", default=True)
     tiers = FieldList(FormField(TierRow), min_entries=TIER_ROWS_MIN)
@@ -154,9 +150,12 @@ class ProductForm(VersionedForm):
                 self.tier_errors.append(f"Row {n}: give both a quantity and a unit price.")
                 continue
             try:
-                qty = int(qty_text.replace(",", ""))
+                qty = int(qty_text.replace(",", "")) if qty_text.isascii() else None
             except ValueError:
-                self.tier_errors.append(f"Row {n}: {qty_text!r} is not a whole number of units.")
+                qty = None
+            if qty is None or not 1 <= qty <= QTY_MAX:
+                self.tier_errors.append(f"Row {n}: {qty_text[:40]!r} is not a whole number of "
+                                        f"units from 1 to {QTY_MAX:,}.")
                 continue
             try:
                 price = parse_money(price_text)
