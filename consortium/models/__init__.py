@@ -6,6 +6,7 @@ from consortium.models.accounts import (
     LoginAttempt,
     Member,
     MemberBase,
+    Throttle,
     User,
     UserBase,
     Vendor,
@@ -28,6 +29,6 @@ __all__ = [
     "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
     "DemandLineBase", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",
     "PackageVersion", "PriceTier", "Product", "ProductBase", "ROLES", "ROUND_STATUSES",
-    "RUN_STATUSES", "Round", "RoundBase", "Run", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
+    "RUN_STATUSES", "Round", "RoundBase", "Run", "Throttle", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
     "VendorBase", "money_json", "to_money",
 ]
