@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from consortium.models import Member, Round
 from consortium.services import csv_import, demand
@@ -60,13 +60,13 @@ def save_upload(round_: Round, filename: str, data: bytes) -> str:
     return token
 
 
-def load_upload(round_: Round, token: str) -> tuple[dict, bytes]:
+def load_upload(round_: Round, token: str, note: str = ".json") -> tuple[dict, bytes]:
     """The kept upload if it is the current user's, for this round, and not expired; else 404."""
     if not TOKEN_RE.match(token or ""):
         abort(404)
     folder = _upload_dir()
     try:
-        meta = json.loads((folder / f"{token}.json").read_text())
+        meta = json.loads((folder / f"{token}{note}").read_text())
         data = (folder / f"{token}.csv").read_bytes()
     except (OSError, ValueError):
         abort(404)
@@ -208,10 +208,17 @@ def csv_confirm(round_id):
     if not form.validate_on_submit():
         abort(400)
     token = form.token.data
-    meta, data = load_upload(round_, token)
-    if claim_upload(token) is None:
-        flash("This file is already being imported or was imported; see the lines below.", "info")
+    if not TOKEN_RE.match(token or ""):
+        abort(404)
+    if claim_upload(token) is None:  # a second click, or an expired or unknown token
+        flash("This file was already imported (or its preview expired); see the lines below.",
+              "info")
         return redirect(url_for("demand.round_lines", round_id=round_.id))
+    try:
+        meta, data = load_upload(round_, token, ".claimed")
+    except HTTPException:
+        release_upload(token)  # not this user's upload: leave it to its owner
+        raise
     try:
         checked = csv_import.check_upload(db(), round_, data, _max_bytes())
         count = csv_import.import_upload(
