@@ -103,7 +103,8 @@ def test_valid_file_is_previewed_then_imported_whole(fleet_client, session, bus,
     assert summary.after["lines"] == 3 and summary.after["units"] == 35
     assert summary.after["file"] == "lines.csv" and len(summary.after["sha256"]) == 64
     # The kept upload is gone: confirming twice does not import twice.
-    assert confirm(fleet_client, round_, token_of(response)).status_code == 404
+    again = confirm(fleet_client, round_, token_of(response))
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/demand/rounds/{round_.id}")
     assert count_lines(session) == 3
 
 
