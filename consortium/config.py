@@ -35,6 +35,9 @@ class Settings:
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
+    login_delay_seconds: float = 30.0
+    trusted_proxies: int = 0
+    vendor_signups_per_hour: int = 5
     run_stale_minutes: int = 10
     max_csv_bytes: int = 5 * 1024 * 1024
     session_cookie_secure: bool = False
@@ -61,6 +64,9 @@ class Settings:
             login_max_failures_per_account=int(env.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)),
             login_max_failures_per_ip=int(env.get("LOGIN_MAX_FAILURES_PER_IP", 20)),
             login_window_minutes=int(env.get("LOGIN_WINDOW_MINUTES", 15)),
+            login_delay_seconds=float(env.get("LOGIN_DELAY_SECONDS", 30)),
+            trusted_proxies=int(env.get("TRUSTED_PROXIES", 0)),
+            vendor_signups_per_hour=int(env.get("VENDOR_SIGNUPS_PER_HOUR", 5)),
             run_stale_minutes=int(env.get("RUN_STALE_MINUTES", 10)),
             max_csv_bytes=int(env.get("MAX_CSV_BYTES", 5 * 1024 * 1024)),
             session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from consortium.db import utcnow
@@ -67,6 +68,12 @@ class User(UserBase, UserMixin, table=True):
     last_login_at: Optional[datetime] = None
     # Set when an admin issues a temporary password: every page asks for a new one first.
     must_change_password: bool = False
+    # Part of every session and remember-me cookie; bumping it (sign-out, password change or
+    # reset: services.accounts.end_sessions) makes all earlier cookies of the user invalid.
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+    def get_id(self) -> str:  # Flask-Login: what the session and remember-me cookie hold
+        return f"{self.id}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot sign in
@@ -93,3 +100,19 @@ class LoginAttempt(SQLModel, table=True):
     ip: str = Field(max_length=64, index=True)
     email: str = Field(max_length=254, index=True)
     success: bool = False
+
+
+class Throttle(SQLModel, table=True):
+    """Attempts of one kind by one key (sign-in: account and client address; vendor sign-up:
+    client address), counted with a compare-and-set on `version` so simultaneous attempts
+    are each counted once (see services.throttle)."""
+
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_throttle_scope_key"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=20)
+    key: str = Field(max_length=400)
+    attempts: int = 0
+    version: int = 0
+    blocked_until: Optional[datetime] = None
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -1,13 +1,12 @@
 """The CSV files of a package: the price form (one row per lot) and the delivery schedule.
 
-UTF-8 without a byte-order mark, RFC 4180 line endings (CRLF) throughout.
+UTF-8 without a byte-order mark, RFC 4180 line endings (CRLF) throughout; no cell starts a
+spreadsheet formula (consortium.csv_safety).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-
+from consortium.csv_safety import write_rows
 from consortium.publish.inputs import PackageInput
 
 PRICE_FORM_COLUMNS = ("lot_id", "product_code", "product_name", "options", "period", "quantity",
@@ -17,11 +16,8 @@ SCHEDULE_COLUMNS = ("member", "delivery_address", "period", "lot_id", "product_c
 
 
 def _write(header: tuple[str, ...], rows) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    # Vendors open these in spreadsheets: every cell goes through csv_safety.csv_cell.
+    return write_rows(header, rows).encode("utf-8")
 
 
 def price_form_csv(package: PackageInput) -> bytes:

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,7 +21,7 @@ from consortium.models import (
     User,
     Vendor,
 )
-from consortium.services import audit, notifications
+from consortium.services import audit, notifications, throttle
 from consortium.services.errors import ServiceError
 
 MIN_PASSWORD_LENGTH = 10
@@ -84,8 +84,21 @@ def check_password_strength(password: str) -> None:
         raise ServiceError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End every session and remember-me cookie of `user` (sign-out, password change, reset).
+
+    The user's session version is part of each cookie (User.get_id) and checked on every
+    request, so bumping it makes all earlier cookies invalid. Flushed; the caller commits.
+    """
+    session.execute(update(User).where(User.id == user.id)
+                    .values(session_version=User.session_version + 1)
+                    .execution_options(synchronize_session=False))
+    session.flush()
+    session.refresh(user)
+
+
 def set_password(session: Session, user: User, password: str) -> None:
-    """Replace a user's password (same length rule as at creation)."""
+    """Replace a user's password (same length rule as at creation); ends the user's sessions."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
     user.must_change_password = False
@@ -95,11 +108,12 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 
 def password_changed(session: Session, user: User, *, by_admin: bool = False) -> None:
-    """Everything that follows a password change: unused reset links end, the person is told.
+    """Everything that follows a password change: every session and remember-me cookie of the
+    user ends, unused reset links end, the person is told.
 
-    Called wherever a password changes (own change, reset link, admin's temporary password);
-    ending the user's other sessions belongs here too.
+    Called wherever a password changes (own change, reset link, admin's temporary password).
     """
+    end_sessions(session, user)
     for token in session.exec(select(PasswordResetToken).where(
             PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))).all():
         token.used_at = utcnow()
@@ -199,29 +213,44 @@ def _recent_failures(session: Session, column, value: str, since) -> int:
     return session.exec(query).one()
 
 
-def authenticate(session: Session, *, email: str, password: str, ip: str, max_per_account: int,
-                 max_per_ip: int, window_minutes: int) -> User | None:
-    """The user for these credentials, or None; raises TooManyAttempts past the failure limits.
+def login_key(email: str, ip: str) -> str:
+    """The throttle key of sign-ins to one account from one client address."""
+    return f"{normalize_email(email)[:254]}|{ip[:64]}"
 
-    Every attempt is recorded, so the limits hold across processes.
+
+def authenticate(session: Session, *, email: str, password: str, ip: str, max_per_account: int,
+                 max_per_ip: int, window_minutes: int, delay_seconds: float = 30.0,
+                 now=None) -> User | None:
+    """The user for these credentials, or None; raises TooManyAttempts when throttled.
+
+    Throttled per account and client address: `max_per_account` attempts are free, then each
+    further attempt waits a delay that doubles (from `delay_seconds`); a success clears it. So
+    failures from elsewhere never lock the real user out, and simultaneous guesses are each
+    counted (services.throttle). A client address with `max_per_ip` failures in the window
+    (over any accounts) is refused too. Every attempt is recorded.
     """
     email = normalize_email(email)
-    since = utcnow() - timedelta(minutes=window_minutes)
-    if _recent_failures(session, LoginAttempt.ip, ip, since) >= max_per_ip:
+    now = now or utcnow()
+    window = timedelta(minutes=window_minutes)
+    if _recent_failures(session, LoginAttempt.ip, ip, now - window) >= max_per_ip:
         raise TooManyAttempts(
             f"Too many failed sign-ins from your network. Try again in {window_minutes} minutes.")
-    if _recent_failures(session, LoginAttempt.email, email, since) >= max_per_account:
-        raise TooManyAttempts(
-            f"Too many failed sign-ins for this account. Try again in {window_minutes} minutes, "
-            "or ask an admin to check the account.")
+    policy = throttle.Policy(free=max_per_account, window=window, base=delay_seconds)
+    key = login_key(email, ip)
+    try:
+        throttle.attempt(session, "login", key, policy, now=now)
+    except throttle.Throttled as exc:
+        raise TooManyAttempts(f"Too many sign-in attempts for this account from your address. "
+                              f"{exc}") from None
     user = session.exec(select(User).where(User.email == email)).first()
     ok = bool(user and user.active and check_password_hash(user.password_hash, password))
     if not user:
         # Hash anyway so that response time does not reveal which emails exist.
         check_password_hash(_dummy_hash(), password)
-    session.add(LoginAttempt(ip=ip[:64], email=email[:254], success=ok))
+    session.add(LoginAttempt(ip=ip[:64], email=email[:254], success=ok, at=now))
     if ok:
-        user.last_login_at = utcnow()
+        throttle.reset(session, "login", key)
+        user.last_login_at = now
         session.add(user)
     session.commit()
     return user if ok else None

@@ -17,6 +17,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from consortium.csv_safety import csv_uncell
 from consortium.db import utcnow
 from consortium.models import (
     AuditEntry,
@@ -35,7 +36,6 @@ COLUMNS = ("ref", "product", "quantity", "earliest", "latest", "options", "split
            "max_unit_price", "notes")
 REQUIRED = ("product", "quantity", "earliest", "latest")
 MAX_ROWS = 20_000
-FORMULA_START = ("=", "+", "-", "@")
 NOT_UTF8 = "The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload again."
 
 
@@ -174,7 +174,9 @@ def read_rows(text: str) -> list[tuple[int, dict]]:
                 raise CsvFileError(f"The file has more than {MAX_ROWS:,} lines. Split it into "
                                    "smaller files and upload each.")
             extra = [c for c in cells[len(names):] if c.strip()]
-            values = {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names) if n}
+            # csv_uncell undoes the formula guard of the app's own exports (csv_safety).
+            values = {n: (csv_uncell(cells[i]) if i < len(cells) else "")
+                      for i, n in enumerate(names) if n}
             if extra:
                 values["_extra"] = f"has {len(cells)} cells but the header names {len(names)}"
             rows.append((number, values))
@@ -198,9 +200,6 @@ def check_rows(session: Session, round_: Round, rows: list[tuple[int, dict]],
     seen: dict[str, int] = {}
     results = []
     for number, values in rows:
-        notes = values.get("notes") or ""
-        if notes[:1] == "'" and notes[1:2] in FORMULA_START:
-            values = {**values, "notes": notes[1:]}  # undo the export's formula guard
         clean, errors = demand.validate_line_data(round_, catalog, values)
         if "_extra" in values:
             errors["row"] = values["_extra"]
@@ -250,29 +249,12 @@ def import_upload(session: Session, *, round_: Round, member: Member, actor: Use
     adds = checked.additions + [r for r in checked.duplicates
                                 if include_all or r.number in include]
     adds.sort(key=lambda r: r.number)
-    fresh = iter(demand.new_refs(session, round_, member, len(adds)))
-    now = utcnow()
-    lines = []
-    for row in adds:
-        clean = row.clean
-        lines.append({
-            "ref": next(fresh), "product_id": clean["product"].id,
-            "quantity": clean["quantity"], "earliest": clean["earliest"],
-            "latest": clean["latest"], "options": clean["options"],
-            "splittable": clean["splittable"], "max_unit_price": clean["max_unit_price"],
-            "notes": clean["notes"], "round_id": round_.id, "member_id": member.id, "version": 1,
-            "created_by_id": actor.id, "created_at": now, "updated_by_id": actor.id,
-            "updated_at": now})
+    lines = _insert_new_lines(session, round_, member, actor, adds)
+    now = lines[0]["created_at"] if lines else utcnow()
     entry = {"at": now, "user_id": actor.id, "user_email": actor.email, "entity": "demandline",
              "round_id": round_.id, "member_id": member.id}
     audits = _apply_updates(session, checked.updates, actor, now, entry)
     if lines:
-        try:
-            session.execute(insert(DemandLine), lines)
-        except IntegrityError:
-            session.rollback()
-            raise Conflict("Another line took one of these refs a moment ago. Nothing was "
-                           "imported; confirm again.") from None
         ids = dict(session.exec(select(DemandLine.ref, DemandLine.id).where(
             DemandLine.round_id == round_.id, DemandLine.member_id == member.id)).all())
         audits += [{**entry, "action": "create", "entity_id": ids[line["ref"]],
@@ -321,15 +303,47 @@ def _plain(value):
     return money_json(value) if isinstance(value, Decimal) else value
 
 
+def _insert_new_lines(session: Session, round_: Round, member: Member, actor: User,
+                      rows: list[RowResult]) -> list[dict]:
+    """Insert the new lines with generated refs, before any other write of the import; a ref
+    that another session took meanwhile is drawn again (the unique constraint decides), so
+    simultaneous imports and adds never refuse each other."""
+    if not rows:
+        return []
+    for _attempt in range(demand.REF_ATTEMPTS):
+        lines = _line_rows(session, round_, member, actor, rows)
+        try:
+            session.execute(insert(DemandLine), lines)
+            return lines
+        except IntegrityError:
+            # Nothing of this import is written yet, so rolling back loses nothing.
+            session.rollback()
+    raise Conflict("Too many lines are being added at this moment. Nothing was imported; "
+                   "confirm again.")
+
+
+def _line_rows(session: Session, round_: Round, member: Member, actor: User,
+               rows: list[RowResult]) -> list[dict]:
+    fresh = iter(demand.new_refs(session, round_, member, len(rows)))
+    now = utcnow()
+    lines = []
+    for row in rows:
+        clean = row.clean
+        lines.append({
+            "ref": next(fresh), "product_id": clean["product"].id,
+            "quantity": clean["quantity"], "earliest": clean["earliest"],
+            "latest": clean["latest"], "options": clean["options"],
+            "splittable": clean["splittable"], "max_unit_price": clean["max_unit_price"],
+            "notes": clean["notes"], "round_id": round_.id, "member_id": member.id, "version": 1,
+            "created_by_id": actor.id, "created_at": now, "updated_by_id": actor.id,
+            "updated_at": now})
+    return lines
+
+
 def _after(line: dict) -> dict:
     price = line["max_unit_price"]
     return {k: line[k] for k in demand.LINE_FIELDS if k != "max_unit_price"} | {
         "max_unit_price": money_json(price)}
-
-
-def _guard(text: str) -> str:
-    """Keep spreadsheets from running a note as a formula (it comes back unchanged on import)."""
-    return "'" + text if text[:1] in FORMULA_START else text
 
 
 def write_csv(rows: list[list]) -> str:
@@ -370,4 +384,4 @@ def export_csv(session: Session, round_: Round, member_id: int) -> str:
                        line.latest, demand.format_options(line.options),
                        "yes" if line.splittable else "no",
                        "" if line.max_unit_price is None else money_json(line.max_unit_price),
-                       _guard(line.notes)] for line in lines])
+                       line.notes] for line in lines])

@@ -101,11 +101,21 @@ def _values(clean: dict) -> dict:
             "max_unit_price": clean["max_unit_price"], "notes": clean["notes"]}
 
 
+REF_UNAVAILABLE = ("is not available in this round; choose another ref, or leave it blank to "
+                   "number the line automatically")
+
+
+def ref_error(ref: str) -> str:
+    """The message for a ref that another line of the round holds, whichever member's it is
+    (so that a fleet manager learns nothing about other members' lines)."""
+    return f"{ref} {REF_UNAVAILABLE}"
+
+
 def _checked(session: Session, round_: Round, raw: dict, except_id: int | None = None) -> dict:
     clean, errors = validate_line_data(round_, load_catalog(session), raw)
     ref = clean["ref"]
     if ref and "ref" not in errors and ref_taken(session, round_.id, ref, except_id):
-        errors["ref"] = f"{clean['ref']} is already used by another line of this round"
+        errors["ref"] = ref_error(ref)
     if errors:
         raise InvalidLine(errors)
     return clean
@@ -117,22 +127,40 @@ def add_line(session: Session, *, round_: Round, member: Member, actor: User, ra
     ensure_member(actor, member.id)
     ensure_editable(round_, now, actor)
     values = _values(_checked(session, round_, raw))
-    values["ref"] = values["ref"] or new_refs(session, round_, member, 1)[0]
-    line = DemandLine.model_validate(values, update={
-        "round_id": round_.id, "member_id": member.id, "created_by_id": actor.id,
-        "updated_by_id": actor.id})
-    session.add(line)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"The ref {values['ref']} was taken by another line a moment ago. "
-                       "Save again to get a new number.") from None
+    line = _insert_line(session, round_, member, actor, values)
     audit.record(session, user=actor, action="create", entity="demandline", entity_id=line.id,
                  summary=f"added line {line.ref}", after=audit.snapshot(line, LINE_FIELDS),
                  round_id=round_.id, member_id=member.id)
     session.commit()
     return line
+
+
+REF_ATTEMPTS = 50
+
+
+def _insert_line(session: Session, round_: Round, member: Member, actor: User,
+                 values: dict) -> DemandLine:
+    """Insert a line; a generated ref that another session took meanwhile is replaced by the
+    next free one (the unique constraint decides), so simultaneous adds never refuse each other.
+    """
+    ids = {"round_id": round_.id, "member_id": member.id, "created_by_id": actor.id,
+           "updated_by_id": actor.id}
+    given = values["ref"]
+    for _attempt in range(REF_ATTEMPTS):
+        ref = given or new_refs(session, round_, member, 1)[0]
+        line = DemandLine.model_validate({**values, "ref": ref}, update=ids)
+        session.add(line)
+        try:
+            session.flush()
+            return line
+        except IntegrityError:
+            # Nothing else is flushed in this transaction yet, so rolling it back loses nothing.
+            session.rollback()
+            if given:
+                raise Conflict(f"The ref {given} was taken by another line a moment ago; "
+                               "nothing was saved. Choose another ref or leave it blank.") from None
+    raise Conflict("Too many lines are being added at this moment; nothing was saved. "
+                   "Save again.")
 
 
 def describe_line(session: Session, line: DemandLine) -> dict:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from consortium.models import Product, Round
-from consortium.services.money import parse_money
+from consortium.money import parse_money
 
 QTY_MAX = 100_000
 NOTES_MAX = 1000
@@ -31,17 +31,33 @@ def format_options(options: dict) -> str:
     return "; ".join(f"{k}={v}" for k, v in sorted(options.items()))
 
 
+OPTIONS_MAX = 50  # options per line; the catalog's products have a handful
+OPTIONS_TEXT_MAX = 2000  # characters of one options cell
+
+
 def parse_options(text: str) -> tuple[dict[str, str], str | None]:
-    """"charging=CCS1; battery=450kWh" as a dict, or an error message."""
+    """"charging=CCS1; battery=450kWh" as a dict, or an error message.
+
+    Linear in the text's length, and bounded: a cell longer than OPTIONS_TEXT_MAX characters or
+    with more than OPTIONS_MAX options is refused before it is split.
+    """
+    text = text or ""
+    if len(text) > OPTIONS_TEXT_MAX:
+        return {}, (f"must be at most {OPTIONS_TEXT_MAX:,} characters (this has {len(text):,}); "
+                    "give only the product's options")
+    if text.count(";") >= OPTIONS_MAX:
+        return {}, f"has more than {OPTIONS_MAX} options; give only the product's options"
     result: dict[str, str] = {}
-    for part in (p.strip() for p in (text or "").split(";")):
+    seen: set[str] = set()
+    for part in (p.strip() for p in text.split(";")):
         if not part:
             continue
         if "=" not in part:
-            return {}, f"write each option as name=value, separated by semicolons (not {part!r})"
+            return {}, f"write each option as name=value, separated by semicolons (not {part[:60]!r})"
         name, value = (s.strip() for s in part.split("=", 1))
-        if name.casefold() in {k.casefold() for k in result}:
-            return {}, f"the option {name} is given twice"
+        if name.casefold() in seen:
+            return {}, f"the option {name[:60]} is given twice"
+        seen.add(name.casefold())
         result[name] = value
     return result, None
 
@@ -87,13 +103,13 @@ def _price(value) -> tuple[Decimal | None, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     try:
-        price = parse_money(str(value))
-    except ValueError:
-        price = None
-    if price is None or price.as_tuple().exponent < -2:
-        return None, ("must be an amount with at most 2 decimals, e.g. 1200000 or $1,200,000, "
-                      "or blank for no limit")
-    if not Decimal(0) < price <= PRICE_MAX:
+        price = parse_money(value, max_value=PRICE_MAX)
+    except ValueError as exc:
+        message = str(exc)
+        if "not an amount" in message:
+            message = "must be an amount with at most 2 decimals, e.g. 1200000 or $1,200,000"
+        return None, f"{message}, or blank for no limit"
+    if price <= 0:
         return None, f"must be more than 0 and at most {PRICE_MAX:,}, or blank for no limit"
     return price, None
 

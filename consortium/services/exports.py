@@ -1,16 +1,13 @@
-"""CSV downloads: every CSV the app writes goes through `csv_text`, so cell neutralisation and
-the encoding are decided in one place.
-
-`csv_text` is the seam where spreadsheet-formula neutralisation of cells is applied; the demand
-line export keeps its own reversible guard on notes (see `csv_import._guard`) so that its files
-import back unchanged.
+"""CSV downloads: every CSV the app writes for people goes through `csv_text`, which writes
+every cell through `csv_safety.csv_cell` (no cell may start a spreadsheet formula; the app's own
+import undoes the guard, so an exported file imports back unchanged) with a BOM for spreadsheets.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
+
+from consortium.csv_safety import write_rows
 
 
 def cell(value) -> str:
@@ -19,12 +16,10 @@ def cell(value) -> str:
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
-    """`header` and `rows` as CSV text with a BOM, so spreadsheets read it as UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([cell(c) for c in header])
-    writer.writerows([cell(c) for c in row] for row in rows)
-    return "\ufeff" + out.getvalue()
+    """`header` and `rows` as CSV text with a BOM, so spreadsheets read it as UTF-8; every cell
+    neutralised by `csv_safety.csv_cell`."""
+    return write_rows([cell(c) for c in header], ([cell(c) for c in row] for row in rows),
+                      bom=True)
 
 
 def amount(value) -> str:

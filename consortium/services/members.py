@@ -137,6 +137,7 @@ def reset_password(session: Session, member: Member, user: User, *,
     user.password_hash = accounts.hash_password(password)
     user.must_change_password = True
     session.add(user)
+    accounts.end_sessions(session, user)  # the old password's sessions end with it
     audit.record(session, user=actor, action="reset_password", entity="user", entity_id=user.id,
                  member_id=member.id, summary=f"set a new temporary password for {user.email}")
     accounts.password_changed(session, user, by_admin=True)

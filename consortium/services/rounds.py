@@ -16,6 +16,8 @@ from consortium.services import audit, notifications
 from consortium.services.editing import FieldErrors, check_version, field_errors_from, fingerprint
 from consortium.services.errors import NotAllowed, ServiceError
 
+PERIOD_MAX = 20  # the length of a demand line's earliest/latest columns
+PERIODS_MAX = 200
 ROUND_FIELDS = ("name", "slug", "description", "periods", "deadline", "status")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -75,6 +77,11 @@ def _check(session: Session, data: dict, round_: Round | None) -> dict:
         errors.setdefault("periods", []).append("List at least one delivery period.")
     elif len(set(periods)) != len(periods):
         errors.setdefault("periods", []).append("Each delivery period may appear only once.")
+    elif any(len(p) > PERIOD_MAX for p in periods):
+        errors.setdefault("periods", []).append(
+            f"A delivery period may have at most {PERIOD_MAX} characters (e.g. 2027Q1).")
+    elif len(periods) > PERIODS_MAX:
+        errors.setdefault("periods", []).append(f"A round may have at most {PERIODS_MAX} periods.")
     clean["periods"] = periods
     deadline = clean.get("deadline")
     if isinstance(deadline, datetime):

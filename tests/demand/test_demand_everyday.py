@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from consortium.models import DemandLine
-from consortium.services.money import parse_money
+from consortium.money import parse_money
 from consortium.web.filters import duration, plural, signed_money, version_label
 from tests import factories
 from tests.demand.conftest import form_data

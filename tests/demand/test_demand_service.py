@@ -87,7 +87,7 @@ def test_given_ref_must_be_unique_in_round(session, bus, round_, member, other_m
     with pytest.raises(demand.InvalidLine) as exc:
         demand.add_line(session, round_=round_, member=member, actor=fleet_manager,
                         raw=raw_line(ref="X-1"))
-    assert "already used" in exc.value.errors["ref"]
+    assert "not available" in exc.value.errors["ref"]
 
 
 def test_update_records_before_and_after(session, bus, round_, member, fleet_manager):

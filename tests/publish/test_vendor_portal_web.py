@@ -12,11 +12,11 @@ from tests import factories
 from tests.conftest import login
 
 
-def _register(client, **overrides):
+def _register(client, environ=None, **overrides):
     data = {"company": "Blue Bird EV", "contact_name": "Ada Park", "email": "ada@bluebird.example.com",
             "phone": "", "website": "", "password": "a long password 1", "password2": "a long password 1"}
     data.update(overrides)
-    return client.post("/vendors/register", data=data)
+    return client.post("/vendors/register", data=data, environ_base=environ or {})
 
 
 def test_registration_creates_a_pending_vendor(client, session):
@@ -144,11 +144,19 @@ def test_unknown_files_are_404(vendor_client, published, session):
     assert session.exec(select(PackageVersion)).first() is not None
 
 
-def test_registrations_pause_when_flooded(client, session, monkeypatch):
-    from consortium.services import vendor_portal
-    monkeypatch.setattr(vendor_portal, "MAX_REGISTRATIONS_PER_HOUR", 2)
-    assert _register(client, company="One Co", email="a@one.example.com").status_code == 302
-    assert _register(client, company="Two Co", email="a@two.example.com").status_code == 302
-    response = _register(client, company="Three Co", email="a@three.example.com")
-    assert response.status_code == 409 and "Too many registrations" in response.get_data(as_text=True)
+def test_registrations_pause_per_client_when_flooded(app, client, session):
+    from dataclasses import replace
+    app.extensions["consortium.settings"] = replace(app.extensions["consortium.settings"],
+                                                    vendor_signups_per_hour=2)
+    flood = {"REMOTE_ADDR": "203.0.113.7"}
+    assert _register(client, company="One Co", email="a@one.example.com",
+                     environ=flood).status_code == 302
+    assert _register(client, company="Two Co", email="a@two.example.com",
+                     environ=flood).status_code == 302
+    response = _register(client, company="Three Co", email="a@three.example.com", environ=flood)
+    assert response.status_code == 429 and "Too many sign-ups" in response.get_data(as_text=True)
     assert len(session.exec(select(Vendor)).all()) == 2
+    # Another client is not held back by the first one's attempts.
+    assert _register(client, company="Four Co", email="a@four.example.com",
+                     environ={"REMOTE_ADDR": "198.51.100.2"}).status_code == 302
+    assert len(session.exec(select(Vendor)).all()) == 3

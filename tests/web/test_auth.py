@@ -29,13 +29,17 @@ def test_email_is_case_insensitive(client, admin):
     assert response.status_code == 302
 
 
-def test_failures_are_limited_per_account(client, admin, settings):
+def test_failures_are_limited_per_account_and_client(client, admin, settings):
     for _ in range(settings.login_max_failures_per_account):
         assert client.post("/login", data={"email": admin.email, "password": "nope nope nope"}).status_code == 401
-    # Even the right password is refused now, with a clear message.
+    # Even the right password is refused now from this address, with a clear message...
     response = client.post("/login", data={"email": admin.email, "password": factories.PASSWORD})
     assert response.status_code == 429
-    assert "Too many failed sign-ins for this account" in response.get_data(as_text=True)
+    assert "Too many sign-in attempts for this account" in response.get_data(as_text=True)
+    # ...but the real user on another address is not locked out.
+    response = client.post("/login", data={"email": admin.email, "password": factories.PASSWORD},
+                           environ_base={"REMOTE_ADDR": "198.51.100.9"})
+    assert response.status_code == 302
 
 
 def test_failures_are_limited_per_ip(client, session, settings):

@@ -1,7 +1,7 @@
 """audit hash chain: seq, prev_hash and hash on audit_log; the audit_chain head row
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 13:20:00
 
 Entries that exist when this runs are chained in id order (their order of writing), so the
@@ -14,7 +14,7 @@ import sqlmodel
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

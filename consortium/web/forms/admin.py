@@ -23,10 +23,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from consortium.models import CATEGORIES, CLASSIFICATION_SCHEMES
+from consortium.services.demand_validation import QTY_MAX
 from consortium.services.accounts import MIN_PASSWORD_LENGTH
 from consortium.services.catalog import validate_tiers
 from consortium.services.errors import ServiceError
-from consortium.services.money import parse_money  # noqa: F401  (shared with demand lines)
+from consortium.money import parse_money
 from consortium.services.rounds import quarters
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -119,9 +120,9 @@ class ProductForm(VersionedForm):
     options = TextAreaField("Options and allowed values")
     vendor_id = SelectField("Vendor", coerce=lambda v: int(v) if v not in (None, "", "None") else None)
     min_tranche = IntegerField("Minimum tranche (units)", default=1,
-                               validators=[DataRequired(), NumberRange(min=1)])
+                               validators=[DataRequired(), NumberRange(min=1, max=QTY_MAX)])
     max_per_period = IntegerField("Maximum per period (units)",
-                                  validators=[Optional(), NumberRange(min=1)])
+                                  validators=[Optional(), NumberRange(min=1, max=QTY_MAX)])
     tranche_cost = StringField("Cost per tranche", default="0")
     active = BooleanField("Active (offered in open rounds)", default=True)
     tiers = FieldList(FormField(TierRow), min_entries=TIER_ROWS_MIN)
@@ -143,9 +144,12 @@ class ProductForm(VersionedForm):
                 self.tier_errors.append(f"Row {n}: give both a quantity and a unit price.")
                 continue
             try:
-                qty = int(qty_text.replace(",", ""))
+                qty = int(qty_text.replace(",", "")) if qty_text.isascii() else None
             except ValueError:
-                self.tier_errors.append(f"Row {n}: {qty_text!r} is not a whole number of units.")
+                qty = None
+            if qty is None or not 1 <= qty <= QTY_MAX:
+                self.tier_errors.append(f"Row {n}: {qty_text[:40]!r} is not a whole number of "
+                                        f"units from 1 to {QTY_MAX:,}.")
                 continue
             try:
                 price = parse_money(price_text)

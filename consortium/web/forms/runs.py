@@ -2,9 +2,15 @@
 
 from consortium.web.forms.base import FlaskForm
 from wtforms import BooleanField, DecimalField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
 
 from consortium.services.runs import GAP_RANGE, SOLVERS, TIME_LIMIT_RANGE
+
+
+def finite(form, field):
+    """Refuse NaN, sNaN and infinities before the range check compares them (sNaN raises)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation("Give a number.")
 
 
 class RunForm(FlaskForm):
@@ -12,11 +18,11 @@ class RunForm(FlaskForm):
 
     time_limit = DecimalField(
         "Time limit (seconds)", default=60, places=None,
-        validators=[InputRequired(), NumberRange(*TIME_LIMIT_RANGE,
+        validators=[InputRequired(), finite, NumberRange(*TIME_LIMIT_RANGE,
                     message="Between %(min)s and %(max)s seconds.")])
     gap = DecimalField(
         "Relative gap", default=0.000001, places=None,
-        validators=[InputRequired(), NumberRange(*GAP_RANGE,
+        validators=[InputRequired(), finite, NumberRange(*GAP_RANGE,
                     message="Between %(min)s and %(max)s (0.01 is 1%%).")])
     fairness = BooleanField("No member worse off than buying alone (fairness)", default=True)
     solver = SelectField("Solver", choices=list(SOLVERS), default="highs")

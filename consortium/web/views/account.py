@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from consortium.services import accounts
 from consortium.services.errors import ServiceError
@@ -45,6 +45,9 @@ def change_password():
             status = 400
         else:
             db().commit()
+            # The change ended every session of the user (their session version moved on);
+            # this one continues under the new version, the others stay signed out.
+            login_user(current_user._get_current_object())
             flash("Your password is changed.", "success")
             return redirect(url_for("main.home"))
     elif request.method == "POST":

@@ -39,7 +39,8 @@ def login():
                 ip=request.remote_addr or "unknown",
                 max_per_account=settings.login_max_failures_per_account,
                 max_per_ip=settings.login_max_failures_per_ip,
-                window_minutes=settings.login_window_minutes)
+                window_minutes=settings.login_window_minutes,
+                delay_seconds=settings.login_delay_seconds)
         except accounts.TooManyAttempts as exc:
             flash(str(exc), "error")
             return render_template("auth/login.html", form=form), 429
@@ -58,6 +59,9 @@ def logout():
     """Sign out (POST with a CSRF token)."""
     form = LogoutForm()
     if form.validate_on_submit():
+        # Ends this user's sessions everywhere, so a copied cookie is dead too.
+        accounts.end_sessions(db(), current_user)
+        db().commit()
         logout_user()
         flash("You are signed out.", "success")
         return redirect(url_for("auth.login"))

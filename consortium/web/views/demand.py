@@ -100,7 +100,8 @@ def _indicative(round_: Round, product: Product | None, quantity, options: dict,
     qty = str(quantity or "").strip()
     clean, _problems = demand.check_options(product, options or {})
     return demand.indicative_price(db(), round_, product, clean,
-                                   int(qty) if qty.isdigit() else 0, exclude_line_id=line_id)
+                                   min(int(qty), demand.QTY_MAX) if qty.isascii() and qty.isdigit()
+                                   else 0, exclude_line_id=line_id)
 
 
 def _render_form(form, round_, *, line=None, options=None, errors=None, conflict=None,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from consortium.models import Member, Round
 from consortium.services import csv_import, demand
@@ -39,8 +39,12 @@ def _upload_dir() -> Path:
 
 def _purge_expired(folder: Path) -> None:
     limit = time.time() - UPLOAD_TTL_SECONDS
-    for path in folder.glob("*.json"):
-        if path.stat().st_mtime < limit:
+    for path in [*folder.glob("*.json"), *folder.glob("*.claimed")]:
+        try:
+            expired = path.stat().st_mtime < limit
+        except OSError:  # imported or claimed meanwhile by another request
+            continue
+        if expired:
             path.with_suffix(".csv").unlink(missing_ok=True)
             path.unlink(missing_ok=True)
 
@@ -57,13 +61,13 @@ def save_upload(round_: Round, filename: str, data: bytes) -> str:
     return token
 
 
-def load_upload(round_: Round, token: str) -> tuple[dict, bytes]:
+def load_upload(round_: Round, token: str, note: str = ".json") -> tuple[dict, bytes]:
     """The kept upload if it is the current user's, for this round, and not expired; else 404."""
     if not TOKEN_RE.match(token or ""):
         abort(404)
     folder = _upload_dir()
     try:
-        meta = json.loads((folder / f"{token}.json").read_text())
+        meta = json.loads((folder / f"{token}{note}").read_text())
         data = (folder / f"{token}.csv").read_bytes()
     except (OSError, ValueError):
         abort(404)
@@ -74,10 +78,33 @@ def load_upload(round_: Round, token: str) -> tuple[dict, bytes]:
     return meta, data
 
 
+def claim_upload(token: str) -> Path | None:
+    """Take a kept upload for importing, atomically: of simultaneous confirmations (a
+    double-click) exactly one gets the file; the others get None. `release_upload` gives it
+    back when the import fails, `discard_upload` forgets it once imported."""
+    folder = _upload_dir()
+    claimed = folder / f"{token}.claimed"
+    try:
+        # rename() is atomic: only one request can move the note away.
+        (folder / f"{token}.json").rename(claimed)
+    except OSError:
+        return None
+    return claimed
+
+
+def release_upload(token: str) -> None:
+    """Put back a claimed upload whose import failed, so it can be confirmed again."""
+    folder = _upload_dir()
+    try:
+        (folder / f"{token}.claimed").rename(folder / f"{token}.json")
+    except OSError:
+        pass
+
+
 def discard_upload(token: str) -> None:
     """Forget a kept upload once imported."""
     folder = _upload_dir()
-    for suffix in (".csv", ".json"):
+    for suffix in (".csv", ".json", ".claimed"):
         (folder / f"{token}{suffix}").unlink(missing_ok=True)
 
 
@@ -204,11 +231,22 @@ def csv_confirm(round_id):
     form = CsvConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    meta, data = load_upload(round_, form.token.data)
+    token = form.token.data
+    if not TOKEN_RE.match(token or ""):
+        abort(404)
     try:
         include = frozenset(int(n) for n in request.form.getlist("include"))
     except ValueError:
         abort(400)
+    if claim_upload(token) is None:  # a second click, or an expired or unknown token
+        flash("This file was already imported (or its preview expired); see the lines below.",
+              "info")
+        return redirect(url_for("demand.round_lines", round_id=round_.id))
+    try:
+        meta, data = load_upload(round_, token, ".claimed")
+    except HTTPException:
+        release_upload(token)  # not this user's upload: leave it to its owner
+        raise
     try:
         checked = csv_import.check_upload(db(), round_, data, _max_bytes(), current_user.member_id)
         result = csv_import.import_upload(
@@ -216,12 +254,17 @@ def csv_confirm(round_id):
             actor=current_user, checked=checked, filename=meta.get("filename", ""), data=data,
             include=include, include_all=bool(form.include_all.data))
     except NotAllowed as exc:
+        release_upload(token)
         flash(str(exc), "error")
         return redirect(url_for("demand.round_lines", round_id=round_.id))
     except ServiceError as exc:  # includes CsvFileError
         db().rollback()
+        release_upload(token)
         flash(f"{exc} Nothing was imported; see the errors below.", "error")
-        return redirect(url_for("demand.csv_preview", round_id=round_.id, token=form.token.data))
-    discard_upload(form.token.data)
+        return redirect(url_for("demand.csv_preview", round_id=round_.id, token=token))
+    except BaseException:
+        release_upload(token)
+        raise
+    discard_upload(token)
     flash(import_message(result, meta.get("filename") or "the file"), "success")
     return redirect(url_for("demand.round_lines", round_id=round_.id))

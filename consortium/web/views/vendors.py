@@ -6,7 +6,8 @@ import csv
 import io
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user
 from sqlmodel import select
 
@@ -41,7 +42,12 @@ def register():
             vendor = vendor_portal.register_vendor(
                 db(), company=form.company.data, contact_name=form.contact_name.data,
                 email=form.email.data, password=form.password.data, phone=form.phone.data or "",
-                website=form.website.data or "")
+                website=form.website.data or "", client=request.remote_addr or "unknown",
+                per_hour=current_app.extensions["consortium.settings"].vendor_signups_per_hour)
+        except vendor_portal.SignupThrottled as exc:
+            db().rollback()
+            flash(str(exc), "error")
+            status = 429
         except ServiceError as exc:
             db().rollback()
             flash(str(exc), "error")

@@ -1,0 +1,113 @@
+"""Throttling of attempts per key with growing delays, counted atomically.
+
+A key (e.g. an account and a client address) may make `free` attempts within `window`; each
+attempt past that is allowed only after a delay that doubles every time (`delay`), up to the
+window. Attempts are counted with one conditional UPDATE (compare-and-set on the row's
+`version`), so of simultaneous attempts each is counted exactly once and none slips past the
+limit: an attempt that loses the race is refused ("try again in a moment").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from consortium.db import utcnow
+from consortium.models import Throttle
+from consortium.services.errors import ServiceError
+
+KEY_MAX = 400
+
+
+class Throttled(ServiceError):
+    """The attempt is refused for now; `retry_after` says how many seconds to wait."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """`free` attempts per `window`; past that a delay of `base` seconds, doubling each time."""
+
+    free: int
+    window: timedelta
+    base: float
+
+    def delay(self, attempts: int) -> timedelta:
+        """How long the key waits after its `attempts`-th attempt (zero while within `free`)."""
+        if attempts < self.free:
+            return timedelta(0)
+        seconds = self.base * 2 ** min(attempts - self.free, 30)
+        return min(timedelta(seconds=seconds), self.window)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _row(session: Session, scope: str, key: str) -> Throttle:
+    query = select(Throttle).where(Throttle.scope == scope, Throttle.key == key)
+    row = session.exec(query.execution_options(populate_existing=True)).first()
+    if row is not None:
+        return row
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # A simultaneous first attempt may create the row too: the unique key keeps one.
+    session.execute(insert(Throttle).values(scope=scope, key=key, attempts=0, version=0,
+                                            updated_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=["scope", "key"]))
+    session.commit()
+    return session.exec(query.execution_options(populate_existing=True)).one()
+
+
+def attempt(session: Session, scope: str, key: str, policy: Policy,
+            now: datetime | None = None) -> int:
+    """Count one attempt for `key`, or raise Throttled; returns the attempts counted so far.
+
+    Commits, so the attempt stays counted whatever the caller does next.
+    """
+    now = now or utcnow()
+    key = key[:KEY_MAX]
+    row = _row(session, scope, key)
+    blocked = _aware(row.blocked_until)
+    if blocked is not None and blocked > now:
+        wait = (blocked - now).total_seconds()
+        session.rollback()
+        raise Throttled(f"Too many attempts. Try again in {_human(wait)}.", wait)
+    attempts = row.attempts
+    if _aware(row.updated_at) < now - policy.window:
+        attempts = 0  # the earlier attempts are outside the window: start afresh
+    attempts += 1
+    delay = policy.delay(attempts)
+    result = session.execute(
+        update(Throttle).where(Throttle.id == row.id, Throttle.version == row.version)
+        .values(attempts=attempts, version=row.version + 1, updated_at=now,
+                blocked_until=now + delay if delay else None)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    if result.rowcount != 1:
+        raise Throttled("Another attempt is being checked right now. Try again in a moment.", 1)
+    return attempts
+
+
+def reset(session: Session, scope: str, key: str) -> None:
+    """Forget the attempts of `key` (after a successful sign-in); flushed, not committed."""
+    session.execute(update(Throttle).where(Throttle.scope == scope, Throttle.key == key[:KEY_MAX])
+                    .values(attempts=0, blocked_until=None, version=Throttle.version + 1)
+                    .execution_options(synchronize_session=False))
+
+
+def _human(seconds: float) -> str:
+    seconds = max(1, round(seconds))
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{round(seconds / 60)} minutes"
