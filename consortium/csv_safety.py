@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
-# A number written as text ("-127250.50", a negative saving) is data, not a formula.
-PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def csv_uncell(text: str) -> str:
@@ -30,10 +27,9 @@ def csv_uncell(text: str) -> str:
 def csv_cell(value):
     """`value` safe for a spreadsheet: text that would start a formula gets a leading apostrophe.
 
-    Numbers, numbers written as text and other non-text values are returned unchanged (a
-    negative number is data).
+    Numbers and other non-text values are returned unchanged (a negative number is data).
     """
-    if not isinstance(value, str) or not value or PLAIN_NUMBER.fullmatch(value):
+    if not isinstance(value, str) or not value:
         return value
     if value[0] in FORMULA_START or csv_uncell(value) != value:
         return QUOTE + value

@@ -6,13 +6,17 @@ import undoes the guard, so an exported file imports back unchanged) with a BOM 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from consortium.csv_safety import write_rows
 
 
-def cell(value) -> str:
-    """One cell as text: None is empty; everything else as str()."""
-    return "" if value is None else str(value)
+def cell(value):
+    """One cell: None is empty; numbers stay numbers (so a negative amount is data, not text
+    that `csv_cell` would guard); everything else as str()."""
+    if value is None:
+        return ""
+    return value if isinstance(value, (int, float, Decimal)) else str(value)
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
@@ -22,12 +26,12 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
                       bom=True)
 
 
-def amount(value) -> str:
-    """A money amount for a CSV cell: plain digits, at most two decimals, no $ or commas."""
+def amount(value):
+    """A money amount for a CSV cell, as a number: whole, or with two decimals; no $ or commas."""
     if value is None or value == "":
         return ""
-    text = f"{float(value):.2f}" if not isinstance(value, int) else str(value)
-    return text[:-3] if text.endswith(".00") else text
+    exact = Decimal(str(value)).quantize(Decimal("0.01"))
+    return int(exact) if exact == exact.to_integral_value() else exact
 
 
 def _count(n: int, word: str) -> str:

@@ -94,11 +94,16 @@ def test_demand_export_neutralises_and_the_note_round_trips(fleet_client, sessio
     exported = fleet_client.get(f"/demand/rounds/{round_.id}/lines.csv").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
     assert rows and not any(starts_formula(r["notes"]) for r in rows)
-    # Deleted and imported again, every note comes back exactly.
+    # Deleted and imported again as new lines (refs blanked: a ref names a line to update),
+    # every note comes back exactly.
     for line in session.exec(select(DemandLine)).all():
         session.delete(line)
     session.commit()
-    reimport = exported.lstrip("\ufeff")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows({**row, "ref": ""} for row in rows)
+    reimport = out.getvalue()
     assert confirm(fleet_client, round_, token_of(upload(fleet_client, round_, reimport))).status_code == 302
     session.expire_all()
     assert sorted(line.notes for line in session.exec(select(DemandLine)).all()) == sorted(notes)
