@@ -59,6 +59,7 @@ def _sign_in(page, server, email, password=factories.PASSWORD):
 
 
 def _fits(page) -> None:
+    page.wait_for_load_state()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"page is {width}px wide"
 
@@ -94,6 +95,7 @@ def test_forgot_password_by_the_emailed_link(page, server):
     user = _fleet_manager(server)
     page.goto(server.url + "/login")
     page.get_by_role("link", name="Forgot your password?").click()
+    page.wait_for_url("**/forgot-password")  # the new page, not the one being left
     _fits(page)
     page.get_by_label("Email").fill(user.email)
     page.get_by_role("button", name="Send me a reset link").click()
