@@ -6,12 +6,12 @@ misspelt optional field (say `max_unit_prise`) cannot be silently ignored.
 
 from __future__ import annotations
 
-import json
-import math
 from fractions import Fraction
 from typing import Any
 
 from consortium.optimizer.money import exact
+# The tranche optimizer's value checks, shared so both files describe bad values alike.
+from consortium.optimizer.validation import _is_int, _is_number, _show
 
 Errors = list[tuple[str, str]]
 
@@ -24,21 +24,6 @@ CAPACITY_FIELDS = {"product", "period", "max_units"}
 DISCOUNT_FIELDS = {"lots", "amount"}
 
 
-def _show(value: Any) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (not isinstance(value, bool) and isinstance(value, (int, float))
-            and math.isfinite(value))
 
 
 def _unknown(obj: dict, allowed: set[str], path: str, errors: Errors) -> None:
