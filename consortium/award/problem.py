@@ -8,13 +8,12 @@ invalid reaches the model builder.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from consortium.award.validation import validate_award_dict
-from consortium.optimizer.problem import ProblemError
+from consortium.optimizer.problem import ProblemError, read_json_file
 
 Number = int | float
 
@@ -158,13 +157,4 @@ def check_award_problem(problem: AwardProblem) -> AwardProblem:
 
 def load_award_problem(path: str | Path) -> AwardProblem:
     """Read and validate an award problem file; unreadable or non-JSON files raise `ProblemError`."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProblemError([("", f"cannot read {path}: {exc}")]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        reason = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        raise ProblemError([("", reason)]) from None
-    return parse_award_problem(data)
+    return parse_award_problem(read_json_file(path))

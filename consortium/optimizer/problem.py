@@ -181,8 +181,9 @@ def check_problem(problem: Problem) -> Problem:
     return problem
 
 
-def load_problem(path: str | Path) -> Problem:
-    """Read and validate a problem file; unreadable or non-JSON files raise `ProblemError`."""
+def read_json_file(path: str | Path):
+    """The JSON value in the file at `path`; an unreadable or non-JSON file raises
+    `ProblemError` with the reason (shared by the problem and award problem readers)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -192,4 +193,9 @@ def load_problem(path: str | Path) -> Problem:
     except json.JSONDecodeError as exc:
         reason = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         raise ProblemError([("", reason)]) from None
-    return parse_problem(data)
+    return data
+
+
+def load_problem(path: str | Path) -> Problem:
+    """Read and validate a problem file; unreadable or non-JSON files raise `ProblemError`."""
+    return parse_problem(read_json_file(path))
