@@ -23,6 +23,7 @@ from consortium.models.notifications import (
     PasswordResetToken,
 )
 from consortium.models.packages import BidPackage, Download, PackageFile, PackageVersion
+from consortium.models.questions import QUESTION_TRANSITIONS, Answer, Question, QuestionStatus
 from consortium.models.rounds import (
     ROUND_STATUSES,
     AuditChain,
@@ -43,4 +44,5 @@ __all__ = [
     "VendorBase", "money_json", "to_money",
     "DeadlineReminder", "Notification", "NotificationOptOut", "OUTBOX_STATUSES", "OutboxMessage",
     "PasswordResetRequest", "PasswordResetToken",
+    "Answer", "Question", "QuestionStatus", "QUESTION_TRANSITIONS",
 ]

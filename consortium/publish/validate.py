@@ -1,8 +1,9 @@
 """Validate a release package against the official OCDS 1.1.5 schemas, offline.
 
-The copies in `schemas/` (see its README) are loaded from the package; the Lots extension is applied
-to the release schema as a JSON Merge Patch (RFC 7386), and the patched schema is registered under
-the release schema's official URL so the package schema's `$ref` resolves without any network.
+The copies in `schemas/` (see its README) are loaded from the package; the Lots and Enquiries
+extensions are applied to the release schema as JSON Merge Patches (RFC 7386), and the patched
+schema is registered under the release schema's official URL so the package schema's `$ref`
+resolves without any network.
 On top of the schema, the checks the schema cannot express: unique lot ids, and every item's
 `relatedLot` naming a lot of the same tender.
 """
@@ -17,6 +18,9 @@ from importlib import resources
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
+
+
+EXTENSIONS = ("lots", "enquiries")  # folders under schemas/extensions, patched in this order
 
 
 class InvalidPackage(ValueError):
@@ -48,8 +52,9 @@ def _load(path: str) -> dict:
 
 @cache
 def _validator() -> Draft4Validator:
-    release = merge_patch(_load("release-schema.json"),
-                          _load("extensions/lots/release-schema.json"))
+    release = _load("release-schema.json")
+    for extension in EXTENSIONS:
+        release = merge_patch(release, _load(f"extensions/{extension}/release-schema.json"))
     package = _load("release-package-schema.json")
     registry = Registry().with_resources([
         (release["id"], Resource.from_contents(release, default_specification=DRAFT4)),
@@ -92,7 +97,8 @@ def validation_errors(data: dict) -> list[str]:
 
 
 def validate_release_package(data: dict) -> None:
-    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package with lots."""
+    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package (with the Lots and
+    Enquiries extensions)."""
     errors = validation_errors(data)
     if errors:
         raise InvalidPackage(errors)

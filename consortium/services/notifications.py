@@ -19,7 +19,6 @@ from consortium.models import (
     BidPackage,
     DeadlineReminder,
     DemandLine,
-    Download,
     Member,
     Notification,
     NotificationOptOut,
@@ -39,12 +38,13 @@ OPTIONAL_KINDS = {
     "plan_approved": "A round's plan is approved (your results are ready)",
     "package_published": "Bid packages are published",
     "addendum_published": "An addendum is published to a package we downloaded",
+    "question_answered": "A vendor's question on a bid package is answered (published to all)",
 }
 # Who can receive each optional kind (the preferences page shows only a role's own kinds).
 ROLE_KINDS = {
     "admin": (),
     "fleet_manager": ("round_opened", "round_deadline", "round_closed", "plan_approved"),
-    "vendor": ("vendor_decision", "package_published", "addendum_published"),
+    "vendor": ("vendor_decision", "package_published", "addendum_published", "question_answered"),
 }
 # Security messages cannot be turned off.
 ALWAYS_KINDS = ("account_created", "password_reset", "password_changed")
@@ -188,16 +188,30 @@ def package_published(session: Session, round_: Round, packages: list[BidPackage
                        f"published: {refs}.")
 
 
-def addendum_published(session: Session, package: BidPackage, version: PackageVersion) -> int:
-    """Vendors who downloaded any version of the package learn of its addendum."""
-    downloaded = select(Download.vendor_id).join(
-        PackageVersion, PackageVersion.id == Download.version_id).where(
-        PackageVersion.package_id == package.id)
-    users = session.exec(_vendor_users(Vendor.id.in_(downloaded))).all()
+def addendum_published(session: Session, users: Iterable[User], package: BidPackage,
+                       version: PackageVersion, previous: PackageVersion | None = None) -> int:
+    """`users` (services.addenda.addendum_recipients) learn of the addendum: its change note and
+    every deadline it moved."""
+    moved = []
+    if previous is not None:
+        for label, field in (("bid deadline", "bid_deadline"),
+                             ("questions deadline", "questions_deadline")):
+            before, after = _aware(getattr(previous, field)), _aware(getattr(version, field))
+            if before != after:
+                moved.append(f"The {label} is now {after:%Y-%m-%d %H:%M} UTC "
+                             f"(was {before:%Y-%m-%d %H:%M} UTC).")
     return notify(session, users, kind="addendum_published", link=f"/vendors/packages/{package.id}",
                   subject=f"Addendum {version.number} to {package.reference}",
-                  body=f"Addendum {version.number} to {package.reference} was published: "
-                       f"{version.change_note}")
+                  body=" ".join([f"Addendum {version.number} to {package.reference} was published: "
+                                 f"{version.change_note}", *moved]))
+
+
+def question_answered(session: Session, package: BidPackage, question: str, answer: str) -> int:
+    """Every approved vendor learns of a published answer; who asked is never said."""
+    users = session.exec(_vendor_users(Vendor.status == "approved")).all()
+    return notify(session, users, kind="question_answered", link=f"/vendors/packages/{package.id}",
+                  subject=f"A question on {package.reference} was answered",
+                  body=f"Question: {question}\n\nAnswer: {answer}")
 
 
 def _aware(value: datetime) -> datetime:

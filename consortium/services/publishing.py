@@ -19,7 +19,7 @@ from consortium.models import (BidPackage, Download, PackageFile, PackageVersion
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
-from consortium.services import audit, notifications
+from consortium.services import addenda, audit, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.publishing_inputs import package_inputs
 
@@ -230,7 +230,7 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
                      summary=f"published addendum {number} of {package.reference}",
                      after={"version": number, "change_note": change_note, "run_id": run.id,
                             "manifest_sha256": version.manifest_sha256})
-        notifications.addendum_published(session, package, version)
+        addenda.notify_addendum(session, package, version, latest)
         session.commit()
     return version
 

@@ -24,6 +24,8 @@ from consortium.models import (
     PackageVersion,
     PriceTier,
     Product,
+    Question,
+    QuestionStatus,
     Round,
     Run,
     User,
@@ -99,6 +101,9 @@ def can_see(user: User, row: SQLModel, session: Session) -> bool:
             return True  # versions and files exist only once published
         if isinstance(row, Product):
             return True
+        if isinstance(row, Question):
+            # Their own company's questions; anyone's once answered (published, asker withheld).
+            return row.vendor_id == user.vendor_id or row.status != QuestionStatus.OPEN
         return False
     return False
 

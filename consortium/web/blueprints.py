@@ -8,8 +8,8 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
     from consortium.web.views import (account, admin, api, auth, demand, main, notices,
-                                      notifications, packages, results, runs, vendors)
+                                      notifications, packages, questions, results, runs, vendors)
 
     for module in (auth, main, admin, demand, runs, results, packages, vendors, api, account,
-                   notifications, notices):
+                   notifications, notices, questions):
         app.register_blueprint(module.bp)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from consortium.web.forms.base import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from consortium.services.accounts import MIN_PASSWORD_LENGTH
@@ -25,3 +25,10 @@ class RegisterForm(FlaskForm):
     password2 = PasswordField("Repeat the password", validators=[
         DataRequired(), EqualTo("password", message="The passwords differ.")],
         render_kw={"autocomplete": "new-password"})
+
+
+class QuestionForm(FlaskForm):
+    """A vendor's question on a bid package (published with its answer, without the asker)."""
+
+    text = TextAreaField("Your question", validators=[
+        DataRequired(message="Write your question."), Length(max=4000)])

@@ -1,13 +1,19 @@
-"""The public, read-only JSON API: published packages and their OCDS release packages."""
+"""The public, read-only JSON API: published packages and their OCDS release packages.
+
+`ocds.json` serves a version's stored, frozen file; `releases.json` serves every release of the
+package, those files' releases followed by the ones recorded since (the answered questions), so
+nothing published is ever rewritten.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request, url_for
 from sqlmodel import select
 
 from consortium.models import BidPackage, PackageFile, PackageVersion, Product, Round
 from consortium.publish.build import OCDS_NAME
 from consortium.publish.inputs import iso
+from consortium.services import public_record, questions
 from consortium.services.vendor_portal import published_packages
 from consortium.web.access import db
 
@@ -20,6 +26,7 @@ def packages():
     session = db()
     rounds = {r.id: r for r in session.exec(select(Round)).all()}
     products = {p.id: p for p in session.exec(select(Product)).all()}
+    answered = questions.published_counts(session)
     items = []
     for listing in published_packages(session):
         p, v = listing.package, listing.latest
@@ -32,6 +39,9 @@ def packages():
             "bid_deadline": iso(v.bid_deadline), "questions_deadline": iso(v.questions_deadline),
             "open": listing.is_open,
             "ocds_url": url_for("api.package_ocds", reference=p.reference, _external=True),
+            "answered_questions": answered.get(p.id, 0),
+            "releases_url": url_for("api.package_releases", reference=p.reference,
+                                    _external=True),
         })
     return {"count": len(items), "packages": items}
 
@@ -57,3 +67,21 @@ def package_ocds(reference: str):
     return Response(file.content, mimetype="application/json",
                     headers={"X-Content-SHA256": file.sha256,
                              "Access-Control-Allow-Origin": "*"})
+
+
+@bp.route("/packages/<reference>/releases.json")
+def package_releases(reference: str):
+    """Every release of the package: each version's stored release, then the answered questions
+    (`tender.enquiries`, without who asked), as one validated OCDS release package."""
+    session = db()
+    package = session.exec(select(BidPackage).where(BidPackage.reference == reference)).first()
+    if package is None:
+        abort(404)
+    uri = url_for("api.package_releases", reference=reference, _external=True)
+    try:
+        data = public_record.release_package(session, package, uri)
+    except LookupError:
+        abort(404)
+    response = jsonify(data)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

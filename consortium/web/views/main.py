@@ -7,10 +7,13 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlmodel import select
 
-from consortium.models import DemandLine, Member, Product, Round, Run, User, Vendor
+from consortium.models import BidPackage, DemandLine, Member, Product, Round, Run, User, Vendor
+from consortium.services import questions
 from consortium.web.access import db
 
 bp = Blueprint("main", __name__)
+
+HOME_QUESTIONS = 10  # unanswered questions listed on the admin's home page (the rest: a link)
 
 
 def _count(model, *where) -> int:
@@ -35,7 +38,12 @@ def home():
         }
         lines = dict(session.exec(select(DemandLine.round_id, func.count())
                                   .group_by(DemandLine.round_id)).all())
-        return render_template("main/home_admin.html", rounds=rounds, stats=stats, lines=lines)
+        waiting = session.exec(questions.unanswered_query().limit(HOME_QUESTIONS)).all()
+        packages = {p.id: p for p in session.exec(select(BidPackage).where(
+            BidPackage.id.in_({q.package_id for q in waiting}))).all()} if waiting else {}
+        return render_template("main/home_admin.html", rounds=rounds, stats=stats, lines=lines,
+                               unanswered=waiting, packages=packages,
+                               unanswered_count=questions.unanswered_count(session))
     if current_user.is_fleet_manager:
         member = session.get(Member, current_user.member_id)
         visible = [r for r in rounds if r.status != "draft"]

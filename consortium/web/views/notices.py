@@ -4,10 +4,11 @@ serves) with the one file that is public, the OCDS release package. The document
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from sqlmodel import select
 
-from consortium.models import Product, Round
+from consortium.models import BidPackage, Product, Round
+from consortium.services import publishing, questions
 from consortium.services.vendor_portal import published_packages
 from consortium.web.access import db
 from consortium.web.pagination import Page, request_args
@@ -32,4 +33,19 @@ def index():
     ids = {x.package.round_id for x in page.items}, {x.package.product_id for x in page.items}
     rounds = {r.id: r for r in session.exec(select(Round).where(Round.id.in_(ids[0]))).all()}
     products = {p.id: p for p in session.exec(select(Product).where(Product.id.in_(ids[1]))).all()}
-    return render_template("notices/index.html", page=page, rounds=rounds, products=products)
+    return render_template("notices/index.html", page=page, rounds=rounds, products=products,
+                           answered=questions.published_counts(session))
+
+
+@bp.route("/<reference>")
+def notice(reference: str):
+    """One published package's public notice: deadlines, versions and its answered questions."""
+    session = db()
+    package = session.exec(select(BidPackage).where(BidPackage.reference == reference)).first()
+    versions = publishing.versions(session, package) if package else []
+    if not versions:
+        abort(404)
+    return render_template("notices/notice.html", package=package, versions=versions,
+                           latest=versions[-1], round=session.get(Round, package.round_id),
+                           product=session.get(Product, package.product_id),
+                           answered=questions.published(session, package))

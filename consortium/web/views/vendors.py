@@ -13,11 +13,11 @@ from sqlmodel import select
 
 from consortium.models import BidPackage, PackageFile, PackageVersion, Product, Round, Vendor
 from consortium.publish.build import OCDS_NAME, SCHEDULE_NAME
-from consortium.services import publishing, vendor_portal
+from consortium.services import publishing, questions, vendor_portal
 from consortium.services.errors import ServiceError
 from consortium.web.access import db, load_or_404, roles_required
 from consortium.web.errors import render_error
-from consortium.web.forms.vendors import RegisterForm
+from consortium.web.forms.vendors import QuestionForm, RegisterForm
 
 bp = Blueprint("vendors", __name__, url_prefix="/vendors")
 
@@ -78,11 +78,14 @@ def packages():
 @bp.route("/packages/<int:package_id>")
 @roles_required("vendor")
 def package(package_id: int):
-    """A package's lots, quantities, delivery schedule, documents and versions."""
+    """A package's lots, delivery schedule, documents, versions, and its questions and answers."""
     vendor = _approved_vendor()
     if vendor is None:
         return render_error(403, NOT_APPROVED)
-    package = load_or_404(BidPackage, package_id)
+    return _package_page(load_or_404(BidPackage, package_id), vendor, QuestionForm(formdata=None))
+
+
+def _package_page(package: BidPackage, vendor: Vendor, form: QuestionForm, status: int = 200):
     session = db()
     versions = publishing.versions(session, package)
     latest = versions[-1]
@@ -95,7 +98,33 @@ def package(package_id: int):
         lots=tender["lots"], items={i["relatedLot"]: i for i in tender["items"]}, schedule=schedule,
         product=session.get(Product, package.product_id),
         round=session.get(Round, package.round_id),
-        superseded=vendor_portal.superseded_download(session, vendor.id, package, latest))
+        superseded=vendor_portal.superseded_download(session, vendor.id, package, latest),
+        answered=questions.published(session, package),
+        own_questions=questions.of_vendor(session, vendor.id, package),
+        questions_open=questions.questions_open(latest), form=form), status
+
+
+@bp.route("/packages/<int:package_id>/questions", methods=["POST"])
+@roles_required("vendor")
+def ask(package_id: int):
+    """Ask a question on a package before its questions deadline."""
+    vendor = _approved_vendor()
+    if vendor is None:
+        return render_error(403, NOT_APPROVED)
+    package = load_or_404(BidPackage, package_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            questions.ask(db(), current_user, package, form.text.data)
+        except ServiceError as exc:
+            db().rollback()
+            flash(str(exc), "error")
+            return _package_page(package, vendor, form, 422)
+        db().commit()
+        flash("Your question was sent to the consortium. Its answer will be published to every "
+              "vendor, without your company's name.", "success")
+        return redirect(url_for("vendors.package", package_id=package.id) + "#questions")
+    return _package_page(package, vendor, form, 422)
 
 
 def _schedule_rows(files: list[PackageFile]) -> list[dict]:
