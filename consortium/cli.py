@@ -158,9 +158,29 @@ def _prepare(holder: AppHolder, demo: bool) -> list[tuple[str, str, str]]:
                 raise click.ClickException(str(exc)) from exc
             click.echo("Loaded the demo consortium: "
                        + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
+            _demo_tender(holder)
         else:
             click.echo("The database already has data; the demo consortium was not loaded again.")
     return demo_logins(FIXTURES / "demo")
+
+
+DEMO_PUBLISHED_ROUND = "2026-pilot"  # the demo's closed round, published with questions
+
+
+def _demo_tender(holder: AppHolder) -> None:
+    """Publish the demo's closed round and add the demo vendors' questions (see demo_tender)."""
+    from consortium.services import demo_tender
+    from consortium.services.fixture_checks import FixtureError
+    from consortium.services.publishing_inputs import consortium_info
+
+    click.echo(f"Optimizing and publishing the closed round {DEMO_PUBLISHED_ROUND} ...")
+    try:
+        counts = demo_tender.prepare(holder.engine, FIXTURES / "demo", DEMO_PUBLISHED_ROUND,
+                                     consortium_info(holder.settings))
+    except FixtureError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Published {counts['packages']} bid packages with {counts['questions']} vendor "
+               "questions.")
 
 
 def _banner(host: str, port: int, logins: list[tuple[str, str, str]]) -> str:
