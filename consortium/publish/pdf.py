@@ -112,9 +112,10 @@ def _notice(pkg: PackageInput, s) -> list:
            _p("Schedule", s["h2"]),
            _table(["Event", "Date and time"], schedule, [2.5, 4.0], s["cell"]),
            _p("Questions", s["h2"]),
-           _p(f"Send questions in writing to {c.email} before the questions deadline, quoting the "
-              f"reference {pkg.ocid}. Answers are published to every registered vendor as an "
-              "addendum.", s["body"]),
+           _p(f"Ask questions on this package's page in the vendor portal ({c.public_url}) "
+              f"before the questions deadline, or write to {c.email} quoting the reference "
+              f"{pkg.ocid}. Every answer is published to all approved vendors and on the public "
+              "notice, without the name of the company that asked.", s["body"]),
            _p("Addenda", s["h2"]),
            _p("Corrections are published as numbered addenda on the vendor portal; each "
               "addendum is a new version of this package and replaces the earlier version. Bids "
