@@ -201,3 +201,32 @@ def login_csrf(client, user) -> None:
     response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD,
                                            "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_the_access_rule_for_questions(app, session, admin, asker, rival, published):
+    """load_or_404: the asker's company and admins see an open question; other vendors and fleet
+    managers get 404 until it is answered, and fleet managers never."""
+    import pytest
+    from flask_login import login_user
+    from werkzeug.exceptions import NotFound
+
+    from consortium.web.access import load_or_404
+    fleet = factories.make_user(session, "fleet_manager")
+    q = _question(session, asker, published["BEB-40"], "Open for now")
+
+    def sees(user) -> bool:
+        with app.test_request_context():
+            login_user(user)
+            try:
+                return load_or_404(Question, q.id).id == q.id
+            except NotFound:
+                return False
+
+    assert [sees(u) for u in (asker, admin, rival, fleet)] == [True, True, False, False]
+    questions.answer(session, admin, q, "Now public.")
+    session.commit()
+    assert [sees(u) for u in (asker, admin, rival, fleet)] == [True, True, True, False]
+    with pytest.raises(NotFound):
+        with app.test_request_context():
+            login_user(rival)
+            load_or_404(Question, 999999)
