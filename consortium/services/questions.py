@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from consortium.db import utcnow
 from consortium.models import (QUESTION_TRANSITIONS, Answer, BidPackage, PackageVersion, Question,
                                QuestionStatus, User, Vendor)
-from consortium.services import audit, notifications
+from consortium.services import audit, notifications, publishing
 from consortium.services.errors import NotAllowed, ServiceError
 
 MAX_QUESTION = 4000
@@ -31,12 +31,6 @@ class QuestionError(ServiceError):
 
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
-def latest_version(session: Session, package: BidPackage) -> PackageVersion | None:
-    """The package's newest version (its deadlines are the ones in force)."""
-    return session.exec(select(PackageVersion).where(PackageVersion.package_id == package.id)
-                        .order_by(PackageVersion.number.desc())).first()
 
 
 def questions_open(version: PackageVersion, now: datetime | None = None) -> bool:
@@ -67,7 +61,7 @@ def ask(session: Session, user: User, package: BidPackage, text: str, *,
         now: datetime | None = None) -> Question:
     """An approved vendor's question on a published package, before its questions deadline."""
     vendor = _approved_vendor(session, user)
-    version = latest_version(session, package)
+    version = publishing.latest_version(session, package)
     if version is None:
         raise QuestionError("This package has not been published.")
     now = now or utcnow()

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from consortium.db import utcnow
-from consortium.models import Answer, Question, QuestionStatus
+from consortium.models import Answer, PackageVersion, Question, QuestionStatus
 from consortium.services import publishing, questions
 from tests import factories
 from tests.conftest import csrf_token, login
@@ -49,12 +49,11 @@ def test_empty_or_late_questions_are_refused_with_a_message(client, session, ask
     login(client, asker)
     response = _ask_web(client, bus, "   ")
     assert response.status_code == 422 and "Write your question." in response.get_data(as_text=True)
-    # The questions deadline passes (an addendum cannot move it into the past, so the row is set
-    # as the deadline was: a controllable clock for the web is the row's own deadline).
+    # The questions deadline passes: the web uses the server's clock, so the stored deadline is
+    # moved into the past (past the frozen-row guard, which only watches ORM changes).
     past = utcnow() - timedelta(minutes=1)
-    session.execute(publishing.PackageVersion.__table__.update()
-                    .where(publishing.PackageVersion.package_id == bus.id)
-                    .values(questions_deadline=past))
+    session.execute(PackageVersion.__table__.update()
+                    .where(PackageVersion.package_id == bus.id).values(questions_deadline=past))
     session.commit()
     response = _ask_web(client, bus, "Too late?")
     text = response.get_data(as_text=True)
