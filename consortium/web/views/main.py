@@ -8,9 +8,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import DemandLine, Member, Product, Round, Run, User, Vendor
-from consortium.web.access import db
+from consortium.policy import PUBLIC
+from consortium.web.access import db, guard
 
 bp = Blueprint("main", __name__)
+guard(bp, PUBLIC)  # the home page sends visitors to sign in itself, without a message
 
 
 def _count(model, *where) -> int:
