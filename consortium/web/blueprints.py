@@ -3,7 +3,14 @@ guard (`consortium.web.access.guard`) where it is made, and the app refuses to s
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
+
+# Modules that add routes to a blueprint made in another module (demand.bp, admin.bp): imported
+# here, not by the blueprint's module, so that no two modules import each other.
+ROUTE_MODULES = ("demand_csv", "admin.audit", "admin.members", "admin.products", "admin.rounds",
+                 "admin.vendors")
 
 
 def register_blueprints(app: Flask) -> None:
@@ -11,9 +18,8 @@ def register_blueprints(app: Flask) -> None:
     from consortium.web.access import check_guarded
     from consortium.web.views import (account, admin, api, auth, demand, main, notices,
                                       notifications, packages, results, runs, vendors)
-    # Modules that add routes to a blueprint made elsewhere (demand.bp, admin.bp):
-    from consortium.web.views import demand_csv  # noqa: F401
-    from consortium.web.views.admin import audit, members, products, rounds, vendors  # noqa: F401
+    for name in ROUTE_MODULES:
+        import_module(f"consortium.web.views.{name}")
 
     for module in (auth, main, admin, demand, runs, results, packages, vendors, api, account,
                    notifications, notices):
