@@ -180,11 +180,14 @@ def test_unanswered_oldest_first_and_vendor_lists(session, admin, asker, rival, 
 def test_addendum_recipients_are_the_downloaders_and_the_notice_has_the_new_deadline(
         session, admin, asker, rival, published, deadlines):
     bus = published["BEB-40"]
-    inactive = factories.make_user(session, "vendor", vendor=factories.make_vendor(session),
-                                   email="gone@example.com", active=False)
+    gone = factories.make_user(session, "vendor", vendor=factories.make_vendor(session),
+                               email="gone@example.com")
     file = publishing.files_of(session, publishing.latest_version(session, bus))[0]
-    for user in (asker, asker, inactive):  # twice: still one message; inactive: none
+    for user in (asker, asker, gone):  # twice: still one message
         publishing.record_download(session, user, file)
+    gone.active = False  # deactivated since its download: not told
+    session.add(gone)
+    session.commit()
     assert [u.email for u in addenda.addendum_recipients(session, bus)] == [asker.email]
     later = deadlines["bid_deadline"] + timedelta(days=7)
     publishing.publish_addendum(session, bus, admin, change_note="Bids a week later.",

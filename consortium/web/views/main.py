@@ -7,11 +7,13 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlmodel import select
 
+from consortium import policy
 from consortium.models import BidPackage, DemandLine, Member, Product, Round, Run, User, Vendor
 from consortium.services import questions
-from consortium.web.access import db
+from consortium.web.access import db, guard
 
 bp = Blueprint("main", __name__)
+guard(bp, policy.PUBLIC)  # the home page sends visitors to sign in itself, without a message
 
 HOME_QUESTIONS = 10  # unanswered questions listed on the admin's home page (the rest: a link)
 
@@ -49,7 +51,7 @@ def home():
         visible = [r for r in rounds if r.status != "draft"]
         lines = dict(session.exec(
             select(DemandLine.round_id, func.count())
-            .where(DemandLine.member_id == current_user.member_id)
+            .where(policy.visible(current_user, DemandLine))
             .group_by(DemandLine.round_id)).all())
         return render_template("main/home_fleet.html", member=member, rounds=visible, lines=lines)
     vendor = session.get(Vendor, current_user.vendor_id)

@@ -10,19 +10,15 @@ from sqlmodel import select
 from consortium.models import BidPackage, PackageVersion, Question, Round, User, Vendor
 from consortium.services import publishing, questions
 from consortium.services.errors import ServiceError
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.policy import ADMIN
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.questions import AddendumAnswerForm, AnswerForm
 from consortium.web.pagination import paginate
 
 bp = Blueprint("questions", __name__, url_prefix="/admin/questions")
+guard(bp, ADMIN)
 
 PER_PAGE = 20
-
-
-@bp.before_request
-@roles_required("admin")
-def _admins_only():
-    """Every page here is for admins."""
 
 
 def _names(session, rows: list[Question]) -> dict:
@@ -89,7 +85,7 @@ def _back(question: Question):
 @bp.route("/<int:question_id>/answer", methods=["POST"])
 def answer(question_id: int):
     """Publish a written answer to one question (to every approved vendor, asker withheld)."""
-    question = load_or_404(Question, question_id)
+    question = load_or_404(Question, question_id, change=True)
     package = load_or_404(BidPackage, question.package_id)
     form = AnswerForm(prefix=f"q{question.id}")
     if form.validate_on_submit():
@@ -111,7 +107,7 @@ def answer(question_id: int):
 @bp.route("/<int:question_id>/addendum", methods=["POST"])
 def answer_by_addendum(question_id: int):
     """Mark one question as answered by an addendum of its package."""
-    question = load_or_404(Question, question_id)
+    question = load_or_404(Question, question_id, change=True)
     package = load_or_404(BidPackage, question.package_id)
     session = db()
     form = AddendumAnswerForm(prefix=f"q{question.id}")
