@@ -39,7 +39,7 @@ def run_command(holder: AppHolder, round_slug, time_limit, gap, no_fairness, sol
     from sqlmodel import select
 
     from consortium.db import session_scope
-    from consortium.models import Round, Run
+    from consortium.models import Round, Run, RunStatus
     from consortium.services.errors import ServiceError
     from consortium.services.runs import create_run, execute_run
 
@@ -59,7 +59,7 @@ def run_command(holder: AppHolder, round_slug, time_limit, gap, no_fairness, sol
     status = execute_run(engine, run_id, progress=_echo_progress())
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
-        if status != "succeeded":
+        if status != RunStatus.SUCCEEDED:
             click.echo(f"Failed: {run.error}", err=True)
             click.echo(run_id)
             raise SystemExit(1)

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from consortium.db import utcnow
 from consortium.models import DemandLine, Member, PriceTier, Product, Round, User, money_json
+from consortium.models.status import RoundStatus
 from consortium.services import audit
 from consortium.services.demand_validation import (  # noqa: F401  (re-exported)
     NOTES_MAX,
@@ -51,12 +52,12 @@ def aware(moment: datetime) -> datetime:
 
 def is_editable(round_: Round, now: datetime | None = None) -> bool:
     """Whether members may still change the round's lines: open, and the deadline not passed."""
-    return round_.status == "open" and (now or utcnow()) < aware(round_.deadline)
+    return round_.status == RoundStatus.OPEN and (now or utcnow()) < aware(round_.deadline)
 
 
 def ensure_editable(round_: Round, now: datetime | None = None, actor: User | None = None) -> None:
     """Raise NotAllowed unless `actor` may change lines of `round_` now (admins: until closed)."""
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise NotAllowed(f"The round {round_.name} is {round_.status}; its lines are read-only.")
     if not is_editable(round_, now) and not (actor is not None and actor.is_admin):
         raise NotAllowed(

@@ -29,6 +29,7 @@ from consortium.models import (
     User,
     Vendor,
 )
+from consortium.models.status import RoundStatus, VendorStatus
 
 # Kinds a user may turn off, with the label of the preferences page.
 OPTIONAL_KINDS = {
@@ -129,7 +130,7 @@ def _deadline(round_: Round) -> str:
 def vendor_decided(session: Session, vendor: Vendor) -> int:
     """The vendor's users learn that its registration was approved or rejected."""
     users = session.exec(_vendor_users(User.vendor_id == vendor.id)).all()
-    if vendor.status == "approved":
+    if vendor.status == VendorStatus.APPROVED:
         return notify(session, users, kind="vendor_decision", link="/vendors/packages",
                       subject=f"{vendor.name} is approved as a vendor",
                       body="A consortium admin approved your company's registration. You can now "
@@ -180,7 +181,7 @@ def plan_approved(session: Session, round_: Round) -> int:
 
 def package_published(session: Session, round_: Round, packages: list[BidPackage]) -> int:
     """Approved vendors learn that the round's bid packages are published."""
-    users = session.exec(_vendor_users(Vendor.status == "approved")).all()
+    users = session.exec(_vendor_users(Vendor.status == VendorStatus.APPROVED)).all()
     refs = ", ".join(p.reference for p in packages)
     return notify(session, users, kind="package_published", link="/vendors/packages",
                   subject=f"Bid packages of {round_.name} are published",
@@ -212,7 +213,7 @@ def send_deadline_reminders(session: Session, now: datetime | None = None) -> in
     """
     now = now or utcnow()
     sent = 0
-    for round_ in session.exec(select(Round).where(Round.status == "open")).all():
+    for round_ in session.exec(select(Round).where(Round.status == RoundStatus.OPEN)).all():
         left = _aware(round_.deadline) - now
         due = [d for d in REMINDER_DAYS if timedelta(0) < left <= timedelta(days=d)]
         if not due:

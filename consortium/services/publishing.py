@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from consortium.db import utcnow
 from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
                                Run, User, Vendor)
+from consortium.models.status import RunStatus, VendorStatus
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
@@ -62,7 +63,7 @@ def approved_run(session: Session, round_: Round) -> Run:
     if not round_.approved_run_id:
         raise PublishError(f"Round {round_.name} has no approved plan yet; approve a run first.")
     run = session.get(Run, round_.approved_run_id)
-    if run is None or run.round_id != round_.id or run.status != "succeeded" or not run.plan:
+    if run is None or run.round_id != round_.id or run.status != RunStatus.SUCCEEDED or not run.plan:
         raise PublishError(f"The approved run of round {round_.name} has no usable plan.")
     return run
 
@@ -204,7 +205,7 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
     latest = previous[-1]
     round_ = session.get(Round, package.round_id)
     run = run or approved_run(session, round_)
-    if run.round_id != round_.id or run.status != "succeeded" or not run.plan:
+    if run.round_id != round_.id or run.status != RunStatus.SUCCEEDED or not run.plan:
         raise PublishError(f"Run {run.id} is not a succeeded run of round {round_.name}.")
     bid = _aware(bid_deadline or latest.bid_deadline)
     questions = _aware(questions_deadline or latest.questions_deadline)
@@ -240,7 +241,7 @@ def record_download(session: Session, user: User, file: PackageFile) -> Download
     vendor = session.get(Vendor, user.vendor_id) if user.vendor_id else None
     if not user.is_vendor or vendor is None:
         raise NotAllowed("Only registered vendors download bid packages.")
-    if vendor.status != "approved":
+    if vendor.status != VendorStatus.APPROVED:
         raise NotAllowed("Your company's registration has not been approved yet; documents can be "
                          "downloaded once a consortium admin approves it.")
     download = Download(user_id=user.id, vendor_id=vendor.id, file_id=file.id,

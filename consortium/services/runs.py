@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
 from consortium.models import Round, Run, User
+from consortium.models.status import RoundStatus, RunStatus, allowed, sources, terminal, transition
 from consortium.services import audit, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 
@@ -74,7 +75,7 @@ def create_run(session: Session, round_: Round, user: User | None, *, time_limit
     """A queued run of a closed round, with the problem it will solve; committed."""
     from consortium.services.problem import build_problem
 
-    if round_.status != "closed":
+    if round_.status != RoundStatus.CLOSED:
         raise NotAllowed(f"Close the round before running the optimizer (it is {round_.status}).")
     errors = parameter_errors(time_limit, gap, solver)
     if errors:
@@ -82,7 +83,7 @@ def create_run(session: Session, round_: Round, user: User | None, *, time_limit
     problem = build_problem(session, round_)
     check_problem(problem)
     run = Run.model_validate({
-        "round_id": round_.id, "status": "queued", "stage": "queued",
+        "round_id": round_.id, "status": RunStatus.QUEUED, "stage": "queued",
         "time_limit": float(time_limit), "gap": float(gap), "fairness": bool(fairness),
         "solver": solver, "problem": problem, "note": note[:500],
         "created_by_id": user.id if user else None,
@@ -153,10 +154,10 @@ class _Heartbeat(threading.Thread):
 
 def _write(engine: Engine, run_id: int, **values) -> None:
     with engine.begin() as conn:
-        conn.execute(update(Run).where(Run.id == run_id, Run.status == "running").values(**values))
+        conn.execute(update(Run).where(Run.id == run_id, Run.status == RunStatus.RUNNING).values(**values))
 
 
-TERMINAL = ("succeeded", "failed")
+TERMINAL = terminal(RunStatus)
 
 
 def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str = "") -> bool:
@@ -165,7 +166,8 @@ def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str
     One conditional UPDATE, so a run marked failed (its worker paused past the stale limit)
     stays failed when the worker resumes and reports.
     """
-    values = {"status": "failed" if error else "succeeded", "error": error, "plan": plan,
+    status = RunStatus.FAILED if error else RunStatus.SUCCEEDED
+    values = {"status": status, "error": error, "plan": plan,
               "stage": "failed" if error else "done", "finished_at": utcnow()}
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
@@ -173,7 +175,7 @@ def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str
             return False
         if plan is not None:
             values["progress_done"] = values["progress_total"] = max(run.progress_total, 1)
-        result = session.execute(update(Run).where(Run.id == run_id, Run.status.not_in(TERMINAL))
+        result = session.execute(update(Run).where(Run.id == run_id, Run.status.in_(sources(status)))
                                  .values(**values).execution_options(synchronize_session=False))
         session.commit()
     if result.rowcount != 1:
@@ -194,10 +196,11 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
 
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
-        if run is None or run.status != "queued":
+        if run is None or not allowed(run.status, RunStatus.RUNNING):
             log.warning("run %s is %s, not queued; skipped", run_id, run.status if run else "missing")
             return run.status if run else None
-        run.status, run.stage = "running", "validate"
+        transition(run, RunStatus.RUNNING)
+        run.stage = "validate"
         run.started_at = run.heartbeat_at = utcnow()
         session.add(run)
         session.commit()
@@ -224,12 +227,12 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
         with session_scope(engine) as session:
             run = session.get(Run, run_id)
             return run.status if run else None
-    return "failed" if error else "succeeded"
+    return RunStatus.FAILED if error else RunStatus.SUCCEEDED
 
 
 def stale_reason(minutes: int, status: str) -> str:
     """The error a run gets when its worker stopped."""
-    if status == "queued":
+    if status == RunStatus.QUEUED:
         return (f"No worker picked this run up within {minutes} minutes. Start the worker "
                 "(consortium worker, or consortium serve) and run it again.")
     return (f"The worker stopped while solving (no progress for {minutes} minutes). "
@@ -241,11 +244,11 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
     'queued' for longer than that while no worker shows any sign of life. Returns how many."""
     cutoff = utcnow() - older_than
     minutes = max(1, round(older_than.total_seconds() / 60))
-    running = session.exec(select(Run).where(Run.status == "running")).all()
+    running = session.exec(select(Run).where(Run.status == RunStatus.RUNNING)).all()
     stale = [r for r in running if (r.heartbeat_at or r.started_at or r.created_at) < cutoff]
     alive = len(running) > len(stale)
     if not alive:
-        stale += session.exec(select(Run).where(Run.status == "queued",
+        stale += session.exec(select(Run).where(Run.status == RunStatus.QUEUED,
                                                 Run.created_at < cutoff)).all()
     failed = 0
     for run in stale:
@@ -253,7 +256,7 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
         # Conditional: a run that finished meanwhile keeps its result.
         result = session.execute(
             update(Run).where(Run.id == run.id, Run.status == run.status)
-            .values(status="failed", stage="failed", error=error, finished_at=utcnow())
+            .values(status=RunStatus.FAILED, stage="failed", error=error, finished_at=utcnow())
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             continue
@@ -270,9 +273,9 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
 def approve_run(session: Session, run: Run, user: User) -> Round:
     """Make a succeeded run the round's approved plan (replacing any earlier approval)."""
     round_ = session.get(Round, run.round_id)
-    if run.status != "succeeded" or not run.plan:
+    if run.status != RunStatus.SUCCEEDED or not run.plan:
         raise NotAllowed("Only a run that succeeded can be approved.")
-    if round_.status != "closed":
+    if round_.status != RoundStatus.CLOSED:
         raise NotAllowed("Only a plan of a closed round can be approved.")
     if round_.approved_run_id == run.id:
         raise NotAllowed(f"Run {run.id} is already the approved plan of this round.")
@@ -280,7 +283,7 @@ def approve_run(session: Session, run: Run, user: User) -> Round:
     # One conditional UPDATE: of simultaneous approvals of the same run only one changes the
     # round (and writes the audit entry); the others see it already approved.
     result = session.execute(
-        update(Round).where(Round.id == round_.id, Round.status == "closed",
+        update(Round).where(Round.id == round_.id, Round.status == RoundStatus.CLOSED,
                             or_(Round.approved_run_id.is_(None), Round.approved_run_id != run.id))
         .values(approved_run_id=run.id).execution_options(synchronize_session=False))
     if result.rowcount != 1:

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from consortium.db import utcnow
 from consortium.models import BidPackage, Download, PackageVersion, User, Vendor
+from consortium.models.status import VendorStatus
 from consortium.services import audit, throttle
 from consortium.services.accounts import create_user, normalize_email
 from consortium.services.errors import ServiceError
@@ -50,7 +51,7 @@ def register_vendor(session: Session, *, company: str, contact_name: str, email:
         raise ServiceError(f"An account with the email {email} already exists; sign in instead.")
     vendor = Vendor.model_validate({"name": company, "contact_name": contact_name.strip(),
                                     "contact_email": email, "phone": phone.strip(),
-                                    "website": website.strip(), "status": "pending"})
+                                    "website": website.strip(), "status": VendorStatus.PENDING})
     try:
         session.add(vendor)
         session.flush()

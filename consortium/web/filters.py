@@ -112,3 +112,5 @@ def register_filters(app: Flask) -> None:
                                   signed_money=signed_money, plural=plural,
                                   duration=duration, version_label=version_label)
     app.jinja_env.globals["row_url"] = row_url
+    from consortium.models.status import ENUMS, live
+    app.jinja_env.globals.update({kind.__name__: kind for kind in ENUMS}, live_statuses=live)

@@ -39,9 +39,10 @@ def _may_open(endpoint: str) -> bool:
     """Hide the vendor portal's entry from a vendor not (yet) approved: it would answer 403."""
     if endpoint.startswith("vendors.") and current_user.is_vendor:
         from consortium.models import Vendor
+        from consortium.models.status import VendorStatus
         from consortium.web.access import db
         vendor = db().get(Vendor, current_user.vendor_id) if current_user.vendor_id else None
-        return vendor is not None and vendor.status == "approved"
+        return vendor is not None and vendor.status == VendorStatus.APPROVED
     return True
 
 

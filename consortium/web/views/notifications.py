@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 
 from consortium.models import Notification, OutboxMessage, User
+from consortium.models.status import OutboxStatus
 from consortium.services import notifications as svc
 from consortium.services.mailer import NO_SMTP
 from consortium.web.access import db, load_or_404, roles_required
@@ -16,8 +17,9 @@ from consortium.web.pagination import paginate
 
 bp = Blueprint("notifications", __name__)
 
-OUTBOX_STATUSES = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed",
-                   "unsent": "Not sent: no SMTP configured"}
+OUTBOX_STATUSES = {OutboxStatus.QUEUED: "Queued", OutboxStatus.SENDING: "Sending",
+                   OutboxStatus.SENT: "Sent", OutboxStatus.FAILED: "Failed",
+                   OutboxStatus.UNSENT: "Not sent: no SMTP configured"}
 
 
 @bp.app_context_processor

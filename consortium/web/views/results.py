@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import DemandLine, Member, Round, Run
+from consortium.models.status import RoundStatus
 from consortium.services import exports
 from consortium.services.run_results import member_results
 from consortium.web.access import db, load_or_404, roles_required
@@ -22,7 +23,7 @@ def index():
     """The rounds with an approved plan in which the member has demand."""
     session = db()
     rounds = session.exec(
-        select(Round).where(Round.approved_run_id.is_not(None), Round.status != "draft")
+        select(Round).where(Round.approved_run_id.is_not(None), Round.status != RoundStatus.DRAFT)
         .order_by(Round.deadline.desc())).all()
     lines = dict(session.exec(
         select(DemandLine.round_id, func.count()).where(DemandLine.member_id == current_user.member_id)

@@ -22,6 +22,7 @@ from sqlmodel import select
 from consortium.db import utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
+from consortium.models.status import RunStatus, live
 from consortium.services import exports, run_results
 from consortium.services.errors import ServiceError
 from consortium.services.publishing import is_published
@@ -63,7 +64,7 @@ def elapsed_seconds(run: Run) -> int | None:
 def progress_text(run: Run) -> str:
     """`Solving: subproblem 3 of 7`, for the progress line."""
     label = STAGES.get(run.stage, run.stage.replace("_", " ").capitalize())
-    if run.status != "running" or run.stage not in COUNTED or not run.progress_total:
+    if run.status != RunStatus.RUNNING or run.stage not in COUNTED or not run.progress_total:
         return label
     # The optimizer reports k when it starts on the k-th of n.
     return f"{label}: {COUNTED[run.stage]} {max(run.progress_done, 1)} of {run.progress_total}"
@@ -113,13 +114,13 @@ def _list(round_: Round, form: RunForm, problem_errors=None) -> str:
 def run_detail(run_id: int):
     """One run: its progress while it solves, then the plan at a glance with charts."""
     run = load_or_404(Run, run_id)
-    if run.status in ("queued", "running"):
+    if run.status in live(RunStatus):
         _fail_stale()
     round_ = db().get(Round, run.round_id)
     plan = run.plan or {}
     # Only the ids: a run row carries its whole problem and plan.
     others = db().exec(select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
-                                            Run.status == "succeeded")
+                                            Run.status == RunStatus.SUCCEEDED)
                        .order_by(Run.id.desc()).limit(20)).all()
     all_rows = run_results.tranche_rows(run.problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
@@ -164,12 +165,12 @@ def run_members_csv(run_id: int):
 def run_progress(run_id: int):
     """The progress partial polled by the run page; tells htmx to reload the page when done."""
     run = load_or_404(Run, run_id)
-    if run.status in ("queued", "running"):
+    if run.status in live(RunStatus):
         _fail_stale()
         db().refresh(run)
     body = render_template("runs/_progress.html", run=run)
     response = Response(body, mimetype="text/html")
-    if run.status not in ("queued", "running") and request.headers.get("HX-Request"):
+    if run.status not in live(RunStatus) and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"
     return response
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from consortium.models import BidPackage, PackageFile, PackageVersion, Product, Round, Vendor
+from consortium.models.status import VendorStatus
 from consortium.publish.build import OCDS_NAME, SCHEDULE_NAME
 from consortium.services import publishing, vendor_portal
 from consortium.services.errors import ServiceError
@@ -27,7 +28,7 @@ NOT_APPROVED = ("Your company's registration is waiting for a consortium admin's
 
 def _approved_vendor() -> Vendor | None:
     vendor = db().get(Vendor, current_user.vendor_id) if current_user.vendor_id else None
-    return vendor if vendor is not None and vendor.status == "approved" else None
+    return vendor if vendor is not None and vendor.status == VendorStatus.APPROVED else None
 
 
 @bp.route("/register", methods=["GET", "POST"])

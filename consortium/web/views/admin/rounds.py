@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from consortium.db import utcnow
 from consortium.models import AuditEntry, DemandLine, Member, Product, Round
+from consortium.models.status import RoundStatus
 from consortium.services import exports
 from consortium.services import rounds as svc
 from consortium.services.editing import FieldErrors
@@ -93,7 +94,7 @@ def round_detail(round_id: int):
     round_ = load_or_404(Round, round_id)
     links = [(label, url) for endpoint, label in ROUND_LINKS
              if (url := _link(endpoint, round_id=round_.id))]
-    early = svc.aware(round_.deadline) - utcnow() if round_.status == "open" else None
+    early = svc.aware(round_.deadline) - utcnow() if round_.status == RoundStatus.OPEN else None
     return render_template("admin/round_detail.html", round=round_,
                            summary=svc.round_summary(db(), round_), links=links,
                            confirm=ConfirmForm(),
