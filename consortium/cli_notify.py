@@ -3,9 +3,10 @@ hourly)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import click
+from consortium.models.types import as_utc
 
 
 def _holder():
@@ -32,7 +33,7 @@ def reminders(now: str | None):
             moment = datetime.fromisoformat(now)
         except ValueError as exc:
             raise click.BadParameter("use an ISO time such as 2027-03-24T09:00") from exc
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        moment = as_utc(moment)
     count = get_jobs(_holder().app).run_deadline_reminders(moment)
     click.echo(f"Reminded {count} fleet manager{'s' if count != 1 else ''}; the emails are queued "
                "for the worker.")

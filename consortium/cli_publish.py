@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import click
+from consortium.models.types import as_utc
 
 
 def _holder(ctx: click.Context):
@@ -22,7 +23,7 @@ def _utc(value: datetime | None, default_days: int) -> datetime:
         return day + timedelta(days=default_days)
     if value.hour == 0 and value.minute == 0:
         value = value.replace(hour=17)  # a bare date means the end of that business day
-    return value.replace(tzinfo=timezone.utc)
+    return as_utc(value)
 
 
 @click.command("publish")

@@ -9,7 +9,7 @@ while the round is open; nobody changes the lines of a closed round.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, update
@@ -45,14 +45,9 @@ class InvalidLine(ServiceError):
         self.errors = errors
 
 
-def aware(moment: datetime) -> datetime:
-    """`moment` as an aware UTC datetime (SQLite hands back naive ones)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
 def is_editable(round_: Round, now: datetime | None = None) -> bool:
     """Whether members may still change the round's lines: open, and the deadline not passed."""
-    return round_.status == RoundStatus.OPEN and (now or utcnow()) < aware(round_.deadline)
+    return round_.status == RoundStatus.OPEN and (now or utcnow()) < round_.deadline
 
 
 def ensure_editable(round_: Round, now: datetime | None = None, actor: User | None = None) -> None:
@@ -62,7 +57,7 @@ def ensure_editable(round_: Round, now: datetime | None = None, actor: User | No
     if not is_editable(round_, now) and not (actor is not None and actor.is_admin):
         raise NotAllowed(
             f"The deadline of {round_.name} passed on "
-            f"{aware(round_.deadline):%Y-%m-%d %H:%M} UTC; its lines are read-only. "
+            f"{round_.deadline:%Y-%m-%d %H:%M} UTC; its lines are read-only. "
             "Ask the consortium's admins if a line must be corrected.")
 
 

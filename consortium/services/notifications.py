@@ -201,10 +201,6 @@ def addendum_published(session: Session, package: BidPackage, version: PackageVe
                        f"{version.change_note}")
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
-
-
 def send_deadline_reminders(session: Session, now: datetime | None = None) -> int:
     """Remind fleet managers whose member has no demand in an open round 7 days and 1 day ahead.
 
@@ -214,7 +210,7 @@ def send_deadline_reminders(session: Session, now: datetime | None = None) -> in
     now = now or utcnow()
     sent = 0
     for round_ in session.exec(select(Round).where(Round.status == RoundStatus.OPEN)).all():
-        left = _aware(round_.deadline) - now
+        left = round_.deadline - now
         due = [d for d in REMINDER_DAYS if timedelta(0) < left <= timedelta(days=d)]
         if not due:
             continue

@@ -7,7 +7,7 @@ delete of BidPackage, PackageVersion, PackageFile and Download rows, whatever th
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from consortium.publish.validate import InvalidPackage
 from consortium.services import audit, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.publishing_inputs import package_inputs
+from consortium.models.types import as_utc
 
 
 class PublishError(ServiceError):
@@ -37,19 +38,13 @@ class PublishedPackageIsFrozen(RuntimeError):
     """Raised when code tries to change or delete a published package, version, file or download."""
 
 
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
 def _now() -> datetime:
     return utcnow().replace(microsecond=0)
 
 
 def check_deadlines(bid_deadline: datetime, questions_deadline: datetime, now: datetime) -> None:
     """Both deadlines in the future, questions before bids."""
-    bid, questions = _aware(bid_deadline), _aware(questions_deadline)
+    bid, questions = as_utc(bid_deadline), as_utc(questions_deadline)
     if bid <= now:
         raise PublishError("The bid deadline must be in the future.")
     if questions <= now:
@@ -97,8 +92,8 @@ def preview(session: Session, round_: Round, *, bid_deadline: datetime,
     run = approved_run(session, round_)
     now = _now()
     check_deadlines(bid_deadline, questions_deadline, now)
-    inputs = package_inputs(session, round_, run, bid_deadline=_aware(bid_deadline),
-                            questions_deadline=_aware(questions_deadline), published_at=now,
+    inputs = package_inputs(session, round_, run, bid_deadline=as_utc(bid_deadline),
+                            questions_deadline=as_utc(questions_deadline), published_at=now,
                             product_codes=[product_code] if product_code else None,
                             consortium=consortium)
     return _build_all(inputs)
@@ -156,8 +151,8 @@ def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline
                            "correct a package.")
     now = _now()
     check_deadlines(bid_deadline, questions_deadline, now)
-    inputs = package_inputs(session, round_, run, bid_deadline=_aware(bid_deadline),
-                            questions_deadline=_aware(questions_deadline), published_at=now,
+    inputs = package_inputs(session, round_, run, bid_deadline=as_utc(bid_deadline),
+                            questions_deadline=as_utc(questions_deadline), published_at=now,
                             consortium=consortium)
     built_all = _build_all(inputs)
     with _first_writer(session, f"Round {round_.name} was published by someone else just now; "
@@ -207,12 +202,12 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
     run = run or approved_run(session, round_)
     if run.round_id != round_.id or run.status != RunStatus.SUCCEEDED or not run.plan:
         raise PublishError(f"Run {run.id} is not a succeeded run of round {round_.name}.")
-    bid = _aware(bid_deadline or latest.bid_deadline)
-    questions = _aware(questions_deadline or latest.questions_deadline)
+    bid = as_utc(bid_deadline or latest.bid_deadline)
+    questions = as_utc(questions_deadline or latest.questions_deadline)
     now = _now()
     check_deadlines(bid, questions, now)
     number = latest.number + 1
-    amendments = tuple(AmendmentInfo(v.number, _aware(v.published_at), v.change_note)
+    amendments = tuple(AmendmentInfo(v.number, as_utc(v.published_at), v.change_note)
                        for v in previous if v.number > 0)
     amendments += (AmendmentInfo(number, now, change_note),)
     product = session.get(Product, package.product_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy import func
@@ -15,6 +15,7 @@ from consortium.models import DemandLine, Member, Product, Round, RoundBase, Rou
 from consortium.services import audit, notifications
 from consortium.services.editing import FieldErrors, check_version, field_errors_from, fingerprint
 from consortium.services.errors import NotAllowed, ServiceError
+from consortium.models.types import as_utc
 
 PERIOD_MAX = 20  # the length of a demand line's earliest/latest columns
 PERIODS_MAX = 200
@@ -58,11 +59,6 @@ def round_version(round_: Round) -> str:
     return fingerprint(round_state(round_))
 
 
-def aware(value: datetime) -> datetime:
-    """`value` as an aware UTC datetime (naive values are taken as UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _check(session: Session, data: dict, round_: Round | None) -> dict:
     errors: dict[str, list[str]] = {}
     data = dict(data)
@@ -85,8 +81,8 @@ def _check(session: Session, data: dict, round_: Round | None) -> dict:
     clean["periods"] = periods
     deadline = clean.get("deadline")
     if isinstance(deadline, datetime):
-        clean["deadline"] = deadline = aware(deadline)
-        unchanged = round_ is not None and aware(round_.deadline) == deadline
+        clean["deadline"] = deadline = as_utc(deadline)
+        unchanged = round_ is not None and round_.deadline == deadline
         if deadline <= utcnow() and not unchanged:
             errors.setdefault("deadline", []).append("The demand deadline must be in the future.")
     slug = clean.get("slug")
@@ -126,7 +122,7 @@ def update_round(session: Session, round_: Round, *, data: dict, actor: User | N
     if list(merged["periods"]) != list(round_.periods) and line_count(session, round_):
         errors["periods"] = [("The periods are locked: this round already has demand lines. "
                               "Periods can change only while a round has no demand.")]
-    if round_.status == RoundStatus.CLOSED and aware(merged["deadline"]) != aware(round_.deadline):
+    if round_.status == RoundStatus.CLOSED and as_utc(merged["deadline"]) != round_.deadline:
         errors["deadline"] = ["The round is closed; its demand deadline can no longer change."]
     try:
         clean = _check(session, merged, round_)
@@ -169,7 +165,7 @@ def open_round(session: Session, round_: Round, *, actor: User | None) -> Round:
     """Open a draft round for demand (its deadline must still be ahead)."""
     if round_.status != RoundStatus.DRAFT:  # refused first: its message beats the deadline's
         return _transition(session, round_, to=RoundStatus.OPEN, actor=actor)
-    if aware(round_.deadline) <= utcnow():
+    if round_.deadline <= utcnow():
         raise NotAllowed("The demand deadline has passed; move it into the future before opening.")
     if not round_.periods:
         raise NotAllowed("Add delivery periods before opening the round.")

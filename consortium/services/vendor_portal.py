@@ -79,11 +79,7 @@ class PackageListing:
     @property
     def is_open(self) -> bool:
         """Bids are still accepted."""
-        deadline = self.latest.bid_deadline
-        if deadline.tzinfo is None:
-            from datetime import timezone
-            deadline = deadline.replace(tzinfo=timezone.utc)
-        return deadline > utcnow()
+        return self.latest.bid_deadline > utcnow()
 
 
 def published_packages(session: Session) -> list[PackageListing]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from decimal import Decimal
 
 from consortium.web.forms.base import FlaskForm
+from consortium.models.types import as_utc
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -230,7 +230,7 @@ class RoundForm(VersionedForm):
 
     def deadline_utc(self):
         """The deadline as an aware UTC datetime."""
-        return self.deadline.data.replace(tzinfo=UTC)
+        return as_utc(self.deadline.data)
 
 
 class ConfirmForm(FlaskForm):

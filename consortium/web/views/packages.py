@@ -16,8 +16,9 @@ from consortium.services import publishing
 from consortium.services.errors import ServiceError
 from consortium.services.publishing_inputs import consortium_info
 from consortium.web.access import db, load_or_404, roles_required
-from consortium.web.forms.packages import AddendumForm, PublishForm, as_utc, default_deadlines
+from consortium.web.forms.packages import AddendumForm, PublishForm, default_deadlines
 from consortium.web.pagination import paginate, sorted_query
+from consortium.models.types import as_utc
 
 bp = Blueprint("packages", __name__, url_prefix="/admin/packages")
 
