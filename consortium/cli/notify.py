@@ -6,13 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
+
+from consortium.cli.context import current
 from consortium.models.types import as_utc
-
-
-def _holder():
-    """The AppHolder of the `consortium` command (imported late: cli.py imports this module)."""
-    from consortium.cli import AppHolder
-    return click.get_current_context().ensure_object(AppHolder)
 
 
 @click.group("notify")
@@ -34,6 +30,6 @@ def reminders(now: str | None):
         except ValueError as exc:
             raise click.BadParameter("use an ISO time such as 2027-03-24T09:00") from exc
         moment = as_utc(moment)
-    count = get_jobs(_holder().app).run_deadline_reminders(moment)
+    count = get_jobs(current().app).run_deadline_reminders(moment)
     click.echo(f"Reminded {count} fleet manager{'s' if count != 1 else ''}; the emails are queued "
                "for the worker.")
