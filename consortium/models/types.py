@@ -81,5 +81,5 @@ class UTCDateTime(TypeDecorator):
         return as_utc(value)
 
 
-# The annotation of every datetime field (with `sa_type=UTCDateTime`): validation makes it aware UTC.
+# The annotation of every datetime field (with `sa_type=UTCDateTime`): validation makes it aware.
 UTCMoment = Annotated[datetime, AfterValidator(as_utc)]

@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
     from consortium.web.views import (account, admin, api, auth, demand, main, notices,
                                       notifications, packages, results, runs, vendors)
+    from consortium.web.views import demand_csv  # noqa: F401  (adds the CSV routes to demand.bp)
 
     for module in (auth, main, admin, demand, runs, results, packages, vendors, api, account,
                    notifications, notices):

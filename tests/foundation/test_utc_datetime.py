@@ -58,7 +58,8 @@ def test_comparisons_with_now_work_in_python_and_in_sql(session):
     passed = session.exec(select(Round.id).where(Round.deadline < utcnow())).all()
     assert passed == [past.id]
     # A naive bound is UTC too.
-    ahead = session.exec(select(Round.id).where(Round.deadline > utcnow().replace(tzinfo=None))).all()
+    naive_now = utcnow().replace(tzinfo=None)
+    ahead = session.exec(select(Round.id).where(Round.deadline > naive_now)).all()
     assert ahead == [future.id]
 
 

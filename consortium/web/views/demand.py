@@ -267,6 +267,3 @@ def line_options(round_id):
     round_ = load_or_404(Round, round_id)
     return render_template("demand/_options.html", round=round_,
                            product=_product(request.args.get("product")), chosen={}, errors={})
-
-
-from consortium.web.views import demand_csv  # noqa: E402,F401  (registers the CSV routes)
