@@ -8,6 +8,7 @@ import time
 import click
 
 from consortium.cli.context import CliContext, pass_context
+from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
 
 
 def _echo_progress(interval: float = 1.0):
@@ -31,7 +32,8 @@ def _echo_progress(interval: float = 1.0):
 @click.option("--gap", type=float, default=1e-6, show_default=True,
               help="Relative optimality gap at which the solver stops (0 to 0.5).")
 @click.option("--no-fairness", is_flag=True, help="Drop the no-member-worse-off guarantee.")
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option("--solver", type=click.Choice(SOLVERS), default=DEFAULT_SOLVER,
+              show_default=True)
 @click.option("--note", default="", help="A note stored with the run.")
 @pass_context
 def run_command(context: CliContext, round_slug, time_limit, gap, no_fairness, solver, note):

@@ -19,13 +19,14 @@ from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
 from consortium.models import Round, Run, User
-from consortium.models.status import RoundStatus, RunStatus, allowed, sources, terminal, transition
+from consortium.models.status import RoundStatus, RunStatus, allowed, sources, transition
 from consortium.services import audit, notifications
 from consortium.services.errors import NotAllowed, ServiceError
+from consortium.optimizer.progress import Stage
+from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
 
 log = logging.getLogger(__name__)
 
-SOLVERS = ("highs", "cbc")
 TIME_LIMIT_RANGE = (1.0, 3600.0)
 GAP_RANGE = (0.0, 0.5)
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes within one stage
@@ -70,7 +71,7 @@ def check_problem(problem: dict) -> None:
 
 
 def create_run(session: Session, round_: Round, user: User | None, *, time_limit: float = 60.0,
-               gap: float = 1e-6, fairness: bool = True, solver: str = "highs",
+               gap: float = 1e-6, fairness: bool = True, solver: str = DEFAULT_SOLVER,
                note: str = "") -> Run:
     """A queued run of a closed round, with the problem it will solve; committed."""
     from consortium.services.problem import build_problem
@@ -83,7 +84,7 @@ def create_run(session: Session, round_: Round, user: User | None, *, time_limit
     problem = build_problem(session, round_)
     check_problem(problem)
     run = Run.model_validate({
-        "round_id": round_.id, "status": RunStatus.QUEUED, "stage": "queued",
+        "round_id": round_.id, "status": RunStatus.QUEUED, "stage": RunStatus.QUEUED,
         "time_limit": float(time_limit), "gap": float(gap), "fairness": bool(fairness),
         "solver": solver, "problem": problem, "note": note[:500],
         "created_by_id": user.id if user else None,
@@ -154,10 +155,8 @@ class _Heartbeat(threading.Thread):
 
 def _write(engine: Engine, run_id: int, **values) -> None:
     with engine.begin() as conn:
-        conn.execute(update(Run).where(Run.id == run_id, Run.status == RunStatus.RUNNING).values(**values))
-
-
-TERMINAL = terminal(RunStatus)
+        conn.execute(update(Run).where(Run.id == run_id, Run.status == RunStatus.RUNNING)
+                     .values(**values))
 
 
 def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str = "") -> bool:
@@ -168,14 +167,15 @@ def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str
     """
     status = RunStatus.FAILED if error else RunStatus.SUCCEEDED
     values = {"status": status, "error": error, "plan": plan,
-              "stage": "failed" if error else "done", "finished_at": utcnow()}
+              "stage": RunStatus.FAILED if error else Stage.DONE, "finished_at": utcnow()}
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
         if run is None:
             return False
         if plan is not None:
             values["progress_done"] = values["progress_total"] = max(run.progress_total, 1)
-        result = session.execute(update(Run).where(Run.id == run_id, Run.status.in_(sources(status)))
+        result = session.execute(update(Run).where(Run.id == run_id,
+                                                  Run.status.in_(sources(status)))
                                  .values(**values).execution_options(synchronize_session=False))
         session.commit()
     if result.rowcount != 1:
@@ -200,7 +200,7 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
             log.warning("run %s is %s, not queued; skipped", run_id, run.status if run else "missing")
             return run.status if run else None
         transition(run, RunStatus.RUNNING)
-        run.stage = "validate"
+        run.stage = Stage.VALIDATE
         run.started_at = run.heartbeat_at = utcnow()
         session.add(run)
         session.commit()
@@ -256,7 +256,8 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
         # Conditional: a run that finished meanwhile keeps its result.
         result = session.execute(
             update(Run).where(Run.id == run.id, Run.status == run.status)
-            .values(status=RunStatus.FAILED, stage="failed", error=error, finished_at=utcnow())
+            .values(status=RunStatus.FAILED, stage=RunStatus.FAILED, error=error,
+                    finished_at=utcnow())
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             continue

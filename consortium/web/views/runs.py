@@ -37,16 +37,16 @@ from consortium.web.access import db, load_or_404, roles_required
 from consortium.web.downloads import csv_download
 from consortium.web.forms.runs import ApproveForm, RunForm
 from consortium.web.pagination import paginate, sorted_query
+from consortium.optimizer.progress import COUNTED, Stage
 
 bp = Blueprint("runs", __name__, url_prefix="/admin")
 
 STAGES = {
-    "queued": "Waiting for the worker", "validate": "Checking the problem",
-    "build": "Building the model", "solve": "Solving", "standalone": "Stand-alone costs",
-    "fairness": "Fairness check", "done": "Done", "failed": "Failed",
+    RunStatus.QUEUED: "Waiting for the worker", Stage.VALIDATE: "Checking the problem",
+    Stage.BUILD: "Building the model", Stage.SOLVE: "Solving",
+    Stage.STANDALONE: "Stand-alone costs",
+    Stage.FAIRNESS: "Fairness check", Stage.DONE: "Done", RunStatus.FAILED: "Failed",
 }
-COUNTED = {"build": "subproblem", "solve": "subproblem", "standalone": "subproblem",
-           "fairness": "step"}
 
 
 def _fail_stale() -> None:
