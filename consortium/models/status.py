@@ -7,6 +7,9 @@ a status through the ORM, and refuses any other change with a message a user can
 Conditional UPDATEs (a worker claiming a run, the outbox claiming a message) use `sources(new)`,
 so they follow the same table.
 
+Bid packages have no status: a package is published once, and its versions (0 the original, 1..
+addenda) are append-only rows, never changed, so there is no transition to check.
+
 A new stage adds its enum here (the bid stage: `BidStatus`, ...) with its row in `TRANSITIONS`,
 its wording in `_VERBS` and a column typed `StatusType(BidStatus)`; the parametrised test in
 tests/foundation/test_status.py then covers every allowed and forbidden change of it.

@@ -36,11 +36,11 @@ from consortium.models import (
     VendorBase,
     to_money,
 )
+from consortium.models.types import as_utc
 from consortium.services.accounts import MIN_PASSWORD_LENGTH, normalize_email
 from consortium.services.catalog import validate_tiers
 from consortium.services.demand_validation import load_catalog, validate_line_data
 from consortium.services.errors import ServiceError
-from consortium.models.types import as_utc
 
 DEMAND_REQUIRED = ("ref", "member", "product", "quantity", "earliest", "latest")
 DEMAND_COLUMNS = DEMAND_REQUIRED + ("options", "splittable", "max_unit_price", "notes")

@@ -17,13 +17,13 @@ from consortium.db import utcnow
 from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
                                Run, User, Vendor)
 from consortium.models.status import RunStatus, VendorStatus
+from consortium.models.types import as_utc
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
 from consortium.services import audit, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.publishing_inputs import package_inputs
-from consortium.models.types import as_utc
 
 
 class PublishError(ServiceError):

@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 
 from consortium.db import utcnow
 from consortium.models import DemandLine, Member, Product, Round, RoundBase, RoundStatus, User, transition
+from consortium.models.types import as_utc
 from consortium.services import audit, notifications
 from consortium.services.editing import FieldErrors, check_version, field_errors_from, fingerprint
 from consortium.services.errors import NotAllowed, ServiceError
-from consortium.models.types import as_utc
 
 PERIOD_MAX = 20  # the length of a demand line's earliest/latest columns
 PERIODS_MAX = 200

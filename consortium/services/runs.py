@@ -20,10 +20,10 @@ from sqlmodel import Session, select
 from consortium.db import session_scope, utcnow
 from consortium.models import Round, Run, User
 from consortium.models.status import RoundStatus, RunStatus, allowed, sources, transition
-from consortium.services import audit, notifications
-from consortium.services.errors import NotAllowed, ServiceError
 from consortium.optimizer.progress import Stage
 from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
+from consortium.services import audit, notifications
+from consortium.services.errors import NotAllowed, ServiceError
 
 log = logging.getLogger(__name__)
 

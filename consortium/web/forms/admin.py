@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from consortium.web.forms.base import FlaskForm
 from consortium.models.types import as_utc
+from consortium.web.forms.base import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,

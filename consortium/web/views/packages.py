@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from consortium.db import utcnow
 from consortium.models import BidPackage, Download, PackageFile, Product, Round
+from consortium.models.types import as_utc
 from consortium.publish.build import PDF_NAME
 from consortium.services import package_queries as queries
 from consortium.services import publishing
@@ -18,7 +19,6 @@ from consortium.services.publishing_inputs import consortium_info
 from consortium.web.access import db, load_or_404, roles_required
 from consortium.web.forms.packages import AddendumForm, PublishForm, default_deadlines
 from consortium.web.pagination import paginate, sorted_query
-from consortium.models.types import as_utc
 
 bp = Blueprint("packages", __name__, url_prefix="/admin/packages")
 

@@ -23,6 +23,7 @@ from consortium.db import utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
 from consortium.models.status import RunStatus, live
+from consortium.optimizer.progress import COUNTED, Stage
 from consortium.services import exports, run_results
 from consortium.services.errors import ServiceError
 from consortium.services.publishing import is_published
@@ -37,7 +38,6 @@ from consortium.web.access import db, load_or_404, roles_required
 from consortium.web.downloads import csv_download
 from consortium.web.forms.runs import ApproveForm, RunForm
 from consortium.web.pagination import paginate, sorted_query
-from consortium.optimizer.progress import COUNTED, Stage
 
 bp = Blueprint("runs", __name__, url_prefix="/admin")
 
