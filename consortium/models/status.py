@@ -22,7 +22,7 @@ from enum import StrEnum
 from sqlalchemy import String
 from sqlalchemy.types import TypeDecorator
 
-from consortium.services.errors import NotAllowed  # a leaf module: no import circle
+from consortium.errors import NotAllowed
 
 
 class RoundStatus(StrEnum):
