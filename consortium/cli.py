@@ -213,6 +213,7 @@ def serve(holder: AppHolder, host, port):
 
 # Commands that live beside their area; imported last because they import this module.
 from consortium.award_cli import award_optimize_command  # noqa: E402
+from consortium.cli_bids import bids_group, runs_group  # noqa: E402
 from consortium.cli_notify import notify_group  # noqa: E402
 from consortium.cli_ops import audit_group, backup_command, restore_command  # noqa: E402
 from consortium.cli_publish import export_packages_command, publish_command  # noqa: E402
@@ -222,7 +223,8 @@ from consortium.optimizer_cli import optimize_command  # noqa: E402
 
 for _command in (optimize_command, rounds_group, export_problem_command, run_command,
                  worker_command, publish_command, export_packages_command, notify_group,
-                 award_optimize_command, audit_group, backup_command, restore_command):
+                 award_optimize_command, audit_group, backup_command, restore_command,
+                 bids_group, runs_group):
     cli.add_command(_command)
 
 

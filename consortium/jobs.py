@@ -50,6 +50,10 @@ class Jobs:
         """Queue the optimizer run `run_id` (runs at once in immediate mode)."""
         self.optimize_task(run_id)
 
+    def open_due_bids(self, now=None) -> int:
+        """Open the bids of every package whose deadline has passed (also run every minute)."""
+        return _open_due_bids(self, now)
+
     def mark_stale(self) -> int:
         """Fail runs whose worker stopped (see services.runs.mark_stale_runs); how many."""
         return _mark_stale(self.settings, self.get_engine())
@@ -74,6 +78,22 @@ def _deadline_reminders(jobs: "Jobs", now=None) -> int:
     for message_id in ids:
         jobs.enqueue_email(message_id)
     return count
+
+
+def _open_due_bids(jobs: "Jobs", now=None) -> int:
+    from consortium.db import session_scope
+    from consortium.services import bid_opening, notifications
+    from consortium.services.publishing_inputs import consortium_info
+    from consortium.services.sealing import make_sealer
+
+    with session_scope(jobs.get_engine()) as session:
+        opened = bid_opening.open_due(session, sealer=make_sealer(jobs.settings),
+                                      consortium=consortium_info(jobs.settings), now=now)
+        session.commit()
+        ids = notifications.take_committed(session)
+    for message_id in ids:
+        jobs.enqueue_email(message_id)
+    return len(opened)
 
 
 def make_huey(settings: Settings, name: str = QUEUE_NAME) -> Huey:
@@ -117,6 +137,11 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
     def deadline_reminders() -> None:
         """Every hour: the 7-day and 1-day deadline reminders that are due, each sent once."""
         _deadline_reminders(jobs)
+
+    @huey.periodic_task(crontab(minute="*"), name="open_due_bids")
+    def open_due_bids() -> None:
+        """Every minute: packages whose bid deadline has passed get their bids opened."""
+        _open_due_bids(jobs)
 
     @huey.periodic_task(crontab(minute="*/10"), name="sweep_outbox")
     def sweep_outbox() -> None:
