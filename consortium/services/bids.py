@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from consortium import money
 from consortium.db import utcnow
 from consortium.models import (Bid, BidPackage, BidStatus, BidVersion, PackageFile, PackageVersion,
                                User, Vendor)
@@ -304,15 +305,14 @@ def vendor_bids(session: Session, vendor_id: int) -> list[tuple[Bid, BidPackage]
 
 
 def parse_money(text: str) -> Decimal | None:
-    """A money amount typed by a person ("1,050,000.00", "$ 1050000"), or None if it is not one."""
-    cleaned = (text or "").strip().replace(",", "").replace("$", "").replace(" ", "")
+    """A money amount typed by a person ("1,050,000.00", "$ 1050000"), or None if it is not one
+    (consortium.money.parse_money says why)."""
+    if not (text or "").strip():
+        return None
     try:
-        value = Decimal(cleaned)
-    except ArithmeticError:
+        return money.parse_money(text)
+    except ValueError:
         return None
-    if not value.is_finite() or abs(value) > 10**12 or value != value.quantize(Decimal("0.01")):
-        return None
-    return value
 
 
 def parse_date(text: str) -> date | None:

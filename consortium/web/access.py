@@ -15,6 +15,9 @@ from sqlmodel import Session, SQLModel
 
 from consortium.models import (
     AuditEntry,
+    Bid,
+    BidOpening,
+    BidVersion,
     BidPackage,
     DemandLine,
     Download,
@@ -66,10 +69,21 @@ def _package_published(session: Session, package_id: int) -> bool:
     return session.exec(select(PackageVersion.id).where(PackageVersion.package_id == package_id)).first() is not None
 
 
+def _bid_vendor(session: Session, row: SQLModel) -> int | None:
+    bid = row if isinstance(row, Bid) else session.get(Bid, row.bid_id)
+    return bid.vendor_id if bid is not None else None
+
+
 def can_see(user: User, row: SQLModel, session: Session) -> bool:
     """Whether `user` may see `row`. Admins see everything; others only what is theirs."""
     if isinstance(row, Notification):  # personal, even for admins
         return row.user_id == user.id
+    if isinstance(row, (Bid, BidVersion)):
+        # Admins see that a bid exists and its receipt, never its contents before the opening
+        # (services.bid_opening is the only decryption for anyone but the bid's own vendor).
+        return user.is_admin or (user.is_vendor and _bid_vendor(session, row) == user.vendor_id)
+    if isinstance(row, BidOpening):  # the tabulation: admins and (approved) vendors
+        return user.is_admin or user.is_vendor
     if user.is_admin:
         return True
     if user.is_fleet_manager:

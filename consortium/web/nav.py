@@ -21,6 +21,7 @@ NAV = {
     ],
     "vendor": [
         ("vendors.packages", "Bid packages"),
+        ("bids.mine", "My bids"),
     ],
 }
 
@@ -37,7 +38,7 @@ def link(endpoint: str, **values) -> str | None:
 
 def _may_open(endpoint: str) -> bool:
     """Hide the vendor portal's entry from a vendor not (yet) approved: it would answer 403."""
-    if endpoint.startswith("vendors.") and current_user.is_vendor:
+    if endpoint.startswith(("vendors.", "bids.")) and current_user.is_vendor:
         from consortium.models import Vendor
         from consortium.web.access import db
         vendor = db().get(Vendor, current_user.vendor_id) if current_user.vendor_id else None
