@@ -112,7 +112,7 @@ def contents_errors(contents: sealing.BidContents, lots: list[LotRow],
             errors.append(f"{lot_id}: not a lot of this package.")
         elif lot_id in seen:
             errors.append(f"{lot_id}: priced twice.")
-        if not price > 0:
+        if price is None or not price > 0:
             errors.append(f"{lot_id}: the unit price must be more than 0.")
         seen.add(lot_id)
     periods = {lot.period for lot in lots}
@@ -125,6 +125,9 @@ def contents_errors(contents: sealing.BidContents, lots: list[LotRow],
         errors.append("Give at most one capacity per delivery period.")
     prices = dict(contents.prices)
     for n, (lot_ids, amount) in enumerate(contents.discounts, start=1):
+        if amount is None:
+            errors.append(f"Discount {n}: enter the amount off.")
+            continue
         if not lot_ids or len(set(lot_ids)) != len(lot_ids):
             errors.append(f"Discount {n}: name each lot of the set once.")
             continue
