@@ -39,7 +39,8 @@ def open_command(ctx: click.Context, package_ref: str):
 
     holder = _holder(ctx)
     with session_scope(holder.engine) as session:
-        package = session.exec(select(BidPackage).where(BidPackage.reference == package_ref)).first()
+        package = session.exec(select(BidPackage)
+                               .where(BidPackage.reference == package_ref)).first()
         if package is None:
             raise click.ClickException(f"No bid package has the reference {package_ref!r}.")
         try:

@@ -1,8 +1,8 @@
 """Validate a release package against the official OCDS 1.1.5 schemas, offline.
 
 The copies in `schemas/` (see its README) are loaded from the package; the Lots and Bids extensions
-are applied to the release schema as JSON Merge Patches (RFC 7386), and the patched schema is registered under
-the release schema's official URL so the package schema's `$ref` resolves without any network.
+are applied to the release schema as JSON Merge Patches (RFC 7386), and the patched schema is
+registered under the release schema's official URL so the package schema's `$ref` resolves without any network.
 On top of the schema, the checks the schema cannot express: unique lot ids, and every item's
 `relatedLot` and every bid's `relatedLots` naming a lot of the same tender.
 """
@@ -87,7 +87,8 @@ def _semantic_errors(data: dict) -> list[str]:
                 errors.append(f"releases/{r}/tender/items/{n}/relatedLot: "
                               f"{item.get('relatedLot')!r} is not a lot of this tender")
         bids = release.get("bids") if isinstance(release, dict) else None
-        for n, bid in enumerate((bids or {}).get("details") or [] if isinstance(bids, dict) else []):
+        details = (bids.get("details") or []) if isinstance(bids, dict) else []
+        for n, bid in enumerate(details):
             for lot_id in (bid.get("relatedLots") or []) if isinstance(bid, dict) else []:
                 if lot_id not in ids:
                     errors.append(f"releases/{r}/bids/details/{n}/relatedLots: {lot_id!r} is "

@@ -176,7 +176,8 @@ def _move(session: Session, bid: Bid, status: BidStatus, now: datetime) -> None:
 def _add_version(session: Session, bid: Bid, user: User, kind: str, version: PackageVersion,
                  token: bytes, sha: str, now: datetime) -> BidVersion:
     previous = last_version(session, bid)
-    row = BidVersion(bid_id=bid.id, number=previous.number + 1 if previous else 1, kind=kind, package_version_id=version.id,
+    row = BidVersion(bid_id=bid.id, number=previous.number + 1 if previous else 1, kind=kind,
+                     package_version_id=version.id,
                      sealed=token, receipt_sha256=sha, submitted_at=now, submitted_by_id=user.id)
     session.add(row)
     session.flush()
@@ -302,7 +303,8 @@ def require_reconfirmation(session: Session, package: BidPackage,
 
 def vendor_bids(session: Session, vendor_id: int) -> list[tuple[Bid, BidPackage]]:
     """The vendor's bids with their packages, most recently changed first."""
-    return list(session.exec(select(Bid, BidPackage).join(BidPackage, BidPackage.id == Bid.package_id)
+    return list(session.exec(select(Bid, BidPackage)
+                             .join(BidPackage, BidPackage.id == Bid.package_id)
                              .where(Bid.vendor_id == vendor_id)
                              .order_by(Bid.updated_at.desc())).all())
 

@@ -236,7 +236,8 @@ def bids_opened(session: Session, package: BidPackage, admins: bool = True) -> i
     if admins:
         users += session.exec(select(User).where(User.role == "admin", User.active.is_(True))
                               .order_by(User.id)).all()
-    return notify(session, users, kind="bids_opened", link=f"/bids/packages/{package.id}/tabulation",
+    return notify(session, users, kind="bids_opened",
+                  link=f"/bids/packages/{package.id}/tabulation",
                   subject=f"Bids opened: {package.reference}",
                   body=f"The bids on {package.reference} were opened; the bid tabulation lists "
                        "every valid bid with its receipt hash.")

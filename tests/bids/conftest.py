@@ -57,5 +57,5 @@ def set_bid_deadline(engine, package, when) -> None:
     with engine.begin() as conn:
         conn.execute(text("UPDATE packageversion SET bid_deadline = :when, questions_deadline = :q "
                           "WHERE package_id = :pid"),
-                     {"when": _db_time(engine, when), "q": _db_time(engine, when - timedelta(days=1)),
-                      "pid": package.id})
+                     {"when": _db_time(engine, when), "pid": package.id,
+                      "q": _db_time(engine, when - timedelta(days=1))})

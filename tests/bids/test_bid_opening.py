@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from consortium.award import optimize_award, parse_award_problem
 from consortium.db import utcnow
-from consortium.models import AuditEntry, Bid, BidOpening, BidStatus, Notification
+from consortium.models import AuditEntry, Bid, BidOpening, Notification
 from consortium.publish.validate import validate_release_package, validation_errors
 from consortium.services import bid_export, bid_opening, bids, publishing
 from consortium.services.errors import NotAllowed
@@ -21,7 +21,8 @@ from tests.bids.conftest import contents, set_bid_deadline
 
 
 def _after(session, package, **delta):
-    return bids.aware(bids.latest(session, package).bid_deadline) + timedelta(**(delta or {"minutes": 1}))
+    deadline = bids.aware(bids.latest(session, package).bid_deadline)
+    return deadline + timedelta(**(delta or {"minutes": 1}))
 
 
 @pytest.fixture
@@ -36,10 +37,12 @@ def three_bids(session, beb, vendors, admin, sealer):
     transit = bids.submit_bid(session, beb, vendors["Transit Motors"], contents(("LOT-2", 990000)),
                               sealer=sealer)
     evergreen = bids.submit_bid(session, beb, vendors["Evergreen Bus"],
-                                contents(("LOT-1", 1000000), ("LOT-3", "1090000.50")), sealer=sealer)
+                                contents(("LOT-1", 1000000), ("LOT-3", "1090000.50")),
+                                sealer=sealer)
     session.commit()
     publishing.publish_addendum(session, beb, admin, change_note="Delivery address corrected")
-    for user, row in ((vendors["Pacific Coach Works"], pacific), (vendors["Evergreen Bus"], evergreen)):
+    for user, row in ((vendors["Pacific Coach Works"], pacific),
+                      (vendors["Evergreen Bus"], evergreen)):
         bids.reconfirm_bid(session, session.get(Bid, row.bid_id), user)
     session.commit()
     return {"pacific": pacific, "transit": transit, "evergreen": evergreen}
@@ -47,7 +50,7 @@ def three_bids(session, beb, vendors, admin, sealer):
 
 def test_no_one_opens_bids_before_the_deadline(session, beb, three_bids, admin, sealer):
     deadline = bids.aware(bids.latest(session, beb).bid_deadline)
-    with pytest.raises(bid_opening.OpeningRefused, match="cannot be opened before the bid deadline"):
+    with pytest.raises(bid_opening.OpeningRefused, match="cannot be opened before the bid"):
         bid_opening.open_package(session, beb, admin, sealer=sealer,
                                  now=deadline - timedelta(seconds=1))
     assert session.exec(select(BidOpening)).all() == []

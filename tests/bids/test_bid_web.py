@@ -8,7 +8,6 @@ import io
 import re
 from datetime import date, timedelta
 
-import pytest
 from sqlmodel import select
 
 from consortium.db import utcnow

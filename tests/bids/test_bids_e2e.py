@@ -38,7 +38,8 @@ def server(tmp_path_factory):
         vendor = factories.make_vendor(session, "Pacific Coach Works", status="approved")
         factories.make_user(session, "vendor", vendor=vendor, email="bids@pcw.example")
         round_ = factories.make_round(session, status="closed", name="2027 Clean Fleet Round",
-                                      slug="2027-clean-fleet", deadline=utcnow() - timedelta(days=1))
+                                      slug="2027-clean-fleet",
+                                      deadline=utcnow() - timedelta(days=1))
         run = make_approved_run(session, round_, demo_plan())
         now = utcnow().replace(second=0, microsecond=0)
         publish_round(session, run, admin, bid_deadline=now + timedelta(days=30),

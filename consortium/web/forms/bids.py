@@ -3,7 +3,8 @@ period, a few discount rows), the price-form CSV upload, and the confirmations."
 
 from __future__ import annotations
 
-from wtforms import DateField, FileField, IntegerField, SelectMultipleField, StringField, SubmitField
+from wtforms import (DateField, FileField, IntegerField, SelectMultipleField, StringField,
+                     SubmitField)
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
