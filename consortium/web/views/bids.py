@@ -1,6 +1,7 @@
 """Sealed bids, the vendor's side: the bid form per package, the own bid, replace, withdraw,
-re-confirm, and receipts. Approved vendors only; a bid is loaded through `load_or_404`, so another
-company's bid is a 404. The CSV upload (bids_csv) and the tabulation (tabulation) add routes here.
+re-confirm, and receipts. Approved vendors only (the guard); a bid is loaded through `load_or_404`,
+so another company's bid is a 404 (policy: Bid, BidVersion). The CSV upload (bids_csv) and the
+tabulation (tabulation) add routes to this blueprint.
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ from flask_login import current_user
 from sqlmodel import select
 
 from consortium.models import Bid, BidPackage, BidStatus, BidVersion, PackageVersion, Round
+from consortium.policy import ADMIN, ADMIN_OR_APPROVED_VENDOR, APPROVED_VENDOR, approved_vendor
 from consortium.services import bid_opening, bids as bid_service
 from consortium.services.errors import ServiceError
-from consortium.web.access import db, load_or_404, roles_required
-from consortium.web.errors import render_error
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.bids import ConfirmForm, PriceFormUploadForm, bid_form_class
 
 bp = Blueprint("bids", __name__, url_prefix="/bids")
-
-NOT_APPROVED = ("Only approved vendors may bid. Your company's registration is waiting for a "
-                "consortium admin's approval (or was not approved).")
+# Bidding is for approved vendors; the tabulation and receipts also for admins (a receipt only
+# once the bids are opened: policy._bid_version); opening on demand for admins alone.
+guard(bp, APPROVED_VENDOR, receipt=ADMIN_OR_APPROVED_VENDOR, tabulation=ADMIN_OR_APPROVED_VENDOR,
+      opening_ocds=ADMIN_OR_APPROVED_VENDOR, open_bids=ADMIN)
 
 
 def sealer():
@@ -28,12 +30,9 @@ def sealer():
     return current_app.extensions["consortium.sealer"]
 
 
-def vendor_or_403():
-    """The signed-in user's approved vendor, or None (the caller answers 403)."""
-    try:
-        return bid_service.approved_vendor(db(), current_user)
-    except ServiceError:
-        return None
+def vendor():
+    """The signed-in user's approved company (the guard let only approved vendors in)."""
+    return approved_vendor(db(), current_user)
 
 
 def form_for(package: BidPackage, version: PackageVersion, formdata=None):
@@ -55,29 +54,21 @@ def render_form(package, version, form, lots, bid, status=200, errors=(), previe
 
 
 @bp.route("/")
-@roles_required("vendor")
 def mine():
     """The vendor's bids, most recently changed first."""
-    vendor = vendor_or_403()
-    if vendor is None:
-        return render_error(403, NOT_APPROVED)
     session = db()
-    rows = bid_service.vendor_bids(session, vendor.id)
+    rows = bid_service.vendor_bids(session, vendor().id)
     latest = {p.id: bid_service.latest(session, p) for _, p in rows}
     return render_template("bids/mine.html", rows=rows, latest=latest)
 
 
 @bp.route("/packages/<int:package_id>", methods=["GET", "POST"])
-@roles_required("vendor")
 def package_bid(package_id: int):
     """Bid on a package by form (a new bid, or a replacement of the vendor's bid)."""
-    vendor = vendor_or_403()
-    if vendor is None:
-        return render_error(403, NOT_APPROVED)
     package = load_or_404(BidPackage, package_id)
     session = db()
     version = bid_service.latest(session, package)
-    bid = bid_service.find_bid(session, package, vendor.id)
+    bid = bid_service.find_bid(session, package, vendor().id)
     form, lots = form_for(package, version)
     if request.method == "GET" and bid is not None and bid.status in bid_service.LIVE:
         form.fill(bid_service.own_contents(session, bid, current_user, sealer=sealer()))
@@ -100,11 +91,8 @@ def package_bid(package_id: int):
 
 
 @bp.route("/<int:bid_id>")
-@roles_required("vendor")
 def own_bid(bid_id: int):
     """The vendor's own bid: its contents (decrypted for its vendor only), status and versions."""
-    if vendor_or_403() is None:
-        return render_error(403, NOT_APPROVED)
     bid = load_or_404(Bid, bid_id)
     session = db()
     package = session.get(BidPackage, bid.package_id)
@@ -123,9 +111,7 @@ def own_bid(bid_id: int):
 
 def _confirmed_action(bid_id: int, template: str, action, done: str):
     """GET: a confirmation page; POST (with CSRF): do `action` and go back to the bid."""
-    if vendor_or_403() is None:
-        return render_error(403, NOT_APPROVED)
-    bid = load_or_404(Bid, bid_id)
+    bid = load_or_404(Bid, bid_id, change=True)
     session = db()
     package = session.get(BidPackage, bid.package_id)
     form = ConfirmForm()
@@ -145,7 +131,6 @@ def _confirmed_action(bid_id: int, template: str, action, done: str):
 
 
 @bp.route("/<int:bid_id>/withdraw", methods=["GET", "POST"])
-@roles_required("vendor")
 def withdraw(bid_id: int):
     """Withdraw the bid, after a confirmation."""
     return _confirmed_action(
@@ -155,7 +140,6 @@ def withdraw(bid_id: int):
 
 
 @bp.route("/<int:bid_id>/reconfirm", methods=["GET", "POST"])
-@roles_required("vendor")
 def reconfirm(bid_id: int):
     """Re-confirm a bid made before an addendum, after a confirmation."""
     return _confirmed_action(
@@ -165,9 +149,9 @@ def reconfirm(bid_id: int):
 
 
 @bp.route("/receipts/<int:version_id>")
-@roles_required("vendor", "admin")
 def receipt(version_id: int):
-    """A submission's receipt: the SHA-256 of the canonical bid JSON and the time it was sealed."""
+    """A submission's receipt: the SHA-256 of the canonical bid JSON and the time it was sealed
+    (its vendor's; an admin's only once the bids are opened)."""
     row = load_or_404(BidVersion, version_id)
     session = db()
     bid = session.get(Bid, row.bid_id)
@@ -175,5 +159,3 @@ def receipt(version_id: int):
     return render_template("bids/receipt.html", row=row, bid=bid, package=package,
                            answered=session.get(PackageVersion, row.package_version_id))
 
-
-from consortium.web.views import bids_csv, tabulation  # noqa: E402,F401  (their routes)

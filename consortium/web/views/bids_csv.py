@@ -10,23 +10,18 @@ from flask_login import current_user
 from consortium.models import BidPackage
 from consortium.services import bid_csv, bids as bid_service
 from consortium.services.csv_import import human_size
-from consortium.web.access import db, load_or_404, roles_required
-from consortium.web.errors import render_error
+from consortium.web.access import db, load_or_404
 from consortium.web.forms.bids import PriceFormUploadForm
-from consortium.web.views.bids import NOT_APPROVED, bp, form_for, render_form, vendor_or_403
+from consortium.web.views.bids import bp, form_for, render_form, vendor
 
 
 @bp.route("/packages/<int:package_id>/csv", methods=["POST"])
-@roles_required("vendor")
 def price_form_upload(package_id: int):
     """Check an uploaded price form; when valid, show the bid form filled with its prices."""
-    vendor = vendor_or_403()
-    if vendor is None:
-        return render_error(403, NOT_APPROVED)
     package = load_or_404(BidPackage, package_id)
     session = db()
     version = bid_service.latest(session, package)
-    bid = bid_service.find_bid(session, package, vendor.id)
+    bid = bid_service.find_bid(session, package, vendor().id)
     form, lots = form_for(package, version, formdata=None)
     upload = PriceFormUploadForm()
     if not upload.validate_on_submit():
