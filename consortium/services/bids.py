@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -156,6 +156,18 @@ def last_version(session: Session, bid: Bid) -> BidVersion:
     """The bid's latest sealed version."""
     return session.exec(select(BidVersion).where(BidVersion.bid_id == bid.id)
                         .order_by(BidVersion.number.desc())).first()
+
+
+def history(session: Session, bid: Bid) -> list[BidVersion]:
+    """The bid's sealed versions, newest first."""
+    return list(session.exec(select(BidVersion).where(BidVersion.bid_id == bid.id)
+                             .order_by(BidVersion.number.desc())).all())
+
+
+def live_count(session: Session, package: BidPackage) -> int:
+    """How many bids on the package are sealed or waiting for re-confirmation."""
+    return session.exec(select(func.count()).select_from(Bid).where(
+        Bid.package_id == package.id, Bid.status.in_([s.value for s in LIVE]))).one()
 
 
 def _move(session: Session, bid: Bid, status: BidStatus, now: datetime) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import (Blueprint, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
-from sqlmodel import select
 
 from consortium.models import Bid, BidPackage, BidStatus, BidVersion, PackageVersion, Round
 from consortium.policy import ADMIN, ADMIN_OR_APPROVED_VENDOR, APPROVED_VENDOR, approved_vendor
@@ -100,8 +99,7 @@ def own_bid(bid_id: int):
     contents = None
     if bid.status != BidStatus.WITHDRAWN:
         contents = bid_service.own_contents(session, bid, current_user, sealer=sealer())
-    history = session.exec(select(BidVersion).where(BidVersion.bid_id == bid.id)
-                           .order_by(BidVersion.number.desc())).all()
+    history = bid_service.history(session, bid)
     answered = {v.id: session.get(PackageVersion, v.package_version_id) for v in history}
     return render_template("bids/bid.html", bid=bid, package=package, version=version,
                            contents=contents, history=history, answered=answered,

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, json, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func
-from sqlmodel import select
-
-from consortium.models import Bid, BidPackage, BidStatus, Round
+from consortium.models import BidPackage, BidStatus, Round
 from consortium.services import bid_opening, bids as bid_service
 from consortium.services.errors import ServiceError
 from consortium.services.publishing_inputs import consortium_info
@@ -26,8 +23,7 @@ def tabulation(package_id: int):
     session = db()
     version = bid_service.latest(session, package)
     opening = bid_opening.opening_of(session, package)
-    sealed = session.exec(select(func.count()).select_from(Bid).where(
-        Bid.package_id == package.id, Bid.status.in_(list(bid_service.LIVE)))).one()
+    sealed = bid_service.live_count(session, package)
     tab = opening.tabulation if opening else None
     return render_template(
         "bids/tabulation.html", package=package, version=version, opening=opening, tab=tab,
