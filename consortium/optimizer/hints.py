@@ -49,8 +49,9 @@ from consortium.optimizer.stages import first_solve
 from consortium.optimizer.standalone import StandaloneCoster, standalone_costs
 
 DEFAULT_THRESHOLD = 1  # a cost must fall by more than this (currency units) to count as a help
-FIELDS = ("earliest", "latest", "options", "splittable", "max_unit_price")
-KINDS = ("widen_earlier", "widen_later", "options", "splittable", "price_cap", "next_tier")
+FIELDS = ("earliest", "latest", "options", "splittable", "max_unit_price", "quantity")
+KINDS = ("widen_earlier", "widen_later", "options", "splittable", "price_cap", "next_tier",
+         "quantity")
 
 Progress = Callable[[int, int], None]
 
@@ -385,8 +386,10 @@ def candidate_changes(problem: Problem, line: DemandLine, plan: Plan,
                       placed: bool = True) -> list[tuple[str, str, Any]]:
     """(kind, field, value) of each change worth solving for `line`, in order.
 
-    Unplaced lines also get further widenings (every period up to the ends) and every higher
-    price cap, so that "what you can do" is searched for until something places them."""
+    Unplaced lines also get further widenings (every period up to the ends), every higher
+    price cap and the quantities the vendor's limits accept (its capacity per period when the
+    line is larger and cannot be split, its minimum when the line is smaller), so that "what
+    you can do" is searched for until something places them."""
     periods = list(problem.periods)
     lo, hi = periods.index(line.earliest), periods.index(line.latest)
     out: list[tuple[str, str, Any]] = []
@@ -408,6 +411,13 @@ def candidate_changes(problem: Problem, line: DemandLine, plan: Plan,
                          if exact(t.unit_price) > cap})
         for price in prices if not placed else prices[:1]:
             out.append(("price_cap", "max_unit_price", report(price)))
+    product = problem.product(line.product)
+    if not placed:  # a quantity the vendor's limits accept on their own
+        if product.max_per_period and line.quantity > product.max_per_period \
+                and not line.splittable:
+            out.append(("quantity", "quantity", product.max_per_period))
+        if line.quantity < product.min_tranche:
+            out.append(("quantity", "quantity", product.min_tranche))
     for period in _next_tier_periods(problem, plan, line):
         field_name = "earliest" if periods.index(period) < lo else "latest"
         if placed or (field_name, period) not in {(f, v) for _k, f, v in out}:
