@@ -13,6 +13,7 @@ from consortium.models.accounts import (
     VendorBase,
 )
 from consortium.models.catalog import CATEGORIES, CLASSIFICATION_SCHEMES, PriceTier, Product, ProductBase
+from consortium.models.hints import HINT_STATUSES, HintJob
 from consortium.models.notifications import (
     OUTBOX_STATUSES,
     DeadlineReminder,
@@ -36,6 +37,7 @@ from consortium.models.runs import RUN_STATUSES, Run
 from consortium.models.types import Money, money_json, to_money
 
 __all__ = [
+    "HINT_STATUSES", "HintJob",
     "AuditChain", "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
     "DemandLineBase", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",
     "PackageVersion", "PriceTier", "Product", "ProductBase", "ROLES", "ROUND_STATUSES",

@@ -7,9 +7,9 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
-    from consortium.web.views import (account, admin, api, auth, demand, main, notices,
+    from consortium.web.views import (account, admin, api, auth, demand, hints, main, notices,
                                       notifications, packages, results, runs, vendors)
 
-    for module in (auth, main, admin, demand, runs, results, packages, vendors, api, account,
+    for module in (auth, main, admin, demand, runs, hints, results, packages, vendors, api, account,
                    notifications, notices):
         app.register_blueprint(module.bp)
