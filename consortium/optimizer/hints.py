@@ -162,6 +162,7 @@ class _ProductParts:
     def __init__(self):
         self.cache: dict[tuple, tuple] = {}   # signature -> (allocation, proven optimal)
         self.alone_cache: dict = {}
+        self.alone_of: dict[tuple, dict[str, Fraction]] = {}   # (signature, windows) -> costs
         self.base: list[_Part] = []
 
 
@@ -221,37 +222,76 @@ class HintSolver:
                 paid[names[m]] = paid.get(names[m], Fraction(0)) + value
             alone: dict[str, Fraction] = {}
             if self.fairness:
-                for (m, _g), value in standalone_costs(inst, alloc, coster).items():
-                    alone[names[m]] = alone.get(names[m], Fraction(0)) + value
+                windows = (key, tuple((inst.lines[pos].lo, inst.lines[pos].hi, inst.lines[pos].member)
+                                      for pos in sub.lines))
+                cached = parts.alone_of.get(windows)
+                if cached is None:
+                    for (m, _g), value in standalone_costs(inst, alloc, coster).items():
+                        alone[names[m]] = alone.get(names[m], Fraction(0)) + value
+                    parts.alone_of[windows] = alone
+                else:
+                    alone = cached
             units = sum(u for line_parts in alloc.values() for _p, u in line_parts)
             ids = frozenset(sub_problem.demand[pos].id for pos in alloc)
             part = _Part(units, allocation_cost(inst, alloc), paid, alone, ids, optimal)
             out.append(part)
         return out
 
+    @staticmethod
+    def _sum(parts: list[_Part]) -> _Part:
+        """One product's parts added up (exactly)."""
+        units, cost = 0, Fraction(0)
+        paid: dict[str, Fraction] = {}
+        alone: dict[str, Fraction] = {}
+        placed: set[str] = set()
+        optimal = True
+        for part in parts:
+            units += part.units
+            cost += part.cost
+            placed |= part.placed
+            optimal = optimal and part.optimal
+            for name, value in part.paid.items():
+                paid[name] = paid.get(name, Fraction(0)) + value
+            for name, value in part.alone.items():
+                alone[name] = alone.get(name, Fraction(0)) + value
+        return _Part(units, cost, paid, alone, frozenset(placed), optimal)
+
+    def _prepare_totals(self) -> None:
+        """The base's unconstrained totals, whole and per product, for `_combine`."""
+        self.sums = {code: self._sum(parts.base) for code, parts in self.products.items()}
+        self.whole = self._sum(list(self.sums.values()))
+        members = sorted({d.member for d in self.problem.demand})
+        self.paid_report = {name: report(self.whole.paid.get(name, Fraction(0)))
+                            for name in members}
+        self.saving = {name: self.whole.alone.get(name, Fraction(0))
+                       - self.whole.paid.get(name, Fraction(0)) for name in members}
+
     def _combine(self, changed: dict[str, list[_Part]]) -> Figures | None:
         """The plan's figures from every product's parts (`changed` replacing some products'),
-        or None when the guarantee would bind (some member worse off than alone)."""
-        units, total = 0, Fraction(0)
-        paid: dict[str, Fraction] = {}
-        saving: dict[str, Fraction] = {}
-        placed: set[str] = set()
-        for code, parts in self.products.items():
-            for part in changed.get(code, parts.base):
-                units += part.units
-                total += part.cost
-                placed |= part.placed
-                for name, value in part.paid.items():
-                    paid[name] = paid.get(name, Fraction(0)) + value
-                    saving[name] = saving.get(name, Fraction(0)) - value
-                for name, value in part.alone.items():
-                    saving[name] = saving.get(name, Fraction(0)) + value
+        or None when the guarantee would bind (some member worse off than alone). Only the
+        changed products are added up again; the rest is the base's."""
+        if not hasattr(self, "sums"):
+            self._prepare_totals()
+        units, total = self.whole.units, self.whole.cost
+        placed = set(self.whole.placed)
+        paid_report = dict(self.paid_report)
+        saving = dict(self.saving)
+        for code, parts in changed.items():
+            old, new = self.sums[code], self._sum(parts)
+            units += new.units - old.units
+            total += new.cost - old.cost
+            placed -= old.placed
+            placed |= new.placed
+            for name in set(old.paid) | set(new.paid) | set(old.alone) | set(new.alone):
+                zero = Fraction(0)
+                paid = (self.whole.paid.get(name, zero) - old.paid.get(name, zero)
+                        + new.paid.get(name, zero))
+                paid_report[name] = report(paid)
+                saving[name] = (self.whole.alone.get(name, zero) - old.alone.get(name, zero)
+                                + new.alone.get(name, zero)) - paid
         if self.fairness and any(value < 0 for value in saving.values()):
             return None
-        members = {d.member for d in self.problem.demand}
-        return Figures(units, report(total),
-                       {name: report(paid.get(name, Fraction(0))) for name in sorted(members)},
-                       frozenset(placed))
+        return Figures(units, report(total), paid_report, frozenset(placed))
 
     def figures(self, changed_problem: Problem, product: str) -> Figures:
         """The figures `optimize` gives for `changed_problem`, which differs from the base
