@@ -64,8 +64,12 @@ def _mark_stale(settings: Settings, engine) -> int:
     from consortium.db import session_scope
     from consortium.services.runs import mark_stale_runs
 
+    from consortium.services.hints import mark_stale_hints
+
     with session_scope(engine) as session:
-        return mark_stale_runs(session, timedelta(minutes=settings.run_stale_minutes))
+        failed = mark_stale_runs(session, timedelta(minutes=settings.run_stale_minutes))
+        mark_stale_hints(session, timedelta(minutes=settings.run_stale_minutes))
+        return failed
 
 
 def _deadline_reminders(jobs: "Jobs", now=None) -> int:

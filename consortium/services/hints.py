@@ -195,3 +195,27 @@ def jobs_of_run(session: Session, run: Run) -> list[HintJob]:
     """The run's hint jobs, newest first (without their results)."""
     return list(session.exec(select(HintJob).where(HintJob.run_id == run.id)
                              .order_by(HintJob.id.desc())).all())
+
+
+def mark_stale_hints(session: Session, older_than) -> int:
+    """Fail hint jobs whose worker died: running without a sign of life, or queued, for longer
+    than `older_than` (a timedelta). Returns how many."""
+    cutoff = utcnow() - older_than
+    minutes = max(1, round(older_than.total_seconds() / 60))
+    failed = 0
+    for job in session.exec(select(HintJob).where(HintJob.status.in_(("queued", "running")))):
+        seen = job.heartbeat_at or job.started_at or job.created_at
+        if seen >= cutoff:
+            continue
+        error = (f"No worker picked these hints up within {minutes} minutes; start the worker and "
+                 "compute them again." if job.status == "queued" else
+                 f"The worker stopped while computing hints (no progress for {minutes} minutes). "
+                 "Compute them again.")
+        result = session.execute(update(HintJob).where(HintJob.id == job.id,
+                                                       HintJob.status == job.status)
+                                 .values(status="failed", stage="failed", error=error,
+                                         finished_at=utcnow())
+                                 .execution_options(synchronize_session=False))
+        failed += result.rowcount
+    session.commit()
+    return failed

@@ -122,3 +122,19 @@ def test_vendor_and_fleet_cannot_start_hints(app, client, session, admin, fleet_
     login(client, fleet_manager)
     assert client.post(f"/admin/runs/{run.id}/hints", data={"threshold": "1"}).status_code == 403
     assert session.exec(HintJob.__table__.select()).first() is None
+
+
+def test_hint_jobs_of_a_dead_worker_are_failed(app, session, admin, closed_round):
+    from datetime import timedelta
+
+    from consortium.db import utcnow
+    from consortium.services.hints import create_hint_job, mark_stale_hints
+    run = _run(app, session, closed_round, admin, approve=False)
+    job = create_hint_job(session, run, admin)
+    job.status, job.heartbeat_at = "running", utcnow() - timedelta(minutes=30)
+    session.add(job)
+    session.commit()
+    fresh_job = create_hint_job(session, run, admin)
+    assert mark_stale_hints(session, timedelta(minutes=10)) == 1
+    assert fresh(session, job).status == "failed" and "worker stopped" in fresh(session, job).error
+    assert fresh(session, fresh_job).status == "queued"

@@ -80,8 +80,8 @@ def round_lines(round_id):
                     total=sum(n for *_, n, _units in by_product))
     page.args["round_id"] = round_.id  # the pager and sort links rebuild this URL
     job = hint_service.visible_job(session, round_)
-    member = session.get(Member, current_user.member_id)
-    hints = hint_service.member_hints(job.result, member.name) if job and member else {}
+    member = session.get(Member, current_user.member_id) if job else None
+    hints = hint_service.member_hints(job.result, member.name) if member else {}
     return render_template("demand/round_lines.html", round=round_, page=page, products=products,
                            hint_job=job, hints=hints,
                            by_product=[(pid, n, units) for pid, _code, _name, n, units in by_product],
