@@ -460,8 +460,7 @@ def candidate_changes(problem: Problem, line: DemandLine, plan: Plan,
             out.append(("quantity", "quantity", product.min_tranche))
     for period in _next_tier_periods(problem, plan, line):
         field_name = "earliest" if periods.index(period) < lo else "latest"
-        if placed or (field_name, period) not in {(f, v) for _k, f, v in out}:
-            out.append(("next_tier", field_name, period))
+        out.append(("next_tier", field_name, period))   # a widening already listed is dropped
     seen, unique = set(), []
     for kind, field_name, value in out:
         key = (field_name, json.dumps(value, sort_keys=True))

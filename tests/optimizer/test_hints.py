@@ -208,3 +208,22 @@ def test_cli_invalid_file_lists_every_problem(tmp_path):
     assert result.exit_code == 2
     assert 'demand[0].earliest: "2029Q1" is not one of the periods' in result.stderr
     assert "demand[1].quantity" in result.stderr
+
+
+def test_unplaced_line_with_options_reaches_the_next_tier_period():
+    data = problem([product(tiers=((1, 100), (10, 90)), min_tranche=5)],
+                   [line("U", "Ann", 2, "2027Q1", options={"c": "x"}),
+                    line("V", "Bo", 8, "2027Q3", options={"c": "x"}),
+                    line("W", "Cy", 6, "2027Q4", options={"c": "y"})])
+    p = parse_problem(data)
+    plan = plan_obj(p)
+    assert [u.demand for u in plan.unplaced] == ["U"]
+    changes = candidate_changes(p, p.demand[0], plan, placed=False)
+    assert ("widen_later", "latest", "2027Q3") in changes
+    assert ("options", "options", {"c": "y"}) in changes
+    report = compute_hints(p).to_dict()
+    base = solve(data)
+    hints = [h for h in report["hints"] if h["line"] == "U"]
+    assert any(h["places_line"] for h in hints)
+    for hint in hints:
+        check_hint(data, base, hint, fairness=True)
