@@ -10,10 +10,12 @@ from consortium.jobs import get_jobs
 from consortium.models import HintJob, Round, Run
 from consortium.services import hints as hint_service
 from consortium.services.errors import ServiceError
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.policy import ADMIN
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.runs import HintsForm, HintsVisibilityForm
 
 bp = Blueprint("hints", __name__, url_prefix="/admin")
+guard(bp, ADMIN)
 
 PER_PAGE = 50
 
@@ -24,7 +26,6 @@ def _helpers():
 
 
 @bp.route("/runs/<int:run_id>/hints", methods=["POST"])
-@roles_required("admin")
 def start(run_id: int):
     """Queue hints for a finished run."""
     run = load_or_404(Run, run_id)
@@ -46,7 +47,6 @@ def start(run_id: int):
 
 
 @bp.route("/hints/<int:job_id>")
-@roles_required("admin")
 def detail(job_id: int):
     """A hint job: its progress, then the largest savings and every line's hints."""
     job = load_or_404(HintJob, job_id)
@@ -71,7 +71,6 @@ def detail(job_id: int):
 
 
 @bp.route("/hints/<int:job_id>/progress")
-@roles_required("admin")
 def progress(job_id: int):
     """The progress partial polled by the hints page; tells htmx to reload it when done."""
     job = load_or_404(HintJob, job_id)
@@ -82,7 +81,6 @@ def progress(job_id: int):
 
 
 @bp.route("/hints/<int:job_id>/visibility", methods=["POST"])
-@roles_required("admin")
 def visibility(job_id: int):
     """Show the hints to fleet managers, or hide them again."""
     job = load_or_404(HintJob, job_id)
