@@ -234,7 +234,10 @@ def world(app, engine, session, admin, published):  # noqa: F811
                             b"BEB-40,2,2027Q1,2027Q2,battery=450 kWh; charging=CCS1\n")
     solved = _solved_round(session, engine, admin, own_member, other_member)
     hint_job = HintJob(run_id=solved.id, status="succeeded", stage="done", threshold=1.0,
-                       result={"hints": [], "lines": [], "stats": {}})
+                       result={"base": {"placed_units": 0, "total_cost": 0}, "threshold": 1,
+                               "fairness": True, "hints": [], "lines": [],
+                               "stats": {"changes_solved": 0, "subproblem_solves": 0,
+                                         "full_solves": 0, "seconds": 0.0}})
     session.add(hint_job)
     session.commit()
     ids = {
