@@ -37,6 +37,11 @@ class Jobs:
     get_engine: Callable
     optimize_task: Callable
     email_task: Callable | None = None
+    hints_task: Callable | None = None
+
+    def enqueue_hints(self, job_id: int) -> None:
+        """Queue hint job `job_id` (runs at once in immediate mode)."""
+        self.hints_task(job_id)
 
     def enqueue_email(self, message_id: int) -> None:
         """Queue the sending of outbox message `message_id` (retried by the queue on failure)."""
@@ -63,8 +68,12 @@ def _mark_stale(settings: Settings, engine) -> int:
     from consortium.db import session_scope
     from consortium.services.runs import mark_stale_runs
 
+    from consortium.services.hints import mark_stale_hints
+
     with session_scope(engine) as session:
-        return mark_stale_runs(session, timedelta(minutes=settings.run_stale_minutes))
+        failed = mark_stale_runs(session, timedelta(minutes=settings.run_stale_minutes))
+        mark_stale_hints(session, timedelta(minutes=settings.run_stale_minutes))
+        return failed
 
 
 def _deadline_reminders(jobs: "Jobs", now=None) -> int:
@@ -119,6 +128,13 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
         log.info("optimizer run %s: executing in worker process %s", run_id, os.getpid())
         execute_run(get_engine(), run_id)
 
+    @huey.task(name="compute_hints")
+    def compute_hints(job_id: int) -> None:
+        """Compute one run's hints (the hint job row says which run and threshold)."""
+        from consortium.services.hints import execute_hints
+        log.info("hints %s: executing in worker process %s", job_id, os.getpid())
+        execute_hints(get_engine(), job_id)
+
     @huey.periodic_task(crontab(minute="*"), name="mark_stale_runs")
     def mark_stale_runs() -> None:
         """Every minute: runs whose worker died are marked failed, never left 'running'."""
@@ -131,7 +147,7 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
         deliver(get_engine(), settings, message_id)
 
     jobs = Jobs(huey=huey, settings=settings, get_engine=get_engine, optimize_task=optimize_run,
-                email_task=send_email)
+                email_task=send_email, hints_task=compute_hints)
 
     @huey.periodic_task(crontab(minute="5"), name="deadline_reminders")
     def deadline_reminders() -> None:

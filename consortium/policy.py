@@ -57,6 +57,7 @@ from consortium.models import (
     BidVersion,
     DemandLine,
     Download,
+    HintJob,
     Member,
     Notification,
     OutboxMessage,
@@ -373,6 +374,15 @@ def _run(user: User) -> Access:
         return EVERYTHING
     if user.is_fleet_manager:  # only a round's approved plan, through the results pages
         return read_only(exists().where(Round.id == Run.round_id, Round.approved_run_id == Run.id))
+    return NOBODY
+
+
+@rule(HintJob)
+def _hint_job(user: User) -> Access:
+    if user.is_admin:
+        return EVERYTHING
+    # A job holds every member's hints: fleet managers get their own lines' hints through the
+    # results and round pages (services.hints.member_hints), never the row itself.
     return NOBODY
 
 

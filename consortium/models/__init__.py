@@ -14,6 +14,7 @@ from consortium.models.accounts import (
 )
 from consortium.models.bids import BID_TRANSITIONS, Bid, BidOpening, BidStatus, BidVersion
 from consortium.models.catalog import CATEGORIES, CLASSIFICATION_SCHEMES, PriceTier, Product, ProductBase
+from consortium.models.hints import HINT_STATUSES, HintJob
 from consortium.models.notifications import (
     OUTBOX_STATUSES,
     DeadlineReminder,
@@ -37,6 +38,7 @@ from consortium.models.runs import RUN_STATUSES, Run
 from consortium.models.types import Money, money_json, to_money
 
 __all__ = [
+    "HINT_STATUSES", "HintJob",
     "AuditChain", "AuditEntry", "BID_TRANSITIONS", "Bid", "BidOpening", "BidPackage", "BidStatus",
     "BidVersion", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
     "DemandLineBase", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",

@@ -28,7 +28,7 @@ from flask_login import login_user
 from sqlmodel import select
 
 from consortium.db import utcnow
-from consortium.models import (AuditEntry, BidPackage, DemandLine, Member, Notification,
+from consortium.models import (AuditEntry, BidPackage, DemandLine, HintJob, Member, Notification,
                                OutboxMessage, PackageFile, PackageVersion, PriceTier, Product,
                                Round, Run, Vendor)
 from consortium.services import accounts
@@ -72,6 +72,7 @@ def GP(get: str, post: str, **kw) -> Route:  # noqa: N802
 
 DEMO = {"round_id": "demo_round_id"}  # the published round with an approved plan
 SOLVED = {"round_id": "solved_round_id", "run_id": "solved_run_id"}  # a run the optimizer solved
+HINTS = {"job_id": "hint_job_id"}  # a finished hint job of the solved run
 PREVIEW = "bid_deadline=2030-01-10T12:00&questions_deadline=2030-01-01T12:00"
 
 # Outcomes:                 visitor  own  other  pending vendor admin
@@ -154,6 +155,10 @@ TABLE: dict[str, Route] = {
     "runs.run_plan": G(ADMIN(200), ids=SOLVED),
     "runs.compare": G(ADMIN(200), ids=SOLVED, query="a={solved_run_id}&b={solved_run_id}"),
     "runs.approve": P(ADMIN(302), ids=SOLVED),
+    "hints.start": P(ADMIN(302), ids={"run_id": "solved_run_id"}),
+    "hints.detail": G(ADMIN(200), ids=HINTS),
+    "hints.progress": G(ADMIN(200), ids=HINTS),
+    "hints.visibility": P(ADMIN(302), ids=HINTS),
     "packages.admin_index": G(ADMIN(200)),
     "packages.round_packages": GP(ADMIN(200), ADMIN(200), ids=DEMO),
     "packages.preview_pdf": G(ADMIN(200), ids=DEMO, query=PREVIEW),
@@ -245,6 +250,12 @@ def world(app, engine, session, admin, published):  # noqa: F811
     from tests.bids.conftest import contents
     bid_version = submit_bid(session, package, people["vendor"], contents(("LOT-1", 100)),
                              sealer=app.extensions["consortium.sealer"])
+    hint_job = HintJob(run_id=solved.id, status="succeeded", stage="done", threshold=1.0,
+                       result={"base": {"placed_units": 0, "total_cost": 0}, "threshold": 1,
+                               "fairness": True, "hints": [], "lines": [],
+                               "stats": {"changes_solved": 0, "subproblem_solves": 0,
+                                         "full_solves": 0, "seconds": 0.0}})
+    session.add(hint_job)
     session.commit()
     ids = {
         "round_id": open_round.id, "demo_round_id": package.round_id, "line_id": line.id,
@@ -252,7 +263,7 @@ def world(app, engine, session, admin, published):  # noqa: F811
         "vendor_id": people["pending_vendor"].vendor_id, "notification_id": notification.id,
         "message_id": message.id, "token": token, "solved_round_id": solved.round_id,
         "solved_run_id": solved.id, "package_id": package.id,
-        "bid_id": bid_version.bid_id, "version_id": bid_version.id,
+        "bid_id": bid_version.bid_id, "version_id": bid_version.id, "hint_job_id": hint_job.id,
         "file_id": session.exec(select(PackageFile.id).order_by(PackageFile.id)).first(),
         "reference": package.reference, "code": "BEB-40",
         "static_file": "vendor/pico/pico.min.css",

@@ -16,6 +16,7 @@ from sqlmodel import select
 from consortium.models import DemandLine, Member, Product, Round
 from consortium.policy import FLEET_MANAGER, visible
 from consortium.services import demand
+from consortium.services import hints as hint_service
 from consortium.services.errors import Conflict, NotAllowed
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.demand import DeleteLineForm, LineForm, options_from
@@ -78,7 +79,11 @@ def round_lines(round_id):
     page = paginate(session, sorted_query(query, LINE_SORTS, "ref"),
                     total=sum(n for *_, n, _units in by_product))
     page.args["round_id"] = round_.id  # the pager and sort links rebuild this URL
+    job = hint_service.visible_job(session, round_)
+    member = session.get(Member, current_user.member_id) if job else None
+    hints = hint_service.member_hints(job.result, member.name) if member else {}
     return render_template("demand/round_lines.html", round=round_, page=page, products=products,
+                           hint_job=job, hints=hints,
                            by_product=[(pid, n, units) for pid, _code, _name, n, units in by_product],
                            editable=demand.is_editable(round_),
                            format_options=demand.format_options, delete_form=DeleteLineForm())

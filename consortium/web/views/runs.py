@@ -24,6 +24,7 @@ from consortium.jobs import get_jobs
 from consortium.models import Round, Run
 from consortium.policy import ADMIN
 from consortium.services import exports, run_results
+from consortium.services import hints as hint_service
 from consortium.services.errors import ServiceError
 from consortium.services.publishing import is_published
 from consortium.services.runs import (
@@ -35,7 +36,7 @@ from consortium.services.runs import (
 )
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.downloads import csv_download
-from consortium.web.forms.runs import ApproveForm, RunForm
+from consortium.web.forms.runs import ApproveForm, HintsForm, RunForm
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("runs", __name__, url_prefix="/admin")
@@ -128,7 +129,8 @@ def run_detail(run_id: int):
         "runs/detail.html", run=run, round=round_, plan=plan, rows=rows, all_rows=all_rows,
         query=query, totals=exports.tranche_totals(rows),
         charts=run_results.chart_data(run.problem, plan) if plan else None,
-        others=others, approve_form=ApproveForm())
+        others=others, approve_form=ApproveForm(), hints_form=HintsForm(),
+        hint_jobs=hint_service.jobs_of_run(db(), run) if run.status == "succeeded" else [])
 
 
 def _plan_or_404(run: Run) -> dict:
