@@ -21,7 +21,7 @@ def register_blueprints(app: Flask) -> None:
     for name in ROUTE_MODULES:
         import_module(f"consortium.web.views.{name}")
 
-    for module in (auth, main, admin, demand, runs, hints, results, packages, vendors, bids, api, account,
-                   notifications, notices):
+    for module in (auth, main, admin, demand, runs, hints, results, packages, vendors, bids, api,
+                   account, notifications, notices):
         app.register_blueprint(module.bp)
     check_guarded(app)
