@@ -29,6 +29,7 @@ from consortium.models.rounds import (
     AuditEntry,
     DemandLine,
     DemandLineBase,
+    DemandRefCounter,
     Round,
     RoundBase,
 )
@@ -37,7 +38,7 @@ from consortium.models.types import Money, money_json, to_money
 
 __all__ = [
     "AuditChain", "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
-    "DemandLineBase", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",
+    "DemandLineBase", "DemandRefCounter", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",
     "PackageVersion", "PriceTier", "Product", "ProductBase", "ROLES", "ROUND_STATUSES",
     "RUN_STATUSES", "Round", "RoundBase", "Run", "Throttle", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
     "VendorBase", "money_json", "to_money",
