@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import event, exists, func, update
 from sqlmodel import Session, select
 
-from consortium.db import utcnow
+from consortium.db import plain_rows, utcnow
 from consortium.models import (
     BidPackage,
     DeadlineReminder,
@@ -241,8 +241,8 @@ def send_deadline_reminders(session: Session, now: datetime | None = None) -> in
 
 def unread_count(session: Session, user: User) -> int:
     """How many of the user's notifications are unread (one COUNT query)."""
-    return session.exec(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))).one()
+    return plain_rows(session, select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))).scalar_one()
 
 
 def list_query(user: User):
