@@ -16,7 +16,7 @@ from consortium.services import rounds as svc
 from consortium.services.editing import FieldErrors
 from consortium.services.errors import Conflict, ServiceError
 from consortium.services.problem import build_problem, problem_json
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.access import db, load_or_404
 from consortium.web.downloads import csv_download
 from consortium.web.filters import money, number, when
 from consortium.web.forms.admin import ConfirmForm, RoundForm
@@ -37,7 +37,6 @@ ROUND_LINKS = [
 
 
 @bp.route("/rounds")
-@roles_required("admin")
 def rounds():
     """Every round with its status, deadline and demand counts (newest deadline first)."""
     summaries = svc.list_rounds_with_counts(db())
@@ -63,7 +62,6 @@ def _round_data(form: RoundForm, round_: Round | None = None) -> dict:
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
-@roles_required("admin")
 def round_new():
     """Create a draft round: name, delivery quarters (or a list) and the demand deadline."""
     form = RoundForm()
@@ -89,7 +87,6 @@ def round_new():
 
 
 @bp.route("/rounds/<int:round_id>")
-@roles_required("admin")
 def round_detail(round_id: int):
     """A round's hub: status, periods, deadline, demand counts and every action on it."""
     round_ = load_or_404(Round, round_id)
@@ -108,7 +105,6 @@ def _link(endpoint: str, **values):
 
 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
-@roles_required("admin")
 def round_edit(round_id: int):
     """Edit a round; its periods are locked once it has demand."""
     session = db()
@@ -150,7 +146,6 @@ def _transition(round_id: int, action, done: str):
 
 
 @bp.route("/rounds/<int:round_id>/open", methods=["POST"])
-@roles_required("admin")
 def round_open(round_id: int):
     """Open a draft round: fleet managers can enter demand until the deadline."""
     return _transition(round_id, svc.open_round,
@@ -158,7 +153,6 @@ def round_open(round_id: int):
 
 
 @bp.route("/rounds/<int:round_id>/close", methods=["POST"])
-@roles_required("admin")
 def round_close(round_id: int):
     """Close an open round: demand is frozen and the optimizer can run."""
     return _transition(round_id, svc.close_round,
@@ -181,7 +175,6 @@ OVERVIEW_COLUMNS = (DemandLine.ref, DemandLine.quantity, DemandLine.earliest, De
 
 
 @bp.route("/rounds/<int:round_id>/demand")
-@roles_required("admin")
 def round_demand(round_id: int):
     """Every demand line of the round, filterable by member, product and period, with totals."""
     session = db()
@@ -235,7 +228,6 @@ def overview_rows(items) -> list[OverviewRow]:
 
 
 @bp.route("/rounds/<int:round_id>/demand.csv")
-@roles_required("admin")
 def round_demand_csv(round_id: int):
     """The demand overview's lines, with its current filters, as CSV with a totals row."""
     round_ = load_or_404(Round, round_id)
@@ -244,7 +236,6 @@ def round_demand_csv(round_id: int):
 
 
 @bp.route("/rounds/<int:round_id>/problem.json")
-@roles_required("admin")
 def round_problem(round_id: int):
     """Download the round's demand as a problem file (the optimizer's input)."""
     round_ = load_or_404(Round, round_id)
