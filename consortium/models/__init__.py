@@ -31,6 +31,7 @@ from consortium.models.rounds import (
     AuditEntry,
     DemandLine,
     DemandLineBase,
+    DemandRefCounter,
     Round,
     RoundBase,
 )
@@ -41,7 +42,8 @@ __all__ = [
     "HINT_STATUSES", "HintJob",
     "AuditChain", "AuditEntry", "BID_TRANSITIONS", "Bid", "BidOpening", "BidPackage", "BidStatus",
     "BidVersion", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
-    "DemandLineBase", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",
+    "DemandLineBase", "DemandRefCounter", "Download", "LoginAttempt", "Member", "MemberBase", "Money",
+    "PackageFile",
     "PackageVersion", "PriceTier", "Product", "ProductBase", "ROLES", "ROUND_STATUSES",
     "RUN_STATUSES", "Round", "RoundBase", "Run", "Throttle", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
     "VendorBase", "money_json", "to_money",

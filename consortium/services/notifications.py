@@ -15,7 +15,7 @@ from sqlalchemy import event, exists, func, update
 from sqlmodel import Session, select
 
 from consortium import policy
-from consortium.db import utcnow
+from consortium.db import plain_rows, utcnow
 from consortium.models import (
     Bid,
     BidPackage,
@@ -285,8 +285,8 @@ def send_deadline_reminders(session: Session, now: datetime | None = None) -> in
 
 def unread_count(session: Session, user: User) -> int:
     """How many of the user's notifications are unread (one COUNT query)."""
-    return session.exec(select(func.count()).select_from(Notification).where(
-        policy.visible(user, Notification), Notification.read_at.is_(None))).one()
+    return plain_rows(session, select(func.count()).select_from(Notification).where(
+        policy.visible(user, Notification), Notification.read_at.is_(None))).scalar_one()
 
 
 def list_query(user: User):

@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import plain_rows, utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
 from consortium.policy import ADMIN
@@ -119,9 +119,9 @@ def run_detail(run_id: int):
     round_ = db().get(Round, run.round_id)
     plan = run.plan or {}
     # Only the ids: a run row carries its whole problem and plan.
-    others = db().exec(select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
-                                            Run.status == "succeeded")
-                       .order_by(Run.id.desc()).limit(20)).all()
+    others = plain_rows(db(), select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
+                                                   Run.status == "succeeded")
+                        .order_by(Run.id.desc()).limit(20)).scalars().all()
     all_rows = run_results.tranche_rows(run.problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in all_rows if exports.tranche_matches(r, query)]
