@@ -17,6 +17,15 @@ class ConfigError(RuntimeError):
     """The configuration is unsafe or invalid; the application refuses to start."""
 
 
+def _is_fernet_key(key: str) -> bool:
+    from cryptography.fernet import Fernet
+    try:
+        Fernet(key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return False
+    return True
+
+
 def _default_instance_path() -> Path:
     return Path(os.environ.get("CONSORTIUM_INSTANCE", Path.cwd() / "instance")).resolve()
 
@@ -49,6 +58,7 @@ class Settings:
     port: int = 5000
     smtp_url: str = ""
     mail_from: str = "Consortium <noreply@consortium.example.org>"
+    bid_sealing_key: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -65,6 +75,8 @@ class Settings:
         values.setdefault("instance_path", (Path.cwd() / "instance").resolve())
         if "public_url" in values:
             values["public_url"] = values["public_url"].rstrip("/")
+        if "bid_sealing_key" in values:
+            values["bid_sealing_key"] = values["bid_sealing_key"].strip()
         return replace(cls(**values), **overrides)
 
     @property
@@ -102,6 +114,14 @@ class Settings:
                 )
             if len(self.secret_key) < 32:
                 raise ConfigError("SECRET_KEY is too short; use at least 32 random characters.")
+            if not self.bid_sealing_key:
+                raise ConfigError(
+                    "BID_SEALING_KEY is missing; sealed bids are encrypted with it. Generate one "
+                    "with python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())', keep it safe (bids cannot be opened "
+                    "without it) and set it in the environment.")
+        if self.bid_sealing_key and not _is_fernet_key(self.bid_sealing_key):
+            raise ConfigError("BID_SEALING_KEY is not a Fernet key (32 bytes, URL-safe base64).")
 
 
 # The environment variable of each setting (huey_immediate and csrf_enabled are for tests only).
@@ -116,7 +136,7 @@ ENVIRONMENT = {
     "session_cookie_secure": "SESSION_COOKIE_SECURE", "consortium_name": "CONSORTIUM_NAME",
     "consortium_email": "CONSORTIUM_EMAIL", "public_url": "PUBLIC_URL",
     "ocid_prefix": "OCID_PREFIX", "host": "HOST", "port": "PORT", "smtp_url": "SMTP_URL",
-    "mail_from": "MAIL_FROM",
+    "mail_from": "MAIL_FROM", "bid_sealing_key": "BID_SEALING_KEY",
 }
 
 # How a variable's text becomes a setting, by the field's annotation.

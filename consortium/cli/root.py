@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from consortium.cli.award import award_optimize_command
+from consortium.cli.bids import bids_group, runs_group
 from consortium.cli.context import FIXTURES, CliContext, pass_context
+from consortium.cli.hints import hints_command
 from consortium.cli.notify import notify_group
 from consortium.cli.ops import audit_group, backup_command, restore_command
 from consortium.cli.optimize import optimize_command
@@ -81,6 +83,8 @@ def load_fixtures(context: CliContext, path: Path):
             counts = load(session, path)
         except FixtureError as exc:
             raise click.ClickException(str(exc)) from exc
+        if path.resolve() == (FIXTURES / "demo").resolve():
+            counts.update(_seed_demo_tender(context, session))
     click.echo("Loaded: " + ", ".join(f"{n} new {name}" for name, n in counts.items()))
 
 
@@ -104,11 +108,24 @@ def _prepare(context: CliContext, demo: bool) -> list[tuple[str, str, str]]:
                 counts = load_fixtures(session, FIXTURES / "demo")
             except FixtureError as exc:
                 raise click.ClickException(str(exc)) from exc
+            counts.update(_seed_demo_tender(context, session))
             click.echo("Loaded the demo consortium: "
                        + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
         else:
             click.echo("The database already has data; the demo consortium was not loaded again.")
     return demo_logins(FIXTURES / "demo")
+
+
+def _seed_demo_tender(context: CliContext, session) -> dict[str, int]:
+    """The demo's finished tender (packages, sealed bids, opening) on its closed round; committed."""
+    from consortium.services.demo_tender import seed_demo_tender
+    from consortium.services.publishing_inputs import consortium_info
+    from consortium.services.sealing import make_sealer
+
+    counts = seed_demo_tender(session, sealer=make_sealer(context.settings),
+                              consortium=consortium_info(context.settings))
+    session.commit()
+    return counts
 
 
 def _banner(host: str, port: int, logins: list[tuple[str, str, str]]) -> str:
@@ -161,7 +178,8 @@ def serve(context: CliContext, host, port):
 
 for _command in (optimize_command, rounds_group, export_problem_command, run_command,
                  worker_command, publish_command, export_packages_command, notify_group,
-                 award_optimize_command, audit_group, backup_command, restore_command):
+                 award_optimize_command, audit_group, backup_command, restore_command,
+                 bids_group, runs_group, hints_command):
     cli.add_command(_command)
 
 

@@ -11,6 +11,7 @@ from consortium.models import DemandLine, Member, Round, Run
 from consortium.models.status import RoundStatus
 from consortium.policy import FLEET_MANAGER, visible
 from consortium.services import exports
+from consortium.services import hints as hint_service
 from consortium.services.run_results import member_results
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.downloads import csv_download, slug
@@ -50,7 +51,10 @@ def round(round_id: int):
     run = load_or_404(Run, round_.approved_run_id)
     member = db().get(Member, current_user.member_id)
     result = member_results(run.plan or {}, member.name, run.problem)
-    return render_template("results/round.html", round=round_, run=run, member=member, result=result)
+    job = hint_service.visible_job(db(), round_)
+    hints = hint_service.member_hints(job.result, member.name) if job else {}
+    return render_template("results/round.html", round=round_, run=run, member=member, result=result,
+                           hint_job=job, hints=hints)
 
 
 @bp.route("/rounds/<int:round_id>/results.csv")
