@@ -218,11 +218,13 @@ from consortium.cli_ops import audit_group, backup_command, restore_command  # n
 from consortium.cli_publish import export_packages_command, publish_command  # noqa: E402
 from consortium.cli_rounds import export_problem_command, rounds_group  # noqa: E402
 from consortium.cli_runs import run_command, worker_command  # noqa: E402
+from consortium.cli_value import member_value_command  # noqa: E402
 from consortium.optimizer_cli import optimize_command  # noqa: E402
 
 for _command in (optimize_command, rounds_group, export_problem_command, run_command,
                  worker_command, publish_command, export_packages_command, notify_group,
-                 award_optimize_command, audit_group, backup_command, restore_command):
+                 award_optimize_command, audit_group, backup_command, restore_command,
+                 member_value_command):
     cli.add_command(_command)
 
 

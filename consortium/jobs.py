@@ -37,6 +37,7 @@ class Jobs:
     get_engine: Callable
     optimize_task: Callable
     email_task: Callable | None = None
+    member_value_task: Callable | None = None
 
     def enqueue_email(self, message_id: int) -> None:
         """Queue the sending of outbox message `message_id` (retried by the queue on failure)."""
@@ -50,6 +51,10 @@ class Jobs:
         """Queue the optimizer run `run_id` (runs at once in immediate mode)."""
         self.optimize_task(run_id)
 
+    def enqueue_member_values(self, job_id: int) -> None:
+        """Queue the member-value job `job_id` (runs at once in immediate mode)."""
+        self.member_value_task(job_id)
+
     def mark_stale(self) -> int:
         """Fail runs whose worker stopped (see services.runs.mark_stale_runs); how many."""
         return _mark_stale(self.settings, self.get_engine())
@@ -57,10 +62,12 @@ class Jobs:
 
 def _mark_stale(settings: Settings, engine) -> int:
     from consortium.db import session_scope
+    from consortium.services.member_value import mark_stale_jobs
     from consortium.services.runs import mark_stale_runs
 
     with session_scope(engine) as session:
-        return mark_stale_runs(session, timedelta(minutes=settings.run_stale_minutes))
+        limit = timedelta(minutes=settings.run_stale_minutes)
+        return mark_stale_runs(session, limit) + mark_stale_jobs(session, limit)
 
 
 def _deadline_reminders(jobs: "Jobs", now=None) -> int:
@@ -99,6 +106,12 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
         log.info("optimizer run %s: executing in worker process %s", run_id, os.getpid())
         execute_run(get_engine(), run_id)
 
+    @huey.task(name="member_values")
+    def member_values(job_id: int) -> None:
+        """Compute one run's member values (the consortium solved without each member)."""
+        from consortium.services.member_value import execute_member_values
+        execute_member_values(get_engine(), job_id)
+
     @huey.periodic_task(crontab(minute="*"), name="mark_stale_runs")
     def mark_stale_runs() -> None:
         """Every minute: runs whose worker died are marked failed, never left 'running'."""
@@ -111,7 +124,7 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
         deliver(get_engine(), settings, message_id)
 
     jobs = Jobs(huey=huey, settings=settings, get_engine=get_engine, optimize_task=optimize_run,
-                email_task=send_email)
+                email_task=send_email, member_value_task=member_values)
 
     @huey.periodic_task(crontab(minute="5"), name="deadline_reminders")
     def deadline_reminders() -> None:

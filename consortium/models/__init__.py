@@ -34,6 +34,7 @@ from consortium.models.rounds import (
 )
 from consortium.models.runs import RUN_STATUSES, Run
 from consortium.models.types import Money, money_json, to_money
+from consortium.models.whatif import VALUE_JOB_STATUSES, MemberValueJob, Scenario, ScenarioRun
 
 __all__ = [
     "AuditChain", "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
@@ -43,4 +44,5 @@ __all__ = [
     "VendorBase", "money_json", "to_money",
     "DeadlineReminder", "Notification", "NotificationOptOut", "OUTBOX_STATUSES", "OutboxMessage",
     "PasswordResetRequest", "PasswordResetToken",
+    "MemberValueJob", "Scenario", "ScenarioRun", "VALUE_JOB_STATUSES",
 ]

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
-from consortium.models import Round, Run, User
+from consortium.models import Round, Run, ScenarioRun, User
 from consortium.services import audit, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 
@@ -102,7 +102,12 @@ def create_run(session: Session, round_: Round, user: User | None, *, time_limit
 def enqueue_run(session: Session, round_: Round, user: User | None, *, enqueue: Callable[[int], None],
                 **params) -> Run:
     """Create a run (see `create_run`) and hand it to the job queue via `enqueue(run_id)`."""
-    run = create_run(session, round_, user, **params)
+    return queue_run(session, create_run(session, round_, user, **params), enqueue)
+
+
+def queue_run(session: Session, run: Run, enqueue: Callable[[int], None]) -> Run:
+    """Hand a committed queued run to the job queue; if the queue is unreachable the run is
+    marked failed (never left looking queued) and ServiceError is raised."""
     try:
         enqueue(run.id)
     except Exception as exc:  # the queue is unreachable: the run must not look queued forever
@@ -270,6 +275,9 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
 def approve_run(session: Session, run: Run, user: User) -> Round:
     """Make a succeeded run the round's approved plan (replacing any earlier approval)."""
     round_ = session.get(Round, run.round_id)
+    if is_scenario_run(session, run.id):
+        raise NotAllowed(f"Run {run.id} is a scenario's run: a what-if, which can never be "
+                         "approved or published.")
     if run.status != "succeeded" or not run.plan:
         raise NotAllowed("Only a run that succeeded can be approved.")
     if round_.status != "closed":
@@ -297,6 +305,16 @@ def approve_run(session: Session, run: Run, user: User) -> Round:
     return round_
 
 
+def scenario_run_ids():
+    """A subquery of the ids of scenarios' runs (what-ifs, never the round's own runs)."""
+    return select(ScenarioRun.run_id)
+
+
+def is_scenario_run(session: Session, run_id: int) -> bool:
+    """Whether the run belongs to a scenario (and so can never be approved or published)."""
+    return session.exec(select(ScenarioRun.id).where(ScenarioRun.run_id == run_id)).first() is not None
+
+
 def runs_query(round_: Round):
-    """The runs of a round, unordered (the caller sorts them)."""
-    return select(Run).where(Run.round_id == round_.id)
+    """The runs of a round (scenarios' runs left out), unordered (the caller sorts them)."""
+    return select(Run).where(Run.round_id == round_.id, Run.id.not_in(scenario_run_ids()))

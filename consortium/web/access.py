@@ -61,6 +61,18 @@ def roles_required(*roles: str):
     return decorator
 
 
+def admin_or_404(view):
+    """View decorator for admin pages whose very existence is not for other roles (scenarios,
+    member values): signed in, and an admin, else 404 as for a row that does not exist."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapped
+
+
 def _package_published(session: Session, package_id: int) -> bool:
     from sqlmodel import select
     return session.exec(select(PackageVersion.id).where(PackageVersion.package_id == package_id)).first() is not None

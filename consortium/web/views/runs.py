@@ -29,12 +29,16 @@ from consortium.services.runs import (
     InvalidProblem,
     approve_run,
     enqueue_run,
+    is_scenario_run,
     mark_stale_runs,
     runs_query,
+    scenario_run_ids,
 )
+from consortium.services.scenarios import scenario_of_run
 from consortium.web.access import db, load_or_404, roles_required
 from consortium.web.downloads import csv_download
 from consortium.web.forms.runs import ApproveForm, RunForm
+from consortium.web.forms.scenarios import ScenarioForm
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("runs", __name__, url_prefix="/admin")
@@ -118,9 +122,11 @@ def run_detail(run_id: int):
     round_ = db().get(Round, run.round_id)
     plan = run.plan or {}
     # Only the ids: a run row carries its whole problem and plan.
-    others = db().exec(select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
-                                            Run.status == "succeeded")
-                       .order_by(Run.id.desc()).limit(20)).all()
+    scenario = scenario_of_run(db(), run.id)
+    others = [] if scenario else db().exec(
+        select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
+                             Run.status == "succeeded", Run.id.not_in(scenario_run_ids()))
+        .order_by(Run.id.desc()).limit(20)).all()
     all_rows = run_results.tranche_rows(run.problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in all_rows if exports.tranche_matches(r, query)]
@@ -128,7 +134,8 @@ def run_detail(run_id: int):
         "runs/detail.html", run=run, round=round_, plan=plan, rows=rows, all_rows=all_rows,
         query=query, totals=exports.tranche_totals(rows),
         charts=run_results.chart_data(run.problem, plan) if plan else None,
-        others=others, approve_form=ApproveForm())
+        others=others, approve_form=ApproveForm(), scenario=scenario,
+        scenario_form=ScenarioForm(data={"name": f"What if · run {run.id}"}))
 
 
 def _plan_or_404(run: Run) -> dict:
@@ -209,6 +216,8 @@ def compare(round_id: int):
     b = load_or_404(Run, request.args.get("b"))
     if a.round_id != round_.id or b.round_id != round_.id:
         abort(404)
+    if is_scenario_run(db(), a.id) or is_scenario_run(db(), b.id):
+        abort(404)  # a scenario's run is compared with its base run on the scenario's pages
     return render_template("runs/compare.html", round=round_, a=a, b=b,
                            result=run_results.compare_runs(a.plan, b.plan),
                            approve_form=ApproveForm())
