@@ -34,7 +34,12 @@ from consortium.models.rounds import (
 )
 from consortium.models.runs import RUN_STATUSES, Run
 from consortium.models.types import Money, money_json, to_money
-from consortium.models.whatif import VALUE_JOB_STATUSES, MemberValueJob, Scenario, ScenarioRun
+from consortium.models.whatif import (
+    VALUE_JOB_STATUSES,
+    MemberValueJob,
+    Scenario,
+    ScenarioRun,
+)
 
 __all__ = [
     "AuditChain", "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",

@@ -163,7 +163,8 @@ def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | N
         figures = [v.to_dict() for v in values]
     except Exception as exc:
         log.exception("member values %s failed", job_id)
-        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else exc.__class__.__name__
+        text = str(exc).strip()
+        detail = text.splitlines()[0][:300] if text else exc.__class__.__name__
         error = f"The member values could not be computed: {detail}."
     finally:
         heartbeat.stopped.set()

@@ -312,7 +312,8 @@ def scenario_run_ids():
 
 def is_scenario_run(session: Session, run_id: int) -> bool:
     """Whether the run belongs to a scenario (and so can never be approved or published)."""
-    return session.exec(select(ScenarioRun.id).where(ScenarioRun.run_id == run_id)).first() is not None
+    link = session.exec(select(ScenarioRun.id).where(ScenarioRun.run_id == run_id)).first()
+    return link is not None
 
 
 def runs_query(round_: Round):

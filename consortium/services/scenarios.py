@@ -71,7 +71,8 @@ def create_scenario(session: Session, run: Run, user: User | None, name: str) ->
     if is_scenario_run(session, run.id):
         raise NotAllowed("Start a scenario from one of the round's own runs, not a scenario's.")
     if run.status != "succeeded" or not run.plan or not run.problem:
-        raise NotAllowed("A scenario starts from a run that succeeded (it is compared with its plan).")
+        raise NotAllowed("A scenario starts from a run that succeeded (it is compared with "
+                         "its plan).")
     scenario = Scenario.model_validate({
         "round_id": run.round_id, "base_run_id": run.id, "name": _clean_name(name),
         "problem": copy.deepcopy(run.problem), "edits": [],

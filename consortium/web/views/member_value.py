@@ -74,6 +74,7 @@ def progress(run_id: int):
     job = _job(run)
     response = Response(render_template("member_value/_progress.html", run=run, job=job),
                         mimetype="text/html")
-    if (job is None or job.status not in ("queued", "running")) and request.headers.get("HX-Request"):
+    done = job is None or job.status not in ("queued", "running")
+    if done and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"
     return response
