@@ -242,7 +242,7 @@ def import_upload(session: Session, *, round_: Round, member: Member, actor: Use
     any row has an error. Likely duplicates are added only when confirmed (`include_all`, or
     their row numbers in `include`). Each change gets an audit entry, plus one for the import.
     """
-    demand.ensure_member(actor, member.id)
+    demand.ensure_may_change(session, actor, DemandLine(round_id=round_.id, member_id=member.id))
     demand.ensure_editable(round_, actor=actor)
     if not checked.valid:
         raise ServiceError(f"Nothing was imported: {len(checked.invalid_rows)} rows have errors.")

@@ -16,6 +16,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from consortium import policy
 from consortium.db import utcnow
 from consortium.models import DemandLine, Member, PriceTier, Product, Round, User, money_json
 from consortium.services import audit
@@ -65,11 +66,11 @@ def ensure_editable(round_: Round, now: datetime | None = None, actor: User | No
             "Ask the consortium's admins if a line must be corrected.")
 
 
-def ensure_member(actor: User, member_id: int) -> None:
-    """Raise NotAllowed unless `actor` is an admin or a fleet manager of that member."""
-    if actor.is_admin or (actor.is_fleet_manager and actor.member_id == member_id):
-        return
-    raise NotAllowed("You can change only your own member's lines.")
+def ensure_may_change(session: Session, actor: User, line: DemandLine) -> None:
+    """Raise NotAllowed unless the access policy lets `actor` change `line` (or add it: a
+    line not saved yet, with its round and member set)."""
+    if not policy.can_change(actor, line, session):
+        raise NotAllowed("You can change only your own member's lines.")
 
 
 def new_refs(session: Session, round_: Round, member: Member, count: int,
@@ -124,7 +125,7 @@ def _checked(session: Session, round_: Round, raw: dict, except_id: int | None =
 def add_line(session: Session, *, round_: Round, member: Member, actor: User, raw: dict,
              now: datetime | None = None) -> DemandLine:
     """Add a line for `member` to `round_` (ref generated when blank), recorded in the audit log."""
-    ensure_member(actor, member.id)
+    ensure_may_change(session, actor, DemandLine(round_id=round_.id, member_id=member.id))
     ensure_editable(round_, now, actor)
     values = _values(_checked(session, round_, raw))
     line = _insert_line(session, round_, member, actor, values)
@@ -189,7 +190,7 @@ def update_line(session: Session, *, line: DemandLine, actor: User, raw: dict,
                 expected_version: int, now: datetime | None = None) -> list[str]:
     """Save new values for `line` if nobody saved it since `expected_version`; returns the
     changed fields (empty when nothing changed). Raises Conflict with the newer values."""
-    ensure_member(actor, line.member_id)
+    ensure_may_change(session, actor, line)
     round_ = session.get(Round, line.round_id)
     ensure_editable(round_, now, actor)
     if line.version != expected_version:
@@ -219,7 +220,7 @@ def update_line(session: Session, *, line: DemandLine, actor: User, raw: dict,
 def delete_line(session: Session, *, line: DemandLine, actor: User, expected_version: int,
                 now: datetime | None = None) -> None:
     """Delete `line` if nobody saved it since `expected_version`, recorded in the audit log."""
-    ensure_member(actor, line.member_id)
+    ensure_may_change(session, actor, line)
     ensure_editable(session.get(Round, line.round_id), now, actor)
     if line.version != expected_version:
         raise _conflict(session, line, "deleted")

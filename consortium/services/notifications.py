@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import event, exists, func, update
 from sqlmodel import Session, select
 
+from consortium import policy
 from consortium.db import utcnow
 from consortium.models import (
     BidPackage,
@@ -242,12 +243,12 @@ def send_deadline_reminders(session: Session, now: datetime | None = None) -> in
 def unread_count(session: Session, user: User) -> int:
     """How many of the user's notifications are unread (one COUNT query)."""
     return session.exec(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))).one()
+        policy.visible(user, Notification), Notification.read_at.is_(None))).one()
 
 
 def list_query(user: User):
     """The user's notifications, newest first."""
-    return (select(Notification).where(Notification.user_id == user.id)
+    return (select(Notification).where(policy.visible(user, Notification))
             .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
@@ -262,7 +263,8 @@ def mark_read(session: Session, notification: Notification) -> None:
 def mark_all_read(session: Session, user: User) -> int:
     """Mark every unread notification of the user read; how many."""
     result = session.exec(update(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+        policy.changeable(user, Notification), Notification.read_at.is_(None))
+        .values(read_at=utcnow()))
     return result.rowcount
 
 

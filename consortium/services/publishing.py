@@ -13,9 +13,10 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from consortium import policy
 from consortium.db import utcnow
 from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
-                               Run, User, Vendor)
+                               Run, User)
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
@@ -237,10 +238,10 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
 
 def record_download(session: Session, user: User, file: PackageFile) -> Download:
     """Log an approved vendor's download of a published file (who, which file and version, when)."""
-    vendor = session.get(Vendor, user.vendor_id) if user.vendor_id else None
-    if not user.is_vendor or vendor is None:
+    if not user.is_vendor or user.vendor_id is None:
         raise NotAllowed("Only registered vendors download bid packages.")
-    if vendor.status != "approved":
+    vendor = policy.approved_vendor(session, user)
+    if vendor is None:
         raise NotAllowed("Your company's registration has not been approved yet; documents can be "
                          "downloaded once a consortium admin approves it.")
     download = Download(user_id=user.id, vendor_id=vendor.id, file_id=file.id,

@@ -36,13 +36,12 @@ def link(endpoint: str, **values) -> str | None:
 
 
 def _may_open(endpoint: str) -> bool:
-    """Hide the vendor portal's entry from a vendor not (yet) approved: it would answer 403."""
-    if endpoint.startswith("vendors.") and current_user.is_vendor:
-        from consortium.models import Vendor
-        from consortium.web.access import db
-        vendor = db().get(Vendor, current_user.vendor_id) if current_user.vendor_id else None
-        return vendor is not None and vendor.status == "approved"
-    return True
+    """Show an entry only when its page's guard lets the user in (a vendor not yet approved
+    would get a 403 from the vendor portal)."""
+    from consortium import policy
+    from consortium.web.access import audience_of, db
+    audience = audience_of(endpoint)
+    return audience is not None and policy.admits(audience, current_user, db()).allowed
 
 
 def init_app(app: Flask) -> None:

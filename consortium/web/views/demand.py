@@ -1,5 +1,6 @@
 """Fleet managers' demand pages: the dashboard of rounds, a round's lines, and adding, editing
-and deleting a line with the indicative price. The CSV routes are in demand_csv.py (same blueprint).
+and deleting a line with the indicative price. The CSV routes are in demand_csv.py (same blueprint,
+registered by importing that module: see web/blueprints.py).
 
 Every route that takes an id loads it with `load_or_404`; the demand service checks again that
 the line is the member's own and that the round still takes changes.
@@ -13,28 +14,28 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import DemandLine, Member, Product, Round
+from consortium.policy import FLEET_MANAGER, visible
 from consortium.services import demand
 from consortium.services.errors import Conflict, NotAllowed
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.demand import DeleteLineForm, LineForm, options_from
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("demand", __name__, url_prefix="/demand")
-fleet_only = roles_required("fleet_manager")
+guard(bp, FLEET_MANAGER)
 
 
 def member_totals(round_ids=None) -> dict[int, tuple[int, int]]:
     """{round id: (lines, units)} of the current member's lines."""
     units = func.coalesce(func.sum(DemandLine.quantity), 0)
     query = (select(DemandLine.round_id, func.count(), units)
-             .where(DemandLine.member_id == current_user.member_id).group_by(DemandLine.round_id))
+             .where(visible(current_user, DemandLine)).group_by(DemandLine.round_id))
     if round_ids is not None:
         query = query.where(DemandLine.round_id.in_(round_ids))
     return {rid: (n, units) for rid, n, units in db().exec(query).all()}
 
 
 @bp.route("/")
-@fleet_only
 def dashboard():
     """Open rounds with their deadline countdown and the member's lines; closed rounds below."""
     session = db()
@@ -62,12 +63,11 @@ LINE_COLUMNS = (DemandLine.id, DemandLine.ref, DemandLine.product_id, DemandLine
 
 
 @bp.route("/rounds/<int:round_id>")
-@fleet_only
 def round_lines(round_id):
     """The member's lines of a round (paginated, sortable), totals, and the CSV actions."""
     round_ = load_or_404(Round, round_id)
     session = db()
-    mine = (DemandLine.round_id == round_.id, DemandLine.member_id == current_user.member_id)
+    mine = (DemandLine.round_id == round_.id, visible(current_user, DemandLine))
     # One query for the totals per product, with the products' names; the pager's count is their sum.
     by_product = session.exec(
         select(Product.id, Product.code, Product.name, func.count(), func.sum(DemandLine.quantity))
@@ -134,7 +134,6 @@ def _needs_options(form) -> bool:
 
 
 @bp.route("/rounds/<int:round_id>/lines/new", methods=["GET", "POST"])
-@fleet_only
 def line_new(round_id):
     """Add a line: product, quantity, delivery window, options, price limit and notes."""
     round_ = load_or_404(Round, round_id)
@@ -164,10 +163,9 @@ def line_new(round_id):
 
 
 @bp.route("/lines/<int:line_id>/edit", methods=["GET", "POST"])
-@fleet_only
 def line_edit(line_id):
     """Edit a line; a save based on an older version is refused and shows the newer values."""
-    line = load_or_404(DemandLine, line_id)
+    line = load_or_404(DemandLine, line_id, change=True)
     round_ = load_or_404(Round, line.round_id)
     if request.method == "GET":
         form = LineForm(obj=line)
@@ -215,10 +213,9 @@ def _product_code(line: DemandLine) -> str:
 
 
 @bp.route("/lines/<int:line_id>/delete", methods=["GET", "POST"])
-@fleet_only
 def line_delete(line_id):
     """Confirm (GET) and delete (POST) a line, checked against the version the person saw."""
-    line = load_or_404(DemandLine, line_id)
+    line = load_or_404(DemandLine, line_id, change=True)
     round_ = load_or_404(Round, line.round_id)
     form = DeleteLineForm()
     if request.method == "GET":
@@ -244,7 +241,6 @@ def line_delete(line_id):
 
 
 @bp.route("/rounds/<int:round_id>/indicative", methods=["POST"])
-@fleet_only
 def indicative(round_id):
     """The indicative price fragment for the line form's current values (htmx, while typing)."""
     round_ = load_or_404(Round, round_id)
@@ -260,12 +256,8 @@ def indicative(round_id):
 
 
 @bp.route("/rounds/<int:round_id>/options")
-@fleet_only
 def line_options(round_id):
     """The chosen product's description and option fields (htmx swap when the product changes)."""
     round_ = load_or_404(Round, round_id)
     return render_template("demand/_options.html", round=round_,
                            product=_product(request.args.get("product")), chosen={}, errors={})
-
-
-from consortium.web.views import demand_csv  # noqa: E402,F401  (registers the CSV routes)

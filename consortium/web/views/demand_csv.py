@@ -24,7 +24,7 @@ from consortium.web.access import db, load_or_404
 from consortium.web.errors import render_error
 from consortium.web.filters import plural
 from consortium.web.forms.demand import CsvConfirmForm, CsvUploadForm
-from consortium.web.views.demand import bp, fleet_only
+from consortium.web.views.demand import bp
 
 UPLOAD_TTL_SECONDS = 2 * 3600
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -146,7 +146,6 @@ def too_large(_exc):
 
 
 @bp.route("/rounds/<int:round_id>/template.csv")
-@fleet_only
 def csv_template(round_id):
     """A CSV template: the header and two example rows from the catalog and the round's periods."""
     round_ = load_or_404(Round, round_id)
@@ -157,7 +156,6 @@ def csv_template(round_id):
 
 
 @bp.route("/rounds/<int:round_id>/lines.csv")
-@fleet_only
 def csv_export(round_id):
     """The member's own lines of the round, in the import format."""
     round_ = load_or_404(Round, round_id)
@@ -177,7 +175,6 @@ def _upload_page(round_, form, message=None, status=200):
 
 
 @bp.route("/rounds/<int:round_id>/upload", methods=["GET", "POST"])
-@fleet_only
 def csv_upload(round_id):
     """Upload a CSV file: it is checked whole and shown as a preview; nothing is saved yet."""
     round_ = load_or_404(Round, round_id)
@@ -202,7 +199,6 @@ def csv_upload(round_id):
 
 
 @bp.route("/rounds/<int:round_id>/upload/<token>")
-@fleet_only
 def csv_preview(round_id, token):
     """The checked file: every row with its errors (paginated); the import button when all valid."""
     round_ = load_or_404(Round, round_id)
@@ -224,7 +220,6 @@ def csv_preview(round_id, token):
 
 
 @bp.route("/rounds/<int:round_id>/upload/confirm", methods=["POST"])
-@fleet_only
 def csv_confirm(round_id):
     """Import a previewed file: checked again in full, then all lines saved at once, or none."""
     round_ = load_or_404(Round, round_id)

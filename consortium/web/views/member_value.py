@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user
 
 from consortium.jobs import get_jobs
+from consortium.policy import ADMIN_ONLY_UNSEEN
 from consortium.models import MemberValueJob, Round, Run
 from consortium.services.errors import ServiceError
 from consortium.services.member_value import (
@@ -25,10 +26,11 @@ from consortium.services.member_value import (
     progress_text,
     start_member_values,
 )
-from consortium.web.access import admin_or_404, db, load_or_404
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.scenarios import MemberValueForm
 
 bp = Blueprint("member_value", __name__, url_prefix="/admin")
+guard(bp, ADMIN_ONLY_UNSEEN)
 
 
 @bp.app_context_processor
@@ -46,7 +48,6 @@ def _job(run: Run) -> MemberValueJob | None:
 
 
 @bp.route("/runs/<int:run_id>/member-values", methods=["GET", "POST"])
-@admin_or_404
 def run_values(run_id: int):
     """Every member's value to the others in the run, and the button that computes them."""
     run = load_or_404(Run, run_id)
@@ -67,7 +68,6 @@ def run_values(run_id: int):
 
 
 @bp.route("/runs/<int:run_id>/member-values/progress")
-@admin_or_404
 def progress(run_id: int):
     """The progress partial polled by the page; tells htmx to reload it when done."""
     run = load_or_404(Run, run_id)

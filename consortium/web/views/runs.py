@@ -22,6 +22,7 @@ from sqlmodel import select
 from consortium.db import utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
+from consortium.policy import ADMIN
 from consortium.services import exports, run_results
 from consortium.services.errors import ServiceError
 from consortium.services.publishing import is_published
@@ -35,13 +36,14 @@ from consortium.services.runs import (
     scenario_run_ids,
 )
 from consortium.services.scenarios import scenario_of_run
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.downloads import csv_download
 from consortium.web.forms.runs import ApproveForm, RunForm
 from consortium.web.forms.scenarios import ScenarioForm
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("runs", __name__, url_prefix="/admin")
+guard(bp, ADMIN)
 
 STAGES = {
     "queued": "Waiting for the worker", "validate": "Checking the problem",
@@ -79,7 +81,6 @@ def _helpers():
 
 
 @bp.route("/rounds/<int:round_id>/runs", methods=["GET", "POST"])
-@roles_required("admin")
 def round_runs(round_id: int):
     """A round's runs, newest first, and the form that starts a new one."""
     round_ = load_or_404(Round, round_id)
@@ -113,7 +114,6 @@ def _list(round_: Round, form: RunForm, problem_errors=None) -> str:
 
 
 @bp.route("/runs/<int:run_id>")
-@roles_required("admin")
 def run_detail(run_id: int):
     """One run: its progress while it solves, then the plan at a glance with charts."""
     run = load_or_404(Run, run_id)
@@ -145,7 +145,6 @@ def _plan_or_404(run: Run) -> dict:
 
 
 @bp.route("/runs/<int:run_id>/tranches.csv")
-@roles_required("admin")
 def run_tranches_csv(run_id: int):
     """The run's tranches (filtered like the page when `q` is given) with a totals row."""
     run = load_or_404(Run, run_id)
@@ -157,7 +156,6 @@ def run_tranches_csv(run_id: int):
 
 
 @bp.route("/runs/<int:run_id>/members.csv")
-@roles_required("admin")
 def run_members_csv(run_id: int):
     """Each member's costs and savings in the run's plan, with a totals row."""
     run = load_or_404(Run, run_id)
@@ -167,7 +165,6 @@ def run_members_csv(run_id: int):
 
 
 @bp.route("/runs/<int:run_id>/progress")
-@roles_required("admin")
 def run_progress(run_id: int):
     """The progress partial polled by the run page; tells htmx to reload the page when done."""
     run = load_or_404(Run, run_id)
@@ -192,7 +189,6 @@ def _download(run: Run, kind: str, document: dict | None) -> Response:
 
 
 @bp.route("/runs/<int:run_id>/problem.json")
-@roles_required("admin")
 def run_problem(run_id: int):
     """The problem file the run solved."""
     run = load_or_404(Run, run_id)
@@ -200,7 +196,6 @@ def run_problem(run_id: int):
 
 
 @bp.route("/runs/<int:run_id>/plan.json")
-@roles_required("admin")
 def run_plan(run_id: int):
     """The plan file the run produced (404 until it succeeded)."""
     run = load_or_404(Run, run_id)
@@ -208,7 +203,6 @@ def run_plan(run_id: int):
 
 
 @bp.route("/rounds/<int:round_id>/runs/compare")
-@roles_required("admin")
 def compare(round_id: int):
     """Two runs of a round side by side: totals and the tranches that changed."""
     round_ = load_or_404(Round, round_id)
@@ -224,7 +218,6 @@ def compare(round_id: int):
 
 
 @bp.route("/runs/<int:run_id>/approve", methods=["POST"])
-@roles_required("admin")
 def approve(run_id: int):
     """Make the run the round's approved plan."""
     run = load_or_404(Run, run_id)

@@ -6,11 +6,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from consortium.jobs import get_jobs
+from consortium.policy import ADMIN_ONLY_UNSEEN
 from consortium.models import Round, Run, Scenario
 from consortium.services import scenarios as service
 from consortium.services.errors import ServiceError
 from consortium.services.runs import InvalidProblem
-from consortium.web.access import admin_or_404, db, load_or_404
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.runs import RunForm
 from consortium.web.forms.scenarios import (
     CapacityForm,
@@ -23,6 +24,7 @@ from consortium.web.forms.scenarios import (
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("scenarios", __name__, url_prefix="/admin")
+guard(bp, ADMIN_ONLY_UNSEEN)
 
 EDITS = {"drop_member": DropMemberForm, "tier_price": TierPriceForm, "capacity": CapacityForm,
          "window": WindowForm}
@@ -62,7 +64,6 @@ def _detail(scenario: Scenario, *, bound: str | None = None, bound_form=None,
 
 
 @bp.route("/rounds/<int:round_id>/scenarios")
-@admin_or_404
 def round_scenarios(round_id: int):
     """A round's scenarios, newest first."""
     round_ = load_or_404(Round, round_id)
@@ -75,7 +76,6 @@ def round_scenarios(round_id: int):
 
 
 @bp.route("/runs/<int:run_id>/scenarios", methods=["POST"])
-@admin_or_404
 def create(run_id: int):
     """A new scenario holding a copy of the run's problem."""
     run = load_or_404(Run, run_id)
@@ -94,14 +94,12 @@ def create(run_id: int):
 
 
 @bp.route("/scenarios/<int:scenario_id>")
-@admin_or_404
 def detail(scenario_id: int):
     """One scenario: its problem, the edit forms, what was changed, its runs."""
     return _detail(load_or_404(Scenario, scenario_id))
 
 
 @bp.route("/scenarios/<int:scenario_id>/edit/<kind>", methods=["POST"])
-@admin_or_404
 def edit(scenario_id: int, kind: str):
     """Apply one edit to the scenario's problem (refused, with every reason, if invalid)."""
     scenario = load_or_404(Scenario, scenario_id)
@@ -124,16 +122,13 @@ def edit(scenario_id: int, kind: str):
         else:
             service.move_window(db(), scenario, current_user, form.line.data,
                                 form.earliest.data, form.latest.data)
-    except service.InvalidEdit as exc:
-        db().rollback()
-        db().refresh(scenario)
+    except service.InvalidEdit as exc:  # refused before anything was changed
         return _detail(scenario, bound=kind, bound_form=form, edit_errors=exc.errors, status=422)
     flash(f"Changed: {scenario.edits[-1]['summary']}.", "success")
     return redirect(url_for("scenarios.detail", scenario_id=scenario.id))
 
 
 @bp.route("/scenarios/<int:scenario_id>/rename", methods=["POST"])
-@admin_or_404
 def rename(scenario_id: int):
     """Give the scenario another name."""
     scenario = load_or_404(Scenario, scenario_id)
@@ -149,7 +144,6 @@ def rename(scenario_id: int):
 
 
 @bp.route("/scenarios/<int:scenario_id>/runs", methods=["POST"])
-@admin_or_404
 def run(scenario_id: int):
     """Queue an optimizer run of the scenario's problem and follow its progress."""
     scenario = load_or_404(Scenario, scenario_id)
@@ -171,7 +165,6 @@ def run(scenario_id: int):
 
 
 @bp.route("/scenarios/<int:scenario_id>/runs/<int:run_id>/compare")
-@admin_or_404
 def compare(scenario_id: int, run_id: int):
     """A scenario run beside the base run: totals, members' costs and the tranche changes."""
     scenario = load_or_404(Scenario, scenario_id)
@@ -186,7 +179,6 @@ def compare(scenario_id: int, run_id: int):
 
 
 @bp.route("/scenarios/<int:scenario_id>/delete", methods=["GET", "POST"])
-@admin_or_404
 def delete(scenario_id: int):
     """Ask, then delete the scenario and its runs."""
     scenario = load_or_404(Scenario, scenario_id)

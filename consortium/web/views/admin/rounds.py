@@ -15,7 +15,7 @@ from consortium.services import rounds as svc
 from consortium.services.editing import FieldErrors
 from consortium.services.errors import Conflict, ServiceError
 from consortium.services.problem import build_problem, problem_json
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.access import db, load_or_404
 from consortium.web.downloads import csv_download
 from consortium.web.forms.admin import ConfirmForm, RoundForm
 from consortium.web.pagination import (
@@ -35,7 +35,6 @@ ROUND_LINKS = [
 
 
 @bp.route("/rounds")
-@roles_required("admin")
 def rounds():
     """Every round with its status, deadline and demand counts (newest deadline first)."""
     summaries = svc.list_rounds_with_counts(db())
@@ -61,7 +60,6 @@ def _round_data(form: RoundForm, round_: Round | None = None) -> dict:
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
-@roles_required("admin")
 def round_new():
     """Create a draft round: name, delivery quarters (or a list) and the demand deadline."""
     form = RoundForm()
@@ -87,7 +85,6 @@ def round_new():
 
 
 @bp.route("/rounds/<int:round_id>")
-@roles_required("admin")
 def round_detail(round_id: int):
     """A round's hub: status, periods, deadline, demand counts and every action on it."""
     round_ = load_or_404(Round, round_id)
@@ -106,7 +103,6 @@ def _link(endpoint: str, **values):
 
 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
-@roles_required("admin")
 def round_edit(round_id: int):
     """Edit a round; its periods are locked once it has demand."""
     session = db()
@@ -148,7 +144,6 @@ def _transition(round_id: int, action, done: str):
 
 
 @bp.route("/rounds/<int:round_id>/open", methods=["POST"])
-@roles_required("admin")
 def round_open(round_id: int):
     """Open a draft round: fleet managers can enter demand until the deadline."""
     return _transition(round_id, svc.open_round,
@@ -156,7 +151,6 @@ def round_open(round_id: int):
 
 
 @bp.route("/rounds/<int:round_id>/close", methods=["POST"])
-@roles_required("admin")
 def round_close(round_id: int):
     """Close an open round: demand is frozen and the optimizer can run."""
     return _transition(round_id, svc.close_round,
@@ -179,7 +173,6 @@ OVERVIEW_COLUMNS = (DemandLine.ref, DemandLine.quantity, DemandLine.earliest, De
 
 
 @bp.route("/rounds/<int:round_id>/demand")
-@roles_required("admin")
 def round_demand(round_id: int):
     """Every demand line of the round, filterable by member, product and period, with totals."""
     session = db()
@@ -208,7 +201,6 @@ def round_demand(round_id: int):
 
 
 @bp.route("/rounds/<int:round_id>/demand.csv")
-@roles_required("admin")
 def round_demand_csv(round_id: int):
     """The demand overview's lines, with its current filters, as CSV with a totals row."""
     round_ = load_or_404(Round, round_id)
@@ -217,7 +209,6 @@ def round_demand_csv(round_id: int):
 
 
 @bp.route("/rounds/<int:round_id>/problem.json")
-@roles_required("admin")
 def round_problem(round_id: int):
     """Download the round's demand as a problem file (the optimizer's input)."""
     round_ = load_or_404(Round, round_id)
