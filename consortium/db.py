@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Result
 from sqlmodel import Session, create_engine
 
 
@@ -38,6 +38,14 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def plain_rows(session: Session, query) -> Result:
+    """The result of a query of columns (not whole objects), run on the session's connection:
+    the same rows as `session.exec` without the ORM's work per statement, which costs more than
+    the query itself on the pages every user loads. Pending changes are flushed first."""
+    session.flush()
+    return session.connection().execute(query)
 
 
 @contextmanager

@@ -50,9 +50,14 @@ from sqlmodel import Session, SQLModel
 
 from consortium.models import (
     AuditEntry,
+    Bid,
+    BidOpening,
     BidPackage,
+    BidStatus,
+    BidVersion,
     DemandLine,
     Download,
+    HintJob,
     Member,
     Notification,
     OutboxMessage,
@@ -128,13 +133,18 @@ FLEET_MANAGER = Audience("fleet manager", lambda user, _session: user.is_fleet_m
 VENDOR = Audience("vendor", lambda user, _session: user.is_vendor)
 APPROVED_VENDOR = Audience(
     "approved vendor", lambda user, session: approved_vendor(session, user) is not None)
+# The bid tabulation and receipts: the admins and the approved vendors.
+ADMIN_OR_APPROVED_VENDOR = Audience(
+    "admin or approved vendor",
+    lambda user, session: user.is_admin or approved_vendor(session, user) is not None)
 
 # The admins' what-if pages (scenarios, member values): a scenario run is never shown to a
 # fleet manager, so its pages answer other users as if they did not exist.
 ADMIN_ONLY_UNSEEN = Audience("admin (unseen by others)", lambda user, _session: user.is_admin,
                              hidden=True)
 
-AUDIENCES = (PUBLIC, SIGNED_IN, ADMIN, FLEET_MANAGER, VENDOR, APPROVED_VENDOR, ADMIN_ONLY_UNSEEN)
+AUDIENCES = (PUBLIC, SIGNED_IN, ADMIN, FLEET_MANAGER, VENDOR, APPROVED_VENDOR,
+             ADMIN_OR_APPROVED_VENDOR, ADMIN_ONLY_UNSEEN)
 
 
 def admits(audience: Audience, user, session: Session) -> Verdict:
@@ -147,7 +157,7 @@ def admits(audience: Audience, user, session: Session) -> Verdict:
         return ALLOWED
     if audience.hidden:
         return Verdict(False, not_found=True)
-    if audience is APPROVED_VENDOR and user.is_vendor:
+    if audience in (APPROVED_VENDOR, ADMIN_OR_APPROVED_VENDOR) and user.is_vendor:
         return Verdict(False, reason=NOT_APPROVED)
     return Verdict(False, reason=audience.refusal)
 
@@ -379,6 +389,15 @@ def _run(user: User) -> Access:
     return NOBODY
 
 
+@rule(HintJob)
+def _hint_job(user: User) -> Access:
+    if user.is_admin:
+        return EVERYTHING
+    # A job holds every member's hints: fleet managers get their own lines' hints through the
+    # results and round pages (services.hints.member_hints), never the row itself.
+    return NOBODY
+
+
 @rule(BidPackage)
 def _bid_package(user: User) -> Access:
     if user.is_admin:
@@ -420,6 +439,40 @@ def _notification(user: User) -> Access:
 @rule(OutboxMessage)
 def _outbox_message(user: User) -> Access:
     if user.is_admin:
+        return read_only(ALL_ROWS)
+    return NOBODY
+
+
+# Sealed bids. A bid's contents live only in its versions' Fernet tokens; decrypting them is the
+# job of services.bid_opening (after the deadline) and of services.bids for the bid's own vendor.
+_OPENED = (BidStatus.OPENED.value, BidStatus.INVALID.value)
+
+
+@rule(Bid)
+def _bid(user: User) -> Access:
+    if user.is_vendor:  # its own company's bid, which it replaces, withdraws or re-confirms
+        mine = Bid.vendor_id == user.vendor_id
+        return Access(see=mine, change=mine)
+    if user.is_admin:  # that a bid exists and its status; never changed by an admin
+        return read_only(ALL_ROWS)
+    return NOBODY
+
+
+@rule(BidVersion)
+def _bid_version(user: User) -> Access:
+    # A sealed version (token and receipt): its own vendor's; not even an admin's until the
+    # package's bids are opened.
+    if user.is_vendor:
+        return read_only(exists().where(Bid.id == BidVersion.bid_id,
+                                        Bid.vendor_id == user.vendor_id))
+    if user.is_admin:
+        return read_only(exists().where(Bid.id == BidVersion.bid_id, Bid.status.in_(_OPENED)))
+    return NOBODY
+
+
+@rule(BidOpening)
+def _bid_opening(user: User) -> Access:
+    if user.is_admin or user.is_vendor:  # the tabulation: published to admins and vendors
         return read_only(ALL_ROWS)
     return NOBODY
 

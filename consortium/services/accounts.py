@@ -207,12 +207,6 @@ def reset_password_with_token(session: Session, token: str, new: str,
     return user
 
 
-def _recent_failures(session: Session, column, value: str, since) -> int:
-    query = select(func.count()).select_from(LoginAttempt).where(
-        column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    return session.exec(query).one()
-
-
 def login_key(email: str, ip: str) -> str:
     """The throttle key of sign-ins to one account from one client address."""
     return f"{normalize_email(email)[:254]}|{ip[:64]}"
@@ -226,13 +220,15 @@ def authenticate(session: Session, *, email: str, password: str, ip: str, max_pe
     Throttled per account and client address: `max_per_account` attempts are free, then each
     further attempt waits a delay that doubles (from `delay_seconds`); a success clears it. So
     failures from elsewhere never lock the real user out, and simultaneous guesses are each
-    counted (services.throttle). A client address with `max_per_ip` failures in the window
-    (over any accounts) is refused too. Every attempt is recorded.
+    counted (services.throttle). A client address is refused too once `max_per_ip` attempts
+    (over any accounts) failed or were refused in its window: each attempt is counted against
+    the address before its password is checked, atomically, and uncounted when it succeeds, so
+    simultaneous guesses cannot all slip under the limit. Every checked attempt is recorded.
     """
     email = normalize_email(email)
     now = now or utcnow()
     window = timedelta(minutes=window_minutes)
-    if _recent_failures(session, LoginAttempt.ip, ip, now - window) >= max_per_ip:
+    if throttle.count(session, "login-ip", ip, window, now=now) > max_per_ip:
         raise TooManyAttempts(
             f"Too many failed sign-ins from your network. Try again in {window_minutes} minutes.")
     policy = throttle.Policy(free=max_per_account, window=window, base=delay_seconds)
@@ -253,6 +249,8 @@ def authenticate(session: Session, *, email: str, password: str, ip: str, max_pe
         user.last_login_at = now
         session.add(user)
     session.commit()
+    if ok:
+        throttle.count(session, "login-ip", ip, window, step=-1, now=now)  # not a failure
     return user if ok else None
 
 

@@ -20,7 +20,7 @@ from consortium.models import (BidPackage, Download, PackageFile, PackageVersion
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
-from consortium.services import audit, notifications
+from consortium.services import audit, bids, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.publishing_inputs import package_inputs
 
@@ -195,6 +195,8 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
     """Publish version N+1 of `package` with a change note; earlier versions stay as they are.
 
     The content comes from `run` (default: the round's approved run, which may be a newer plan).
+    The bid deadline may move later, never earlier. Sealed bids made against an earlier version
+    must then be re-confirmed (services.bids); their vendors are told, with the downloaders.
     """
     change_note = (change_note or "").strip()
     if not change_note:
@@ -209,6 +211,10 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
         raise PublishError(f"Run {run.id} is not a succeeded run of round {round_.name}.")
     bid = _aware(bid_deadline or latest.bid_deadline)
     questions = _aware(questions_deadline or latest.questions_deadline)
+    if bid < _aware(latest.bid_deadline):
+        raise PublishError(f"An addendum may extend the bid deadline "
+                           f"({_aware(latest.bid_deadline):%Y-%m-%d %H:%M} UTC), never shorten it: "
+                           "vendors plan their bids on it.")
     now = _now()
     check_deadlines(bid, questions, now)
     number = latest.number + 1
@@ -231,6 +237,7 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
                      summary=f"published addendum {number} of {package.reference}",
                      after={"version": number, "change_note": change_note, "run_id": run.id,
                             "manifest_sha256": version.manifest_sha256})
+        bids.require_reconfirmation(session, package, version)
         notifications.addendum_published(session, package, version)
         session.commit()
     return version

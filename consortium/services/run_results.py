@@ -20,6 +20,13 @@ def _products(problem: dict | None) -> dict[str, dict]:
     return {p["code"]: p for p in (problem or {}).get("products", [])}
 
 
+def line_ref(demand_id: str, member_name: str) -> str:
+    """The member's own ref of the line that a problem file's `id` (a plan's `demand`) names:
+    ids of lines whose ref other members share are "<ref>@<member>" (services.problem)."""
+    suffix = f"@{member_name}"
+    return demand_id[:-len(suffix)] if demand_id.endswith(suffix) else demand_id
+
+
 def tier_reached(product: dict | None, quantity: int) -> dict | None:
     """The tier a tranche of `quantity` units is priced at: number (1-based), min_qty, price."""
     if not product:
@@ -55,7 +62,8 @@ def tranche_rows(problem: dict | None, plan: dict) -> list[dict]:
 
 def member_results(plan: dict, member_name: str, problem: dict | None) -> dict:
     """One member's part of a plan: its allocations (with the tranche's period, unit price and
-    id, and its share of the tranche cost), its unplaced lines, and its costs and savings."""
+    id, and its share of the tranche cost), its unplaced lines, and its costs and savings.
+    Lines are named by the member's own refs (`demand`; `demand_id` is the id in the plan)."""
     lines = {d["id"]: d for d in (problem or {}).get("demand", [])}
     allocations = []
     for tranche in plan.get("tranches", []):
@@ -65,7 +73,8 @@ def member_results(plan: dict, member_name: str, problem: dict | None) -> dict:
             share = tranche.get("tranche_cost", 0) * alloc["quantity"] / tranche["quantity"]
             line = lines.get(alloc["demand"], {})
             allocations.append({
-                "demand": alloc["demand"], "product": tranche["product"],
+                "demand": line_ref(alloc["demand"], member_name), "demand_id": alloc["demand"],
+                "product": tranche["product"],
                 "options_label": options_label(tranche.get("options")),
                 "window": f"{line.get('earliest', '?')}–{line.get('latest', '?')}",
                 "period": tranche["period"], "quantity": alloc["quantity"],
@@ -75,7 +84,8 @@ def member_results(plan: dict, member_name: str, problem: dict | None) -> dict:
             })
     allocations.sort(key=lambda a: (a["demand"], a["period"]))
     totals = next((m for m in plan.get("members", []) if m["member"] == member_name), None)
-    unplaced = [u for u in plan.get("unplaced", []) if u["member"] == member_name]
+    unplaced = [{**u, "demand": line_ref(u["demand"], member_name), "demand_id": u["demand"]}
+                for u in plan.get("unplaced", []) if u["member"] == member_name]
     standalone = totals["standalone_cost"] if totals else 0
     savings = totals["savings"] if totals else 0
     return {

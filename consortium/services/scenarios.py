@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from consortium.db import utcnow
-from consortium.models import MemberValueJob, Round, Run, Scenario, ScenarioRun, User
+from consortium.models import HintJob, MemberValueJob, Round, Run, Scenario, ScenarioRun, User
 from consortium.services import audit
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.run_results import compare_runs
@@ -239,8 +239,9 @@ def delete_scenario(session: Session, scenario: Scenario, user: User | None) -> 
     for link in session.exec(select(ScenarioRun).where(ScenarioRun.scenario_id == scenario.id)):
         session.delete(link)
     if run_ids:
-        for job in session.exec(select(MemberValueJob).where(MemberValueJob.run_id.in_(run_ids))):
-            session.delete(job)
+        for model in (MemberValueJob, HintJob):  # what was computed from the scenario's runs
+            for job in session.exec(select(model).where(model.run_id.in_(run_ids))):
+                session.delete(job)
     session.flush()
     for run in runs:
         session.delete(run)

@@ -5,6 +5,10 @@ attempt past that is allowed only after a delay that doubles every time (`delay`
 window. Attempts are counted with one conditional UPDATE (compare-and-set on the row's
 `version`), so of simultaneous attempts each is counted exactly once and none slips past the
 limit: an attempt that loses the race is refused ("try again in a moment").
+
+`count` is the plain counter beside it (sign-in failures per client address): each call adds to
+the key's count in a fixed window with one `UPDATE ... RETURNING`, so simultaneous calls are all
+counted and each sees its own total; none is refused for losing a race.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import update
+from sqlalchemy import case, literal, update
 from sqlmodel import Session, select
 
 from consortium.db import utcnow
@@ -97,6 +101,32 @@ def attempt(session: Session, scope: str, key: str, policy: Policy,
     if result.rowcount != 1:
         raise Throttled("Another attempt is being checked right now. Try again in a moment.", 1)
     return attempts
+
+
+def count(session: Session, scope: str, key: str, window: timedelta, step: int = 1,
+          now: datetime | None = None) -> int:
+    """Add `step` to `key`'s count and return the new total, atomically; commits.
+
+    A window starts at the first count after the previous window ended (the row's `updated_at`
+    is when the current window began), and the count starts afresh in it.
+    """
+    now = now or utcnow()
+    key = key[:KEY_MAX]
+    ended = Throttle.updated_at < literal(now - window, Throttle.updated_at.type)
+    statement = (
+        update(Throttle).where(Throttle.scope == scope, Throttle.key == key)
+        .values(attempts=case((ended, max(step, 0)), else_=Throttle.attempts + step),
+                updated_at=case((ended, literal(now, Throttle.updated_at.type)),
+                                else_=Throttle.updated_at),
+                version=Throttle.version + 1)
+        .returning(Throttle.attempts).execution_options(synchronize_session=False))
+    total = session.execute(statement).scalar_one_or_none()
+    if total is None:
+        session.rollback()
+        _row(session, scope, key)  # created by this call or a simultaneous one
+        total = session.execute(statement).scalar_one()
+    session.commit()
+    return total
 
 
 def reset(session: Session, scope: str, key: str) -> None:

@@ -116,8 +116,8 @@ POOLED = {
 def test_member_results_show_only_that_member():
     sea = member_results(POOLED, "SEA", PROBLEM)
     assert sea["allocations"] == [{
-        "demand": "B1", "product": "BUS", "options_label": "charging: CCS1", "window": "2027Q1–2027Q1",
-        "period": "2027Q1", "quantity": 5, "unit_price": 95, "tranche": "T1", "tranche_quantity": 15,
+        "demand": "B1", "demand_id": "B1", "product": "BUS", "options_label": "charging: CCS1",
+        "window": "2027Q1–2027Q1", "period": "2027Q1", "quantity": 5, "unit_price": 95, "tranche": "T1", "tranche_quantity": 15,
         "tranche_cost_share": 10.0, "cost": 485.0}]
     assert (sea["standalone_cost"], sea["consortium_cost"], sea["savings"], sea["savings_pct"]) == (
         530, 485, 45, 8.49)

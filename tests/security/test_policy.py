@@ -214,6 +214,19 @@ def test_audiences(session, audience, role, status, allowed):
     assert policy.admits(policy.PUBLIC, None, session).allowed
 
 
+def test_hint_jobs_are_for_admins_only(session, admin, fleet_manager, vendor_user, member):
+    from consortium.models import HintJob
+    round_ = factories.make_round(session, status="closed")
+    run = factories.make_run(session, round=round_, approved=True)
+    job = HintJob(run_id=run.id, status="succeeded", visible=True, result={"lines": []})
+    session.add(job)
+    session.commit()
+    assert policy.can_see(admin, job, session) and policy.can_change(admin, job, session)
+    for user in (fleet_manager, vendor_user):  # even visible: the row holds every city's hints
+        assert not policy.can_see(user, job, session)
+        assert not session.exec(select(HintJob).where(policy.visible(user, HintJob))).all()
+
+
 @pytest.mark.parametrize("role", ["admin", "fleet_manager", "vendor"])
 def test_the_admins_unseen_pages_answer_others_as_missing(session, role, member):
     """The what-if pages: admins in, other signed-in users refused as if they did not exist

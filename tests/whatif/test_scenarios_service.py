@@ -7,7 +7,7 @@ import copy
 import pytest
 from sqlmodel import select
 
-from consortium.models import AuditEntry, MemberValueJob, Run, Scenario, ScenarioRun
+from consortium.models import AuditEntry, HintJob, MemberValueJob, Run, Scenario, ScenarioRun
 from consortium.services import scenarios as svc
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.member_value import execute_member_values, start_member_values
@@ -155,8 +155,11 @@ def test_delete_removes_the_scenario_and_its_runs(app, session, admin, base_run,
     engine = app.extensions["consortium.engine"]
     start_member_values(session, fresh(session, run), admin,
                         enqueue=lambda job_id: execute_member_values(engine, job_id))
+    session.add(HintJob(run_id=run.id, status="succeeded", result={"lines": []}))
+    session.commit()
     svc.delete_scenario(session, scenario, admin)
     session.expire_all()
+    assert session.exec(select(HintJob)).all() == []
     assert session.exec(select(Scenario)).all() == []
     assert session.exec(select(ScenarioRun)).all() == []
     assert session.exec(select(MemberValueJob)).all() == []
@@ -169,3 +172,18 @@ def test_delete_waits_for_a_solving_run(session, admin, scenario):
         svc.delete_scenario(session, scenario, admin)
     assert fresh(session, run).status == "queued"
     assert session.get(Scenario, scenario.id) is not None
+
+
+def test_hints_of_a_scenario_run_are_never_shown_to_fleet_managers(app, session, admin,
+                                                                    closed_round, scenario):
+    from consortium.services import hints
+    run = svc.run_scenario(session, scenario, admin, enqueue=_runner(app), time_limit=30)
+    job = HintJob(run_id=run.id, status="succeeded", result={"lines": []})
+    session.add(job)
+    session.commit()
+    with pytest.raises(NotAllowed, match="never shown to fleet managers"):
+        hints.set_visible(session, job, admin, True)
+    job.visible = True  # even if a row said so, the fleet managers' query leaves it out
+    session.add(job)
+    session.commit()
+    assert hints.visible_job(session, closed_round) is None

@@ -1,7 +1,7 @@
 """what-if: scenarios, their runs, and member-value jobs
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0010
 Create Date: 2026-12-01 16:40:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

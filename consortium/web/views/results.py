@@ -10,6 +10,7 @@ from sqlmodel import select
 from consortium.models import DemandLine, Member, Round, Run
 from consortium.policy import FLEET_MANAGER, visible
 from consortium.services import exports
+from consortium.services import hints as hint_service
 from consortium.services.member_value import job_for_run, member_figures
 from consortium.services.run_results import member_results
 from consortium.web.access import db, guard, load_or_404
@@ -50,10 +51,12 @@ def round(round_id: int):
     run = load_or_404(Run, round_.approved_run_id)
     member = db().get(Member, current_user.member_id)
     result = member_results(run.plan or {}, member.name, run.problem)
-    # Only this member's figures leave the job's row: the others' are not theirs to see.
+    job = hint_service.visible_job(db(), round_)
+    hints = hint_service.member_hints(job.result, member.name) if job else {}
+    # Only this member's figures leave the member-value row: the others' are not theirs to see.
     value = member_figures(job_for_run(db(), run.id), member.name)
     return render_template("results/round.html", round=round_, run=run, member=member, result=result,
-                           value=value)
+                           hint_job=job, hints=hints, value=value)
 
 
 @bp.route("/rounds/<int:round_id>/results.csv")

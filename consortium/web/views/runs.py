@@ -19,11 +19,12 @@ from flask import (
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import plain_rows, utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
 from consortium.policy import ADMIN
 from consortium.services import exports, run_results
+from consortium.services import hints as hint_service
 from consortium.services.errors import ServiceError
 from consortium.services.publishing import is_published
 from consortium.services.runs import (
@@ -38,7 +39,7 @@ from consortium.services.runs import (
 from consortium.services.scenarios import scenario_of_run
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.downloads import csv_download
-from consortium.web.forms.runs import ApproveForm, RunForm
+from consortium.web.forms.runs import ApproveForm, HintsForm, RunForm
 from consortium.web.forms.scenarios import ScenarioForm
 from consortium.web.pagination import paginate, sorted_query
 
@@ -123,10 +124,10 @@ def run_detail(run_id: int):
     plan = run.plan or {}
     # Only the ids: a run row carries its whole problem and plan.
     scenario = scenario_of_run(db(), run.id)
-    others = [] if scenario else db().exec(
-        select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
-                             Run.status == "succeeded", Run.id.not_in(scenario_run_ids()))
-        .order_by(Run.id.desc()).limit(20)).all()
+    others = [] if scenario else plain_rows(
+        db(), select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
+                                   Run.status == "succeeded", Run.id.not_in(scenario_run_ids()))
+        .order_by(Run.id.desc()).limit(20)).scalars().all()
     all_rows = run_results.tranche_rows(run.problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in all_rows if exports.tranche_matches(r, query)]
@@ -134,8 +135,9 @@ def run_detail(run_id: int):
         "runs/detail.html", run=run, round=round_, plan=plan, rows=rows, all_rows=all_rows,
         query=query, totals=exports.tranche_totals(rows),
         charts=run_results.chart_data(run.problem, plan) if plan else None,
-        others=others, approve_form=ApproveForm(), scenario=scenario,
-        scenario_form=ScenarioForm(data={"name": f"What if · run {run.id}"}))
+        others=others, approve_form=ApproveForm(), hints_form=HintsForm(),
+        hint_jobs=hint_service.jobs_of_run(db(), run) if run.status == "succeeded" else [],
+        scenario=scenario, scenario_form=ScenarioForm(data={"name": f"What if · run {run.id}"}))
 
 
 def _plan_or_404(run: Run) -> dict:

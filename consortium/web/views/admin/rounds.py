@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import plain_rows, utcnow
 from consortium.models import AuditEntry, DemandLine, Member, Product, Round
 from consortium.services import exports
 from consortium.services import rounds as svc
@@ -17,6 +18,7 @@ from consortium.services.errors import Conflict, ServiceError
 from consortium.services.problem import build_problem, problem_json
 from consortium.web.access import db, load_or_404
 from consortium.web.downloads import csv_download
+from consortium.web.filters import money, number, when
 from consortium.web.forms.admin import ConfirmForm, RoundForm
 from consortium.web.pagination import (
     DEFAULT_PER_PAGE,
@@ -185,19 +187,44 @@ def round_demand(round_id: int):
                           "updated": DemandLine.updated_at}, "ref")
     totals = svc.round_totals(session, round_, filters)
     in_round = select(DemandLine.member_id).where(DemandLine.round_id == round_.id)
-    members = session.exec(select(Member.id, Member.name).where(Member.id.in_(in_round))
-                           .order_by(Member.name)).all()
+    members = plain_rows(session, select(Member.id, Member.name).where(Member.id.in_(in_round))
+                         .order_by(Member.name)).all()
     in_round_p = select(DemandLine.product_id).where(DemandLine.round_id == round_.id)
-    products = session.exec(select(Product.id, Product.code, Product.name)
-                            .where(Product.id.in_(in_round_p)).order_by(Product.code)).all()
-    page = paginate(session, query, total=totals.lines)  # the totals counted the same lines
+    products = plain_rows(session, select(Product.id, Product.code, Product.name)
+                          .where(Product.id.in_(in_round_p)).order_by(Product.code)).all()
+    # The totals counted the same lines.
+    page = paginate(session, query, total=totals.lines, plain=True)
     page.args = {**page.args, "round_id": round_.id}  # so pager and sort links keep the round
-    changes = session.exec(select(AuditEntry.at, AuditEntry.user_email, AuditEntry.action,
-                                  AuditEntry.summary).where(AuditEntry.round_id == round_.id)
-                           .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(10)).all()
+    changes = plain_rows(session, select(AuditEntry.at, AuditEntry.user_email, AuditEntry.action,
+                                         AuditEntry.summary).where(AuditEntry.round_id == round_.id)
+                         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(10)).all()
     return render_template("admin/round_demand.html", round=round_, page=page,
-                           totals=totals, filters=filters, members=members, products=products,
-                           changes=changes)
+                           rows=overview_rows(page.items), totals=totals, filters=filters,
+                           members=members, products=products, changes=changes)
+
+
+class OverviewRow(NamedTuple):
+    """One row of the demand overview's lines table, every cell as the page shows it."""
+
+    ref: str
+    member: str
+    product: str
+    quantity: str
+    window: str
+    options: str
+    splittable: str
+    max_unit_price: str
+    updated: str
+
+
+def overview_rows(items) -> list[OverviewRow]:
+    """The table's rows, formatted in one pass (the template only writes them out)."""
+    return [OverviewRow(
+        line.ref, line.member, line.product, number(line.quantity),
+        line.earliest if line.latest == line.earliest else f"{line.earliest}–{line.latest}",
+        ", ".join(f"{k}={v}" for k, v in (line.options or {}).items()),
+        "yes" if line.splittable else "no", money(line.max_unit_price),
+        f"{when(line.updated_at)} · v{line.version}") for line in items]
 
 
 @bp.route("/rounds/<int:round_id>/demand.csv")
