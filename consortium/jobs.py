@@ -38,6 +38,7 @@ class Jobs:
     optimize_task: Callable
     email_task: Callable | None = None
     hints_task: Callable | None = None
+    member_value_task: Callable | None = None
 
     def enqueue_hints(self, job_id: int) -> None:
         """Queue hint job `job_id` (runs at once in immediate mode)."""
@@ -55,6 +56,10 @@ class Jobs:
         """Queue the optimizer run `run_id` (runs at once in immediate mode)."""
         self.optimize_task(run_id)
 
+    def enqueue_member_values(self, job_id: int) -> None:
+        """Queue the member-value job `job_id` (runs at once in immediate mode)."""
+        self.member_value_task(job_id)
+
     def open_due_bids(self, now=None) -> int:
         """Open the bids of every package whose deadline has passed (also run every minute)."""
         return _open_due_bids(self, now)
@@ -66,13 +71,16 @@ class Jobs:
 
 def _mark_stale(settings: Settings, engine) -> int:
     from consortium.db import session_scope
+    from consortium.services.member_value import mark_stale_jobs
     from consortium.services.runs import mark_stale_runs
 
     from consortium.services.hints import mark_stale_hints
 
     with session_scope(engine) as session:
-        failed = mark_stale_runs(session, timedelta(minutes=settings.run_stale_minutes))
-        mark_stale_hints(session, timedelta(minutes=settings.run_stale_minutes))
+        limit = timedelta(minutes=settings.run_stale_minutes)
+        failed = mark_stale_runs(session, limit)
+        mark_stale_hints(session, limit)
+        mark_stale_jobs(session, limit)
         return failed
 
 
@@ -128,6 +136,12 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
         log.info("optimizer run %s: executing in worker process %s", run_id, os.getpid())
         execute_run(get_engine(), run_id)
 
+    @huey.task(name="member_values")
+    def member_values(job_id: int) -> None:
+        """Compute one run's member values (the consortium solved without each member)."""
+        from consortium.services.member_value import execute_member_values
+        execute_member_values(get_engine(), job_id)
+
     @huey.task(name="compute_hints")
     def compute_hints(job_id: int) -> None:
         """Compute one run's hints (the hint job row says which run and threshold)."""
@@ -147,7 +161,8 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
         deliver(get_engine(), settings, message_id)
 
     jobs = Jobs(huey=huey, settings=settings, get_engine=get_engine, optimize_task=optimize_run,
-                email_task=send_email, hints_task=compute_hints)
+                email_task=send_email, hints_task=compute_hints,
+                member_value_task=member_values)
 
     @huey.periodic_task(crontab(minute="5"), name="deadline_reminders")
     def deadline_reminders() -> None:

@@ -66,7 +66,10 @@ from consortium.models import (
     PriceTier,
     Product,
     Round,
+    MemberValueJob,
     Run,
+    Scenario,
+    ScenarioRun,
     User,
     Vendor,
 )
@@ -83,6 +86,7 @@ class Verdict:
     allowed: bool
     sign_in: bool = False
     reason: str | None = None  # shown on the 403 page; None for the standard text
+    not_found: bool = False  # refused as if the page did not exist (404, not 403)
 
 
 ALLOWED = Verdict(True)
@@ -117,6 +121,7 @@ class Audience:
     admits_user: Callable[[User, Session], bool]
     refusal: str | None = None  # why a signed-in user outside the audience is refused
     public: bool = False
+    hidden: bool = False  # others are answered 404: they are not to learn the pages exist
 
     def __repr__(self) -> str:
         return f"<Audience {self.name}>"
@@ -134,8 +139,13 @@ ADMIN_OR_APPROVED_VENDOR = Audience(
     "admin or approved vendor",
     lambda user, session: user.is_admin or approved_vendor(session, user) is not None)
 
+# The admins' what-if pages (scenarios, member values): a scenario run is never shown to a
+# fleet manager, so its pages answer other users as if they did not exist.
+ADMIN_ONLY_UNSEEN = Audience("admin (unseen by others)", lambda user, _session: user.is_admin,
+                             hidden=True)
+
 AUDIENCES = (PUBLIC, SIGNED_IN, ADMIN, FLEET_MANAGER, VENDOR, APPROVED_VENDOR,
-             ADMIN_OR_APPROVED_VENDOR)
+             ADMIN_OR_APPROVED_VENDOR, ADMIN_ONLY_UNSEEN)
 
 
 def admits(audience: Audience, user, session: Session) -> Verdict:
@@ -146,6 +156,8 @@ def admits(audience: Audience, user, session: Session) -> Verdict:
         return SIGN_IN
     if audience.admits_user(user, session):
         return ALLOWED
+    if audience.hidden:
+        return Verdict(False, not_found=True)
     if audience in (APPROVED_VENDOR, ADMIN_OR_APPROVED_VENDOR) and user.is_vendor:
         return Verdict(False, reason=NOT_APPROVED)
     return Verdict(False, reason=audience.refusal)
@@ -465,3 +477,19 @@ def _bid_opening(user: User) -> Access:
         return read_only(ALL_ROWS)
     return NOBODY
 
+
+@rule(Scenario)
+def _scenario(user: User) -> Access:
+    return EVERYTHING if user.is_admin else NOBODY  # what-ifs are the admins' alone
+
+
+@rule(ScenarioRun)
+def _scenario_run(user: User) -> Access:
+    return EVERYTHING if user.is_admin else NOBODY
+
+
+@rule(MemberValueJob)
+def _member_value_job(user: User) -> Access:
+    # All members' figures are the admins'; a fleet manager reads its own member's line through
+    # services.member_value.member_figures on the results page, never the row.
+    return EVERYTHING if user.is_admin else NOBODY

@@ -3,6 +3,8 @@
     root.py      the group, `main`, and the commands that set up and serve the app
     rounds.py    rounds list|close, export-problem      runs.py     run, worker
     publish.py   publish, export-packages               notify.py   notify reminders
+    bids.py      bids open|export, runs approve           hints.py    hints
+    value.py     member-value
     ops.py       audit verify, backup, restore          optimize.py optimize, award-optimize
 
 `cli` and `main` are loaded on first use, so that any module of the package imports on its own

@@ -18,6 +18,7 @@ from consortium.cli.optimize import optimize_command
 from consortium.cli.publish import export_packages_command, publish_command
 from consortium.cli.rounds import export_problem_command, rounds_group
 from consortium.cli.runs import run_command, worker_command
+from consortium.cli.value import member_value_command
 from consortium.config import Settings
 
 
@@ -179,7 +180,7 @@ def serve(context: CliContext, host, port):
 for _command in (optimize_command, rounds_group, export_problem_command, run_command,
                  worker_command, publish_command, export_packages_command, notify_group,
                  award_optimize_command, audit_group, backup_command, restore_command,
-                 bids_group, runs_group, hints_command):
+                 bids_group, runs_group, hints_command, member_value_command):
     cli.add_command(_command)
 
 

@@ -46,6 +46,12 @@ from consortium.models.status import (
     transition,
 )
 from consortium.models.types import Money, UTCDateTime, UTCMoment, as_utc, money_json, to_money
+from consortium.models.whatif import (
+    VALUE_JOB_STATUSES,
+    MemberValueJob,
+    Scenario,
+    ScenarioRun,
+)
 
 __all__ = [
     "HINT_STATUSES", "HintJob",
@@ -60,4 +66,5 @@ __all__ = [
     "PasswordResetRequest", "PasswordResetToken",
     "ForbiddenTransition", "OutboxStatus", "RoundStatus", "RunStatus", "TRANSITIONS", "VendorStatus",
     "transition",
+    "MemberValueJob", "Scenario", "ScenarioRun", "VALUE_JOB_STATUSES",
 ]

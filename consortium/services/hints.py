@@ -20,6 +20,7 @@ from consortium.db import session_scope, utcnow
 from consortium.models import HintJob, Product, Round, Run, User
 from consortium.services import audit
 from consortium.services.errors import NotAllowed, ServiceError
+from consortium.services.runs import is_scenario_run, scenario_run_ids
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,9 @@ def set_visible(session: Session, job: HintJob, user: User, visible: bool) -> Hi
     """Show (or hide) a job's hints to fleet managers."""
     if visible and job.status != "succeeded":
         raise NotAllowed("Only hints that finished can be shown to fleet managers.")
+    if visible and is_scenario_run(session, job.run_id):
+        raise NotAllowed("These are hints of a scenario's run, a what-if: they are never shown "
+                         "to fleet managers.")
     before = audit.snapshot(job, ("visible",))
     job.visible = bool(visible)
     session.add(job)
@@ -159,7 +163,7 @@ def visible_job(session: Session, round_: Round) -> HintJob | None:
     return session.exec(
         select(HintJob).join(Run, Run.id == HintJob.run_id)
         .where(Run.round_id == round_.id, HintJob.visible.is_(True),
-               HintJob.status == "succeeded")
+               HintJob.status == "succeeded", Run.id.not_in(scenario_run_ids()))
         .order_by(HintJob.run_id.desc(), HintJob.id.desc())).first()
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
-from consortium.models import Round, Run, User
+from consortium.models import Round, Run, ScenarioRun, User
 from consortium.models.status import RoundStatus, RunStatus, allowed, sources, transition
 from consortium.optimizer.progress import Stage
 from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
@@ -104,7 +104,12 @@ def create_run(session: Session, round_: Round, user: User | None, *, time_limit
 def enqueue_run(session: Session, round_: Round, user: User | None, *, enqueue: Callable[[int], None],
                 **params) -> Run:
     """Create a run (see `create_run`) and hand it to the job queue via `enqueue(run_id)`."""
-    run = create_run(session, round_, user, **params)
+    return queue_run(session, create_run(session, round_, user, **params), enqueue)
+
+
+def queue_run(session: Session, run: Run, enqueue: Callable[[int], None]) -> Run:
+    """Hand a committed queued run to the job queue; if the queue is unreachable the run is
+    marked failed (never left looking queued) and ServiceError is raised."""
     try:
         enqueue(run.id)
     except Exception as exc:  # the queue is unreachable: the run must not look queued forever
@@ -276,6 +281,9 @@ def approve_run(session: Session, run: Run, user: User | None) -> Round:
 
     `user` is None when approved from the command line (`consortium runs approve`)."""
     round_ = session.get(Round, run.round_id)
+    if is_scenario_run(session, run.id):
+        raise NotAllowed(f"Run {run.id} is a scenario's run: a what-if, which can never be "
+                         "approved or published.")
     if run.status != RunStatus.SUCCEEDED or not run.plan:
         raise NotAllowed("Only a run that succeeded can be approved.")
     if round_.status != RoundStatus.CLOSED:
@@ -303,6 +311,17 @@ def approve_run(session: Session, run: Run, user: User | None) -> Round:
     return round_
 
 
+def scenario_run_ids():
+    """A subquery of the ids of scenarios' runs (what-ifs, never the round's own runs)."""
+    return select(ScenarioRun.run_id)
+
+
+def is_scenario_run(session: Session, run_id: int) -> bool:
+    """Whether the run belongs to a scenario (and so can never be approved or published)."""
+    link = session.exec(select(ScenarioRun.id).where(ScenarioRun.run_id == run_id)).first()
+    return link is not None
+
+
 def runs_query(round_: Round):
-    """The runs of a round, unordered (the caller sorts them)."""
-    return select(Run).where(Run.round_id == round_.id)
+    """The runs of a round (scenarios' runs left out), unordered (the caller sorts them)."""
+    return select(Run).where(Run.round_id == round_.id, Run.id.not_in(scenario_run_ids()))

@@ -79,6 +79,7 @@ PREVIEW = "bid_deadline=2030-01-10T12:00&questions_deadline=2030-01-01T12:00"
 ADMIN = "login 403 403 403 403 {}".format
 FLEET = "login {} {} 403 403 403".format
 SIGNED_IN = "login {0} {0} {0} {0} {0}".format
+UNSEEN = "login 404 404 404 404 {}".format
 PUBLIC = "{0} {0} {0} {0} {0} {0}".format
 VISITORS = "{} 302 302 302 302 302".format  # signed-in people are sent on to their own pages
 APPROVED_VENDOR = "login 403 403 403 {} 403".format
@@ -159,6 +160,17 @@ TABLE: dict[str, Route] = {
     "hints.detail": G(ADMIN(200), ids=HINTS),
     "hints.progress": G(ADMIN(200), ids=HINTS),
     "hints.visibility": P(ADMIN(302), ids=HINTS),
+    # What-if pages: other people are answered 404, as if the pages did not exist.
+    "scenarios.round_scenarios": G(UNSEEN(200), ids=SOLVED),
+    "scenarios.create": P(UNSEEN(302), ids=SOLVED),
+    "scenarios.detail": G(UNSEEN(200)),
+    "scenarios.edit": P(UNSEEN(422)),
+    "scenarios.rename": P(UNSEEN(302)),
+    "scenarios.run": P(UNSEEN(422)),
+    "scenarios.compare": G(UNSEEN(200), ids={"run_id": "scenario_run_id"}),
+    "scenarios.delete": GP(UNSEEN(200), UNSEEN(302), ids={"scenario_id": "doomed_scenario_id"}),
+    "member_value.run_values": GP(UNSEEN(200), UNSEEN(302), ids=SOLVED),
+    "member_value.progress": G(UNSEEN(200), ids=SOLVED),
     "packages.admin_index": G(ADMIN(200)),
     "packages.round_packages": GP(ADMIN(200), ADMIN(200), ids=DEMO),
     "packages.preview_pdf": G(ADMIN(200), ids=DEMO, query=PREVIEW),
@@ -256,6 +268,7 @@ def world(app, engine, session, admin, published):  # noqa: F811
                                          "full_solves": 0, "seconds": 0.0}})
     session.add(hint_job)
     session.commit()
+    scenario, scenario_run = _scenario(session, engine, admin, solved)
     ids = {
         "round_id": open_round.id, "demo_round_id": package.round_id, "line_id": line.id,
         "member_id": own_member.id, "user_id": own.id, "product_id": bus.id,
@@ -266,6 +279,8 @@ def world(app, engine, session, admin, published):  # noqa: F811
         "file_id": session.exec(select(PackageFile.id).order_by(PackageFile.id)).first(),
         "reference": package.reference, "code": "BEB-40",
         "static_file": "vendor/pico/pico.min.css",
+        "scenario_id": scenario.id, "scenario_run_id": scenario_run.id, "kind": "drop_member",
+        "doomed_scenario_id": _doomed_scenario(session, admin, solved).id,
     }
     reset_token = message.link.rsplit("/", 1)[1]
     return {"people": people, "ids": {**ids, "reset_token": reset_token}}
@@ -286,6 +301,23 @@ def _solved_round(session, engine, admin, own_member, other_member) -> Run:
     run = session.get(Run, run_id)
     assert run.status == "succeeded", run.error
     return run
+
+
+def _scenario(session, engine, admin, run: Run):
+    """A scenario of the solved run (Seattle dropped), with a solved run of its own."""
+    from consortium.services import scenarios
+    from consortium.services.runs import execute_run
+    scenario = scenarios.create_scenario(session, run, admin, "Without Seattle")
+    scenarios.drop_member(session, scenario, admin, "Seattle")
+    scenario_run = scenarios.run_scenario(session, scenario, admin,
+                                          enqueue=lambda run_id: execute_run(engine, run_id))
+    return scenario, scenario_run
+
+
+def _doomed_scenario(session, admin, run: Run):
+    """A scenario for the admin's delete to remove (the others stay for the other routes)."""
+    from consortium.services import scenarios
+    return scenarios.create_scenario(session, run, admin, "To delete")
 
 
 def _url(app, rule, route: Route, ids: dict) -> str:

@@ -12,6 +12,7 @@ from consortium.models.status import RoundStatus
 from consortium.policy import FLEET_MANAGER, visible
 from consortium.services import exports
 from consortium.services import hints as hint_service
+from consortium.services.member_value import job_for_run, member_figures
 from consortium.services.run_results import member_results
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.downloads import csv_download, slug
@@ -53,8 +54,10 @@ def round(round_id: int):
     result = member_results(run.plan or {}, member.name, run.problem)
     job = hint_service.visible_job(db(), round_)
     hints = hint_service.member_hints(job.result, member.name) if job else {}
+    # Only this member's figures leave the member-value row: the others' are not theirs to see.
+    value = member_figures(job_for_run(db(), run.id), member.name)
     return render_template("results/round.html", round=round_, run=run, member=member, result=result,
-                           hint_job=job, hints=hints)
+                           hint_job=job, hints=hints, value=value)
 
 
 @bp.route("/rounds/<int:round_id>/results.csv")

@@ -33,12 +33,16 @@ from consortium.services.runs import (
     InvalidProblem,
     approve_run,
     enqueue_run,
+    is_scenario_run,
     mark_stale_runs,
     runs_query,
+    scenario_run_ids,
 )
+from consortium.services.scenarios import scenario_of_run
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.downloads import csv_download
 from consortium.web.forms.runs import ApproveForm, HintsForm, RunForm
+from consortium.web.forms.scenarios import ScenarioForm
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("runs", __name__, url_prefix="/admin")
@@ -120,9 +124,11 @@ def run_detail(run_id: int):
     round_ = db().get(Round, run.round_id)
     plan = run.plan or {}
     # Only the ids: a run row carries its whole problem and plan.
-    others = plain_rows(db(), select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
-                                                   Run.status == RunStatus.SUCCEEDED)
-                        .order_by(Run.id.desc()).limit(20)).scalars().all()
+    scenario = scenario_of_run(db(), run.id)
+    others = [] if scenario else plain_rows(
+        db(), select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
+                                   Run.status == RunStatus.SUCCEEDED, Run.id.not_in(scenario_run_ids()))
+        .order_by(Run.id.desc()).limit(20)).scalars().all()
     all_rows = run_results.tranche_rows(run.problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in all_rows if exports.tranche_matches(r, query)]
@@ -131,7 +137,8 @@ def run_detail(run_id: int):
         query=query, totals=exports.tranche_totals(rows),
         charts=run_results.chart_data(run.problem, plan) if plan else None,
         others=others, approve_form=ApproveForm(), hints_form=HintsForm(),
-        hint_jobs=hint_service.jobs_of_run(db(), run) if run.status == "succeeded" else [])
+        hint_jobs=hint_service.jobs_of_run(db(), run) if run.status == RunStatus.SUCCEEDED else [],
+        scenario=scenario, scenario_form=ScenarioForm(data={"name": f"What if · run {run.id}"}))
 
 
 def _plan_or_404(run: Run) -> dict:
@@ -206,6 +213,8 @@ def compare(round_id: int):
     b = load_or_404(Run, request.args.get("b"))
     if a.round_id != round_.id or b.round_id != round_.id:
         abort(404)
+    if is_scenario_run(db(), a.id) or is_scenario_run(db(), b.id):
+        abort(404)  # a scenario's run is compared with its base run on the scenario's pages
     return render_template("runs/compare.html", round=round_, a=a, b=b,
                            result=run_results.compare_runs(a.plan, b.plan),
                            approve_form=ApproveForm())
