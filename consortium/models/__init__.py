@@ -22,7 +22,13 @@ from consortium.models.notifications import (
     PasswordResetRequest,
     PasswordResetToken,
 )
-from consortium.models.packages import BidPackage, Download, PackageFile, PackageVersion
+from consortium.models.packages import (
+    BidPackage,
+    Download,
+    PackageFile,
+    PackageVersion,
+    PublishedPackageIsFrozen,
+)
 from consortium.models.rounds import (
     ROUND_STATUSES,
     AuditChain,
@@ -38,7 +44,8 @@ from consortium.models.types import Money, money_json, to_money
 __all__ = [
     "AuditChain", "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
     "DemandLineBase", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",
-    "PackageVersion", "PriceTier", "Product", "ProductBase", "ROLES", "ROUND_STATUSES",
+    "PackageVersion", "PriceTier", "Product", "ProductBase", "PublishedPackageIsFrozen", "ROLES",
+    "ROUND_STATUSES",
     "RUN_STATUSES", "Round", "RoundBase", "Run", "Throttle", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
     "VendorBase", "money_json", "to_money",
     "DeadlineReminder", "Notification", "NotificationOptOut", "OUTBOX_STATUSES", "OutboxMessage",

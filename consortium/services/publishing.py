@@ -1,7 +1,8 @@
 """Publishing bid packages: preview, publish a round's approved plan, addenda, downloads.
 
-A published version and its files are frozen: the guard at the bottom refuses any update or
-delete of BidPackage, PackageVersion, PackageFile and Download rows, whatever the route.
+A published version and its files are frozen: the guard registered with the models
+(consortium.models.packages) refuses any update or delete of BidPackage, PackageVersion,
+PackageFile and Download rows, in every process.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from consortium.db import utcnow
 from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
                                Run, User, Vendor)
+from consortium.models.packages import PublishedPackageIsFrozen  # noqa: F401 (re-exported)
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
@@ -30,10 +31,6 @@ class PublishError(ServiceError):
     def __init__(self, message: str, errors: list[str] | None = None):
         super().__init__(message)
         self.errors = errors or []
-
-
-class PublishedPackageIsFrozen(RuntimeError):
-    """Raised when code tries to change or delete a published package, version, file or download."""
 
 
 def _aware(value: datetime) -> datetime:
@@ -249,13 +246,3 @@ def record_download(session: Session, user: User, file: PackageFile) -> Download
     session.commit()
     return download
 
-
-FROZEN = (BidPackage, PackageVersion, PackageFile, Download)
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_published_changes(session, _flush_context, _instances) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, FROZEN) and (obj in session.deleted or session.is_modified(obj)):
-            raise PublishedPackageIsFrozen(
-                f"{type(obj).__name__} rows are frozen once published; publish an addendum instead")
