@@ -94,7 +94,6 @@ def _claim(engine: Engine, message_id: int) -> bool:
         claimed = session.exec(update(OutboxMessage).where(
             OutboxMessage.id == message_id, OutboxMessage.status == "queued").values(
             status="sending", attempts=OutboxMessage.attempts + 1)).rowcount
-        session.commit()
     return claimed == 1
 
 
@@ -125,7 +124,6 @@ def deliver(engine: Engine, settings: Settings, message_id: int) -> str:
                 if message.kind in SECRET_LINK_KINDS:
                     message.link = ""  # delivered: the reset link is no longer kept in clear
         session.add(message)
-        session.commit()
         status = message.status
     if status == "queued":
         raise DeliveryFailed(error)

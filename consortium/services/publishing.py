@@ -70,7 +70,7 @@ def _first_writer(session: Session, message: str):
     try:
         yield
     except IntegrityError as exc:
-        session.rollback()
+        session.rollback()  # the failed flush leaves the session unusable until rolled back
         raise PublishError(message) from exc
 
 
@@ -160,7 +160,7 @@ def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline
                                 "reload the page."):
         packages = [_store_package(session, round_, run, built, user, now) for built in built_all]
         notifications.package_published(session, round_, packages)
-        session.commit()
+        session.flush()
     return packages
 
 
@@ -228,7 +228,7 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
                      after={"version": number, "change_note": change_note, "run_id": run.id,
                             "manifest_sha256": version.manifest_sha256})
         notifications.addendum_published(session, package, version)
-        session.commit()
+        session.flush()
     return version
 
 
@@ -243,6 +243,6 @@ def record_download(session: Session, user: User, file: PackageFile) -> Download
     download = Download(user_id=user.id, vendor_id=vendor.id, file_id=file.id,
                         version_id=file.version_id, at=utcnow())
     session.add(download)
-    session.commit()
+    session.flush()
     return download
 

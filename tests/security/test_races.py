@@ -8,8 +8,9 @@ import threading
 from datetime import timedelta
 from types import SimpleNamespace
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from consortium.db import session_scope
 from consortium.models import AuditEntry, DemandLine, Member, Round, Run, User
 from consortium.services import demand, runs
 from consortium.services.errors import NotAllowed
@@ -37,7 +38,7 @@ def test_a_failed_run_stays_failed_when_its_paused_worker_resumes(engine, sessio
         "status", runs.execute_run(engine, run.id, heartbeat_interval=60)))
     worker.start()
     assert paused.wait(30)
-    with Session(engine) as other:  # meanwhile the stale check marks the run failed
+    with session_scope(engine) as other:  # meanwhile the stale check marks the run failed
         assert runs.mark_stale_runs(other, timedelta(seconds=-1)) == 1
     with caplog.at_level(logging.WARNING, logger="consortium.services.runs"):
         resume.set()
@@ -65,7 +66,7 @@ def test_five_simultaneous_approvals_write_one_audit_entry(engine, session, admi
     run = factories.make_run(session, round=round_, status="succeeded", plan={"status": "optimal"})
 
     def approve():
-        with Session(engine, expire_on_commit=False) as own:
+        with session_scope(engine) as own:  # one request: commits once, or rolls back
             return runs.approve_run(own, own.get(Run, run.id), own.get(User, admin.id))
 
     results = concurrently([approve] * 5)
@@ -82,8 +83,8 @@ def test_ten_sessions_of_one_city_adding_lines_at_once_all_succeed(engine, sessi
     per_session = 10
 
     def add_many():
-        with Session(engine, expire_on_commit=False) as own:
-            for _ in range(per_session):
+        for _ in range(per_session):  # one request per line, each committed at its edge
+            with session_scope(engine) as own:
                 demand.add_line(own, round_=own.get(Round, round_.id),
                                 member=own.get(Member, member.id),
                                 actor=own.get(User, fleet_manager.id), raw=raw_line())

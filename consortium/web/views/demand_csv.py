@@ -17,6 +17,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from consortium.db import after_commit
 from consortium.models import Member, Round
 from consortium.services import csv_import, demand
 from consortium.services.errors import NotAllowed, ServiceError
@@ -257,14 +258,13 @@ def csv_confirm(round_id):
         release_upload(token)
         flash(str(exc), "error")
         return redirect(url_for("demand.round_lines", round_id=round_.id))
-    except ServiceError as exc:  # includes CsvFileError
-        db().rollback()
+    except ServiceError as exc:  # includes CsvFileError; nothing was written (validated first)
         release_upload(token)
         flash(f"{exc} Nothing was imported; see the errors below.", "error")
         return redirect(url_for("demand.csv_preview", round_id=round_.id, token=token))
     except BaseException:
         release_upload(token)
         raise
-    discard_upload(token)
+    after_commit(db(), lambda: discard_upload(token))  # the lines are saved: the file goes
     flash(import_message(result, meta.get("filename") or "the file"), "success")
     return redirect(url_for("demand.round_lines", round_id=round_.id))
