@@ -1,4 +1,9 @@
-"""A round as a problem file, exactly as /work/shared/docs/problem-format.md defines it."""
+"""A round as a problem file, exactly as /work/shared/docs/problem-format.md defines it.
+
+Each demand line also carries `member_id`, the member's database id: an optional extra field
+(docs/optimizer.md) that the optimizer copies into the plan, so the app finds a member by its
+id even after a rename; `member` (the name) stays for display and the outside checker.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ def _line_dict(line: DemandLine, member: Member, product: Product) -> dict:
     data = {
         "id": line.ref,
         "member": member.name,
+        "member_id": member.id,
         "product": product.code,
         "quantity": line.quantity,
         "earliest": line.earliest,

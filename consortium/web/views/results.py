@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from consortium.models import DemandLine, Member, Round, Run
 from consortium.services import exports
-from consortium.services.run_results import member_results
+from consortium.services.run_results import member_results, plan_of, problem_of
 from consortium.web.access import db, load_or_404, roles_required
 from consortium.web.downloads import csv_download, slug
 
@@ -35,7 +35,7 @@ def index():
         run = session.get(Run, round_.approved_run_id)
         if run is None or not run.plan:
             continue
-        summaries.append((round_, member_results(run.plan, member.name, run.problem)))
+        summaries.append((round_, member_results(plan_of(run), member, problem_of(run))))
     return render_template("results/index.html", member=member, summaries=summaries)
 
 
@@ -48,7 +48,9 @@ def round(round_id: int):
         abort(404)
     run = load_or_404(Run, round_.approved_run_id)
     member = db().get(Member, current_user.member_id)
-    result = member_results(run.plan or {}, member.name, run.problem)
+    if not run.plan:
+        abort(404)
+    result = member_results(plan_of(run), member, problem_of(run))
     return render_template("results/round.html", round=round_, run=run, member=member, result=result)
 
 
@@ -61,6 +63,8 @@ def round_csv(round_id: int):
         abort(404)
     run = load_or_404(Run, round_.approved_run_id)
     member = db().get(Member, current_user.member_id)
-    result = member_results(run.plan or {}, member.name, run.problem)
+    if not run.plan:
+        abort(404)
+    result = member_results(plan_of(run), member, problem_of(run))
     return csv_download(exports.member_results_csv(result),
                         f"{round_.slug}-{slug(member.name)}-results.csv")

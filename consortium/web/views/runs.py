@@ -22,6 +22,7 @@ from sqlmodel import select
 from consortium.db import utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
+from consortium.optimizer import Plan
 from consortium.services import exports, run_results
 from consortium.services.errors import ServiceError
 from consortium.services.publishing import is_published
@@ -116,25 +117,27 @@ def run_detail(run_id: int):
     if run.status in ("queued", "running"):
         _fail_stale()
     round_ = db().get(Round, run.round_id)
-    plan = run.plan or {}
+    plan = run_results.plan_of(run)
+    problem = run_results.problem_of(run)
     # Only the ids: a run row carries its whole problem and plan.
     others = db().exec(select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
                                             Run.status == "succeeded")
                        .order_by(Run.id.desc()).limit(20)).all()
-    all_rows = run_results.tranche_rows(run.problem, plan) if plan else []
+    all_rows = run_results.tranche_rows(problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in all_rows if exports.tranche_matches(r, query)]
     return render_template(
         "runs/detail.html", run=run, round=round_, plan=plan, rows=rows, all_rows=all_rows,
         query=query, totals=exports.tranche_totals(rows),
-        charts=run_results.chart_data(run.problem, plan) if plan else None,
+        charts=run_results.chart_data(problem, plan) if plan else None,
         others=others, approve_form=ApproveForm())
 
 
-def _plan_or_404(run: Run) -> dict:
-    if not run.plan:
+def _plan_or_404(run: Run) -> Plan:
+    plan = run_results.plan_of(run)
+    if plan is None:
         abort(404)
-    return run.plan
+    return plan
 
 
 @bp.route("/runs/<int:run_id>/tranches.csv")
@@ -142,7 +145,7 @@ def _plan_or_404(run: Run) -> dict:
 def run_tranches_csv(run_id: int):
     """The run's tranches (filtered like the page when `q` is given) with a totals row."""
     run = load_or_404(Run, run_id)
-    rows = run_results.tranche_rows(run.problem, _plan_or_404(run))
+    rows = run_results.tranche_rows(run_results.problem_of(run), _plan_or_404(run))
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in rows if exports.tranche_matches(r, query)]
     round_ = db().get(Round, run.round_id)
@@ -210,7 +213,8 @@ def compare(round_id: int):
     if a.round_id != round_.id or b.round_id != round_.id:
         abort(404)
     return render_template("runs/compare.html", round=round_, a=a, b=b,
-                           result=run_results.compare_runs(a.plan, b.plan),
+                           result=run_results.compare_runs(run_results.plan_of(a),
+                                                           run_results.plan_of(b)),
                            approve_form=ApproveForm())
 
 
