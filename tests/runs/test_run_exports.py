@@ -53,12 +53,12 @@ def test_fairness_cost_only_when_fairness_was_on(admin_client, closed_round):
 
 
 def _plan(la_cost, la_savings):
-    return {"status": "optimal", "placed_units": 6, "total_cost": la_cost, "gap": 0.0,
-            "tranches": [], "unplaced": [],
-            "members": [{"member": "Los Angeles", "standalone_cost": 610000,
-                         "consortium_cost": la_cost, "savings": la_savings}],
-            "totals": {"standalone_cost": 610000, "consortium_cost": la_cost,
-                       "savings": la_savings, "savings_pct": 1.0, "fairness_cost": 0}}
+    return factories.plan_dict(
+        placed_units=6, total_cost=la_cost, lower_bound=la_cost,
+        members=[{"member": "Los Angeles", "standalone_cost": 610000,
+                  "consortium_cost": la_cost, "savings": la_savings}],
+        totals={"standalone_cost": 610000, "consortium_cost": la_cost, "savings": la_savings,
+                "savings_pct": 1.0, "fairness_cost": 0})
 
 
 def test_comparison_per_member_signed_and_approvable(admin_client, session, closed_round):
