@@ -132,6 +132,8 @@ def load_fixtures(holder: AppHolder, path: Path):
             counts = load(session, path)
         except FixtureError as exc:
             raise click.ClickException(str(exc)) from exc
+        if path.resolve() == (FIXTURES / "demo").resolve():
+            counts.update(_seed_demo_tender(holder, session))
     click.echo("Loaded: " + ", ".join(f"{n} new {name}" for name, n in counts.items()))
 
 
@@ -156,11 +158,24 @@ def _prepare(holder: AppHolder, demo: bool) -> list[tuple[str, str, str]]:
                 counts = load_fixtures(session, FIXTURES / "demo")
             except FixtureError as exc:
                 raise click.ClickException(str(exc)) from exc
+            counts.update(_seed_demo_tender(holder, session))
             click.echo("Loaded the demo consortium: "
                        + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
         else:
             click.echo("The database already has data; the demo consortium was not loaded again.")
     return demo_logins(FIXTURES / "demo")
+
+
+def _seed_demo_tender(holder: AppHolder, session) -> dict[str, int]:
+    """The demo's finished tender (packages, sealed bids, opening) on its closed round; committed."""
+    from consortium.services.demo_tender import seed_demo_tender
+    from consortium.services.publishing_inputs import consortium_info
+    from consortium.services.sealing import make_sealer
+
+    counts = seed_demo_tender(session, sealer=make_sealer(holder.settings),
+                              consortium=consortium_info(holder.settings))
+    session.commit()
+    return counts
 
 
 def _banner(host: str, port: int, logins: list[tuple[str, str, str]]) -> str:
@@ -213,16 +228,19 @@ def serve(holder: AppHolder, host, port):
 
 # Commands that live beside their area; imported last because they import this module.
 from consortium.award_cli import award_optimize_command  # noqa: E402
+from consortium.cli_bids import bids_group, runs_group  # noqa: E402
 from consortium.cli_notify import notify_group  # noqa: E402
 from consortium.cli_ops import audit_group, backup_command, restore_command  # noqa: E402
 from consortium.cli_publish import export_packages_command, publish_command  # noqa: E402
 from consortium.cli_rounds import export_problem_command, rounds_group  # noqa: E402
 from consortium.cli_runs import run_command, worker_command  # noqa: E402
+from consortium.hints_cli import hints_command  # noqa: E402
 from consortium.optimizer_cli import optimize_command  # noqa: E402
 
 for _command in (optimize_command, rounds_group, export_problem_command, run_command,
                  worker_command, publish_command, export_packages_command, notify_group,
-                 award_optimize_command, audit_group, backup_command, restore_command):
+                 award_optimize_command, audit_group, backup_command, restore_command,
+                 bids_group, runs_group, hints_command):
     cli.add_command(_command)
 
 

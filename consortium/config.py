@@ -17,6 +17,15 @@ class ConfigError(RuntimeError):
     """The configuration is unsafe or invalid; the application refuses to start."""
 
 
+def _is_fernet_key(key: str) -> bool:
+    from cryptography.fernet import Fernet
+    try:
+        Fernet(key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return False
+    return True
+
+
 def _default_instance_path() -> Path:
     return Path(os.environ.get("CONSORTIUM_INSTANCE", Path.cwd() / "instance")).resolve()
 
@@ -49,6 +58,7 @@ class Settings:
     port: int = 5000
     smtp_url: str = ""
     mail_from: str = "Consortium <noreply@consortium.example.org>"
+    bid_sealing_key: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -78,6 +88,7 @@ class Settings:
             port=int(env.get("PORT", 5000)),
             smtp_url=env.get("SMTP_URL", ""),
             mail_from=env.get("MAIL_FROM", cls.mail_from),
+            bid_sealing_key=env.get("BID_SEALING_KEY", "").strip(),
         )
         return replace(settings, **overrides)
 
@@ -116,3 +127,11 @@ class Settings:
                 )
             if len(self.secret_key) < 32:
                 raise ConfigError("SECRET_KEY is too short; use at least 32 random characters.")
+            if not self.bid_sealing_key:
+                raise ConfigError(
+                    "BID_SEALING_KEY is missing; sealed bids are encrypted with it. Generate one "
+                    "with python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())', keep it safe (bids cannot be opened "
+                    "without it) and set it in the environment.")
+        if self.bid_sealing_key and not _is_fernet_key(self.bid_sealing_key):
+            raise ConfigError("BID_SEALING_KEY is not a Fernet key (32 bytes, URL-safe base64).")

@@ -12,7 +12,9 @@ from consortium.models.accounts import (
     Vendor,
     VendorBase,
 )
+from consortium.models.bids import BID_TRANSITIONS, Bid, BidOpening, BidStatus, BidVersion
 from consortium.models.catalog import CATEGORIES, CLASSIFICATION_SCHEMES, PriceTier, Product, ProductBase
+from consortium.models.hints import HINT_STATUSES, HintJob
 from consortium.models.notifications import (
     OUTBOX_STATUSES,
     DeadlineReminder,
@@ -35,6 +37,7 @@ from consortium.models.rounds import (
     AuditEntry,
     DemandLine,
     DemandLineBase,
+    DemandRefCounter,
     Round,
     RoundBase,
 )
@@ -42,10 +45,12 @@ from consortium.models.runs import RUN_STATUSES, Run
 from consortium.models.types import Money, money_json, to_money
 
 __all__ = [
-    "AuditChain", "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
-    "DemandLineBase", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",
-    "PackageVersion", "PriceTier", "Product", "ProductBase", "PublishedPackageIsFrozen", "ROLES",
-    "ROUND_STATUSES",
+    "HINT_STATUSES", "HintJob",
+    "AuditChain", "AuditEntry", "BID_TRANSITIONS", "Bid", "BidOpening", "BidPackage", "BidStatus",
+    "BidVersion", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
+    "DemandLineBase", "DemandRefCounter", "Download", "LoginAttempt", "Member", "MemberBase", "Money",
+    "PackageFile",
+    "PackageVersion", "PriceTier", "Product", "ProductBase", "PublishedPackageIsFrozen", "ROLES", "ROUND_STATUSES",
     "RUN_STATUSES", "Round", "RoundBase", "Run", "Throttle", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
     "VendorBase", "money_json", "to_money",
     "DeadlineReminder", "Notification", "NotificationOptOut", "OUTBOX_STATUSES", "OutboxMessage",

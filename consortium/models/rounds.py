@@ -36,7 +36,7 @@ class Round(RoundBase, table=True):
 class DemandLineBase(SQLModel):
     """One line of a member's demand: every field of a problem-file demand line."""
 
-    ref: str = Field(min_length=1, max_length=60)  # the problem file's `id`, unique per round
+    ref: str = Field(min_length=1, max_length=60)  # unique among the member's lines of the round
     quantity: int = Field(ge=1, le=100000)
     earliest: str = Field(max_length=20)
     latest: str = Field(max_length=20)
@@ -47,7 +47,9 @@ class DemandLineBase(SQLModel):
 
 
 class DemandLine(DemandLineBase, table=True):
-    __table_args__ = (UniqueConstraint("round_id", "ref", name="uq_demand_round_ref"),)
+    # Unique per member: members may use the same refs, so no ref tells of another member's line.
+    __table_args__ = (UniqueConstraint("round_id", "member_id", "ref",
+                                       name="uq_demand_round_member_ref"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="round.id", index=True)
@@ -58,6 +60,15 @@ class DemandLine(DemandLineBase, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DemandRefCounter(SQLModel, table=True):
+    """The last number drawn for generated refs of one member's lines in one round, raised with
+    one atomic UPDATE so that simultaneous adds never draw the same number (services.line_refs)."""
+
+    round_id: int = Field(foreign_key="round.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    last: int = 0
 
 
 class AuditEntry(SQLModel, table=True):

@@ -1,10 +1,10 @@
 """Validate a release package against the official OCDS 1.1.5 schemas, offline.
 
-The copies in `schemas/` (see its README) are loaded from the package; the Lots extension is applied
-to the release schema as a JSON Merge Patch (RFC 7386), and the patched schema is registered under
-the release schema's official URL so the package schema's `$ref` resolves without any network.
+The copies in `schemas/` (see its README) are loaded from the package; the Lots and Bids extensions
+are applied to the release schema as JSON Merge Patches (RFC 7386), and the patched schema is
+registered under the release schema's official URL so the package schema's `$ref` resolves without any network.
 On top of the schema, the checks the schema cannot express: unique lot ids, and every item's
-`relatedLot` naming a lot of the same tender.
+`relatedLot` and every bid's `relatedLots` naming a lot of the same tender.
 """
 
 from __future__ import annotations
@@ -46,10 +46,15 @@ def _load(path: str) -> dict:
     return json.loads(folder.joinpath(path).read_text("utf-8"))
 
 
+# The extensions patched into the release schema, in order (folders under schemas/extensions/).
+EXTENSIONS = ("lots", "bids")
+
+
 @cache
 def _validator() -> Draft4Validator:
-    release = merge_patch(_load("release-schema.json"),
-                          _load("extensions/lots/release-schema.json"))
+    release = _load("release-schema.json")
+    for name in EXTENSIONS:
+        release = merge_patch(release, _load(f"extensions/{name}/release-schema.json"))
     package = _load("release-package-schema.json")
     registry = Registry().with_resources([
         (release["id"], Resource.from_contents(release, default_specification=DRAFT4)),
@@ -81,6 +86,13 @@ def _semantic_errors(data: dict) -> list[str]:
             if lots and isinstance(item, dict) and item.get("relatedLot") not in ids:
                 errors.append(f"releases/{r}/tender/items/{n}/relatedLot: "
                               f"{item.get('relatedLot')!r} is not a lot of this tender")
+        bids = release.get("bids") if isinstance(release, dict) else None
+        details = (bids.get("details") or []) if isinstance(bids, dict) else []
+        for n, bid in enumerate(details):
+            for lot_id in (bid.get("relatedLots") or []) if isinstance(bid, dict) else []:
+                if lot_id not in ids:
+                    errors.append(f"releases/{r}/bids/details/{n}/relatedLots: {lot_id!r} is "
+                                  "not a lot of this tender")
     return errors
 
 
@@ -92,7 +104,7 @@ def validation_errors(data: dict) -> list[str]:
 
 
 def validate_release_package(data: dict) -> None:
-    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package with lots."""
+    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package (Lots, Bids)."""
     errors = validation_errors(data)
     if errors:
         raise InvalidPackage(errors)

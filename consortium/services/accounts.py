@@ -204,12 +204,6 @@ def reset_password_with_token(session: Session, token: str, new: str,
     return user
 
 
-def _recent_failures(session: Session, column, value: str, since) -> int:
-    query = select(func.count()).select_from(LoginAttempt).where(
-        column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    return session.exec(query).one()
-
-
 def login_key(email: str, ip: str) -> str:
     """The throttle key of sign-ins to one account from one client address."""
     return f"{normalize_email(email)[:254]}|{ip[:64]}"
@@ -223,8 +217,10 @@ def authenticate(session: Session, *, email: str, password: str, ip: str, max_pe
     Throttled per account and client address: `max_per_account` attempts are free, then each
     further attempt waits a delay that doubles (from `delay_seconds`); a success clears it. So
     failures from elsewhere never lock the real user out, and simultaneous guesses are each
-    counted (services.throttle). A client address with `max_per_ip` failures in the window
-    (over any accounts) is refused too. Every attempt is recorded.
+    counted (services.throttle). A client address is refused too once `max_per_ip` attempts
+    (over any accounts) failed or were refused in its window: each attempt is counted against
+    the address before its password is checked, atomically, and uncounted when it succeeds, so
+    simultaneous guesses cannot all slip under the limit. Every checked attempt is recorded.
     """
     email = normalize_email(email)
     now = now or utcnow()
@@ -233,10 +229,9 @@ def authenticate(session: Session, *, email: str, password: str, ip: str, max_pe
     # The attempt is checked, counted and recorded in short transactions of its own, kept
     # whatever the request does next (a failed sign-in answers 401 and rolls back); the request's
     # own session is used only for a success, each step holding one connection at a time.
-    with session_scope(engine) as own:
-        if _recent_failures(own, LoginAttempt.ip, ip, now - window) >= max_per_ip:
-            raise TooManyAttempts(f"Too many failed sign-ins from your network. Try again in "
-                                  f"{window_minutes} minutes.")
+    if throttle.count(session, "login-ip", ip, window, now=now) > max_per_ip:
+        raise TooManyAttempts(
+            f"Too many failed sign-ins from your network. Try again in {window_minutes} minutes.")
     policy = throttle.Policy(free=max_per_account, window=window, base=delay_seconds)
     key = login_key(email, ip)
     try:
@@ -255,6 +250,7 @@ def authenticate(session: Session, *, email: str, password: str, ip: str, max_pe
         own.add(LoginAttempt(ip=ip[:64], email=email[:254], success=ok, at=now))
     if not ok:
         return None
+    throttle.count(session, "login-ip", ip, window, step=-1, now=now)  # not a failure
     throttle.reset(session, "login", key)
     user = session.get(User, found.id)
     user.last_login_at = now

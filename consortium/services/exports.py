@@ -119,8 +119,8 @@ def member_results_csv(result: dict) -> str:
            for a in result["allocations"]]
     out.append(["Total", "", "", "", "", result["placed_units"], "", "", "",
                 amount(round(sum(a["cost"] for a in result["allocations"]), 2)), ""])
-    out += [[u.demand, "", "", "", "", u.quantity, "", "", "", "",
-             f"not placed: {u.reason}"] for u in result["unplaced"]]
+    out += [[u["demand"], "", "", "", "", u["quantity"], "", "", "", "",
+             f"not placed: {u['reason']}"] for u in result["unplaced"]]
     out.append(["Savings", "", "", "", "", "", "", "", "", amount(result["savings"]),
                 f"stand-alone {amount(result['standalone_cost'])}, consortium "
                 f"{amount(result['consortium_cost'])} ({result['savings_pct']} %)"])

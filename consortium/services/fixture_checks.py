@@ -321,10 +321,10 @@ def _check_demand(file: Path, round_: Round, members: set[str], catalog: dict[st
         row = {c: v.strip() for c, v in zip(header, cells)}
         clean, errors = validate_line_data(round_, catalog, row)
         if not row.get("ref"):
-            errors["ref"] = "is required in fixture files (the key of the line in its round)"
-        elif row["ref"] in seen:
-            errors["ref"] = f"{row['ref']!r} appears twice"
-        seen.add(row.get("ref"))
+            errors["ref"] = "is required in fixture files (the key of the member's line in its round)"
+        elif (row.get("member"), row["ref"]) in seen:
+            errors["ref"] = f"{row['ref']!r} appears twice for {row.get('member')}"
+        seen.add((row.get("member"), row.get("ref")))
         if row.get("member") not in members:
             errors["member"] = f"{row.get('member')!r} is not a member in members.json or the database"
         for key, message in errors.items():

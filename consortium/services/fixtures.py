@@ -137,11 +137,12 @@ def _write_demand(session: Session, fx: FixtureSet, members: dict[str, Member]) 
     added = 0
     for slug, lines in fx.demand.items():
         round_ = rounds[slug]
-        have = set(session.exec(select(DemandLine.ref).where(DemandLine.round_id == round_.id)))
+        have = set(session.exec(select(DemandLine.member_id, DemandLine.ref)
+                                .where(DemandLine.round_id == round_.id)).all())
         for data in lines:
-            if data["ref"] in have:
-                continue
             member = members[data["member"]]
+            if (member.id, data["ref"]) in have:
+                continue
             author = managers.get(member.id)
             fields = {k: v for k, v in data.items() if k not in ("member", "product")}
             session.add(DemandLine.model_validate(fields, update={

@@ -14,9 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import event, exists, func, update
 from sqlmodel import Session, select
 
-from consortium.db import utcnow
+from consortium import policy
+from consortium.db import plain_rows, utcnow
 from consortium.models import (
+    Bid,
     BidPackage,
+    BidStatus,
+    BidVersion,
     DeadlineReminder,
     DemandLine,
     Download,
@@ -38,16 +42,18 @@ OPTIONAL_KINDS = {
     "round_closed": "A round closes",
     "plan_approved": "A round's plan is approved (your results are ready)",
     "package_published": "Bid packages are published",
-    "addendum_published": "An addendum is published to a package we downloaded",
+    "addendum_published": "An addendum is published to a package we downloaded or bid on",
+    "bids_opened": "The bids of a package we bid on are opened",
 }
 # Who can receive each optional kind (the preferences page shows only a role's own kinds).
 ROLE_KINDS = {
     "admin": (),
     "fleet_manager": ("round_opened", "round_deadline", "round_closed", "plan_approved"),
-    "vendor": ("vendor_decision", "package_published", "addendum_published"),
+    "vendor": ("vendor_decision", "package_published", "addendum_published", "bids_opened"),
 }
 # Security messages cannot be turned off.
-ALWAYS_KINDS = ("account_created", "password_reset", "password_changed")
+# A bid's receipt is the vendor's record of what it submitted: never turned off either.
+ALWAYS_KINDS = ("account_created", "password_reset", "password_changed", "bid_receipt")
 REMINDER_DAYS = (7, 1)
 
 _PENDING = "consortium.outbox.pending"
@@ -189,15 +195,53 @@ def package_published(session: Session, round_: Round, packages: list[BidPackage
 
 
 def addendum_published(session: Session, package: BidPackage, version: PackageVersion) -> int:
-    """Vendors who downloaded any version of the package learn of its addendum."""
+    """Vendors who downloaded any version of the package, or bid on it, learn of its addendum;
+    bidders whose bid must now be re-confirmed are told so."""
     downloaded = select(Download.vendor_id).join(
         PackageVersion, PackageVersion.id == Download.version_id).where(
         PackageVersion.package_id == package.id)
-    users = session.exec(_vendor_users(Vendor.id.in_(downloaded))).all()
-    return notify(session, users, kind="addendum_published", link=f"/vendors/packages/{package.id}",
-                  subject=f"Addendum {version.number} to {package.reference}",
-                  body=f"Addendum {version.number} to {package.reference} was published: "
-                       f"{version.change_note}")
+    to_reconfirm = select(Bid.vendor_id).where(Bid.package_id == package.id,
+                                               Bid.status == BidStatus.MUST_RECONFIRM)
+    other_bidders = select(Bid.vendor_id).where(Bid.package_id == package.id)
+    subject = f"Addendum {version.number} to {package.reference}"
+    body = f"Addendum {version.number} to {package.reference} was published: {version.change_note}"
+    bidders = session.exec(_vendor_users(Vendor.id.in_(to_reconfirm))).all()
+    others = session.exec(_vendor_users(Vendor.id.in_(downloaded) | Vendor.id.in_(other_bidders),
+                                        Vendor.id.not_in(to_reconfirm))).all()
+    sent = notify(session, others, kind="addendum_published",
+                  link=f"/vendors/packages/{package.id}", subject=subject, body=body)
+    return sent + notify(
+        session, bidders, kind="addendum_published", link=f"/bids/packages/{package.id}",
+        subject=f"{subject}: re-confirm your bid",
+        body=f"{body}\n\nYour company's bid was made before this addendum, so it is not valid "
+             "until you re-confirm it or replace it, before the bid deadline "
+             f"({version.bid_deadline:%Y-%m-%d %H:%M} UTC).")
+
+
+def bid_receipt(session: Session, user: User, package: BidPackage, row: BidVersion,
+                kind: str) -> int:
+    """The vendor user who submitted or replaced a bid gets its receipt (hash and time)."""
+    what = "submitted" if kind == "submit" else "replaced"
+    return notify(session, [user], kind="bid_receipt", link=f"/bids/receipts/{row.id}",
+                  subject=f"Receipt: your bid on {package.reference} was {what}",
+                  body=f"Your sealed bid on {package.reference} was {what} at "
+                       f"{row.submitted_at:%Y-%m-%d %H:%M:%S} UTC. Receipt (SHA-256 of the "
+                       f"canonical bid JSON): {row.receipt_sha256}. Keep it: the tabulation "
+                       "lists it when the bids are opened.")
+
+
+def bids_opened(session: Session, package: BidPackage, admins: bool = True) -> int:
+    """The package's bidders (and the admins) learn that its bids were opened."""
+    bidders = select(Bid.vendor_id).where(Bid.package_id == package.id)
+    users = list(session.exec(_vendor_users(Vendor.id.in_(bidders))).all())
+    if admins:
+        users += session.exec(select(User).where(User.role == "admin", User.active.is_(True))
+                              .order_by(User.id)).all()
+    return notify(session, users, kind="bids_opened",
+                  link=f"/bids/packages/{package.id}/tabulation",
+                  subject=f"Bids opened: {package.reference}",
+                  body=f"The bids on {package.reference} were opened; the bid tabulation lists "
+                       "every valid bid with its receipt hash.")
 
 
 def _aware(value: datetime) -> datetime:
@@ -241,13 +285,13 @@ def send_deadline_reminders(session: Session, now: datetime | None = None) -> in
 
 def unread_count(session: Session, user: User) -> int:
     """How many of the user's notifications are unread (one COUNT query)."""
-    return session.exec(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))).one()
+    return plain_rows(session, select(func.count()).select_from(Notification).where(
+        policy.visible(user, Notification), Notification.read_at.is_(None))).scalar_one()
 
 
 def list_query(user: User):
     """The user's notifications, newest first."""
-    return (select(Notification).where(Notification.user_id == user.id)
+    return (select(Notification).where(policy.visible(user, Notification))
             .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
@@ -262,7 +306,8 @@ def mark_read(session: Session, notification: Notification) -> None:
 def mark_all_read(session: Session, user: User) -> int:
     """Mark every unread notification of the user read; how many."""
     result = session.exec(update(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+        policy.changeable(user, Notification), Notification.read_at.is_(None))
+        .values(read_at=utcnow()))
     return result.rowcount
 
 

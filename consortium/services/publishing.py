@@ -13,14 +13,15 @@ from datetime import datetime, timezone
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from consortium import policy
 from consortium.db import utcnow
 from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
-                               Run, User, Vendor)
+                               Run, User)
 from consortium.models.packages import PublishedPackageIsFrozen  # noqa: F401 (re-exported)
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
-from consortium.services import audit, notifications
+from consortium.services import audit, bids, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.publishing_inputs import package_inputs
 
@@ -191,6 +192,8 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
     """Publish version N+1 of `package` with a change note; earlier versions stay as they are.
 
     The content comes from `run` (default: the round's approved run, which may be a newer plan).
+    The bid deadline may move later, never earlier. Sealed bids made against an earlier version
+    must then be re-confirmed (services.bids); their vendors are told, with the downloaders.
     """
     change_note = (change_note or "").strip()
     if not change_note:
@@ -205,6 +208,10 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
         raise PublishError(f"Run {run.id} is not a succeeded run of round {round_.name}.")
     bid = _aware(bid_deadline or latest.bid_deadline)
     questions = _aware(questions_deadline or latest.questions_deadline)
+    if bid < _aware(latest.bid_deadline):
+        raise PublishError(f"An addendum may extend the bid deadline "
+                           f"({_aware(latest.bid_deadline):%Y-%m-%d %H:%M} UTC), never shorten it: "
+                           "vendors plan their bids on it.")
     now = _now()
     check_deadlines(bid, questions, now)
     number = latest.number + 1
@@ -227,6 +234,7 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
                      summary=f"published addendum {number} of {package.reference}",
                      after={"version": number, "change_note": change_note, "run_id": run.id,
                             "manifest_sha256": version.manifest_sha256})
+        bids.require_reconfirmation(session, package, version)
         notifications.addendum_published(session, package, version)
         session.flush()
     return version
@@ -234,10 +242,10 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
 
 def record_download(session: Session, user: User, file: PackageFile) -> Download:
     """Log an approved vendor's download of a published file (who, which file and version, when)."""
-    vendor = session.get(Vendor, user.vendor_id) if user.vendor_id else None
-    if not user.is_vendor or vendor is None:
+    if not user.is_vendor or user.vendor_id is None:
         raise NotAllowed("Only registered vendors download bid packages.")
-    if vendor.status != "approved":
+    vendor = policy.approved_vendor(session, user)
+    if vendor is None:
         raise NotAllowed("Your company's registration has not been approved yet; documents can be "
                          "downloaded once a consortium admin approves it.")
     download = Download(user_id=user.id, vendor_id=vendor.id, file_id=file.id,

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from consortium.db import utcnow
+from consortium.db import plain_rows, utcnow
 from consortium.models import DemandLine, Member, Product, Round, RoundBase, User
 from consortium.services import audit, notifications
 from consortium.services.editing import FieldErrors, check_version, field_errors_from, fingerprint
@@ -290,7 +290,7 @@ def round_totals(session: Session, round_: Round, filters: DemandFilters | None 
              .join(lines, lines.c.product_id == Product.id)
              .group_by(Product.id, Product.code, Product.name, lines.c.earliest))
     products = {}
-    for product_id, code, name, earliest, count, units in session.exec(query).all():
+    for product_id, code, name, earliest, count, units in plain_rows(session, query).all():
         products[product_id] = ProductName(code, name)
         units = int(units or 0)
         totals.cells[(code, earliest)] = totals.cells.get((code, earliest), 0) + units

@@ -82,6 +82,13 @@ def _products(problem: Problem | None) -> dict[str, Product]:
     return {p.code: p for p in problem.products} if problem else {}
 
 
+def line_ref(demand_id: str, member_name: str) -> str:
+    """The member's own ref of the line that a problem file's `id` (a plan's `demand`) names:
+    ids of lines whose ref other members share are "<ref>@<member>" (services.problem)."""
+    suffix = f"@{member_name}"
+    return demand_id[:-len(suffix)] if demand_id.endswith(suffix) else demand_id
+
+
 def tier_reached(product: Product | None, quantity: int) -> dict | None:
     """The tier a tranche of `quantity` units is priced at: number (1-based), min_qty, price."""
     if not product:
@@ -122,7 +129,9 @@ def tranche_rows(problem: Problem | None, plan: Plan) -> list[dict]:
 
 def member_results(plan: Plan, member: _MemberLike, problem: Problem | None) -> dict:
     """One member's part of a plan: its allocations (with the tranche's period, unit price and
-    id, and its share of the tranche cost), its unplaced lines, and its costs and savings."""
+    id, and its share of the tranche cost), its unplaced lines, and its costs and savings.
+    Lines are named by the member's own refs (`demand`; `demand_id` is the id in the plan, whose
+    qualifier is the member's name when the problem was built)."""
     lines = {d.id: d for d in problem.demand} if problem else {}
     allocations = []
     for tranche in plan.tranches:
@@ -132,7 +141,8 @@ def member_results(plan: Plan, member: _MemberLike, problem: Problem | None) -> 
             share = tranche.tranche_cost * alloc.quantity / tranche.quantity
             line = lines.get(alloc.demand)
             allocations.append({
-                "demand": alloc.demand, "product": tranche.product,
+                "demand": line_ref(alloc.demand, alloc.member), "demand_id": alloc.demand,
+                "product": tranche.product,
                 "options_label": options_label(tranche.options),
                 "window": f"{line.earliest if line else '?'}–{line.latest if line else '?'}",
                 "period": tranche.period, "quantity": alloc.quantity,
@@ -142,7 +152,10 @@ def member_results(plan: Plan, member: _MemberLike, problem: Problem | None) -> 
             })
     allocations.sort(key=lambda a: (a["demand"], a["period"]))
     totals = next((m for m in plan.members if is_members(m, member)), None)
-    unplaced = [u for u in plan.unplaced if is_members(u, member)]
+    unplaced = [{"demand": line_ref(u.demand, u.member), "demand_id": u.demand,
+                 "member": u.member, "quantity": u.quantity, "reason": u.reason,
+                 "member_id": u.member_id}
+                for u in plan.unplaced if is_members(u, member)]
     standalone = totals.standalone_cost if totals else 0
     savings = totals.savings if totals else 0
     return {

@@ -278,8 +278,10 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
     return failed
 
 
-def approve_run(session: Session, run: Run, user: User) -> Round:
-    """Make a succeeded run the round's approved plan (replacing any earlier approval)."""
+def approve_run(session: Session, run: Run, user: User | None) -> Round:
+    """Make a succeeded run the round's approved plan (replacing any earlier approval).
+
+    `user` is None when approved from the command line (`consortium runs approve`)."""
     round_ = session.get(Round, run.round_id)
     if run.status != "succeeded" or not run.plan:
         raise NotAllowed("Only a run that succeeded can be approved.")
@@ -297,7 +299,7 @@ def approve_run(session: Session, run: Run, user: User) -> Round:
     if result.rowcount != 1:  # nothing was changed: the caller's edge rolls back
         raise NotAllowed(f"Run {run.id} is already the approved plan of this round.")
     session.refresh(round_)
-    run.approved_at, run.approved_by_id = utcnow(), user.id
+    run.approved_at, run.approved_by_id = utcnow(), user.id if user else None
     session.add(run)
     audit.record(session, user=user, action="approve", entity="round", entity_id=round_.id,
                  round_id=round_.id, before=before, after=audit.snapshot(round_, ("approved_run_id",)),

@@ -6,7 +6,11 @@ window. Attempts are counted with one conditional UPDATE (compare-and-set on the
 `version`), so of simultaneous attempts each is counted exactly once and none slips past the
 limit: an attempt that loses the race is refused ("try again in a moment").
 
-An attempt is counted in its own short transaction (like the run's progress writes), not in
+`count` is the plain counter beside it (sign-in failures per client address): each call adds to
+the key's count in a fixed window with one `UPDATE ... RETURNING`, so simultaneous calls are all
+counted and each sees its own total; none is refused for losing a race.
+
+An attempt (and a count) is written in its own short transaction (like the run's progress writes), not in
 the caller's: the count stays whatever the caller does next, even when the request that made
 the attempt ends in an error and rolls back.
 """
@@ -16,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import update
+from sqlalchemy import case, literal, update
 from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
@@ -102,6 +106,32 @@ def attempt(session: Session, scope: str, key: str, policy: Policy,
     if result.rowcount != 1:
         raise Throttled("Another attempt is being checked right now. Try again in a moment.", 1)
     return attempts
+
+
+def count(session: Session, scope: str, key: str, window: timedelta, step: int = 1,
+          now: datetime | None = None) -> int:
+    """Add `step` to `key`'s count and return the new total, atomically, in a transaction of its
+    own on `session`'s database (`session` itself is not used), committed before this returns.
+
+    A window starts at the first count after the previous window ended (the row's `updated_at`
+    is when the current window began), and the count starts afresh in it.
+    """
+    now = now or utcnow()
+    key = key[:KEY_MAX]
+    ended = Throttle.updated_at < literal(now - window, Throttle.updated_at.type)
+    statement = (
+        update(Throttle).where(Throttle.scope == scope, Throttle.key == key)
+        .values(attempts=case((ended, max(step, 0)), else_=Throttle.attempts + step),
+                updated_at=case((ended, literal(now, Throttle.updated_at.type)),
+                                else_=Throttle.updated_at),
+                version=Throttle.version + 1)
+        .returning(Throttle.attempts).execution_options(synchronize_session=False))
+    with session_scope(session.get_bind()) as own:
+        total = own.execute(statement).scalar_one_or_none()
+        if total is None:
+            _row(own, scope, key)  # created by this call or a simultaneous one
+            total = own.execute(statement).scalar_one()
+    return total
 
 
 def reset(session: Session, scope: str, key: str) -> None:

@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
                                 x_proto=settings.trusted_proxies)
     app.extensions["consortium.engine"] = make_engine(settings.effective_database_url)
+    from consortium.services.sealing import make_sealer
+    app.extensions["consortium.sealer"] = make_sealer(settings)  # BID_SEALING_KEY or dev key
 
     csrf.init_app(app)
     login_manager.init_app(app)

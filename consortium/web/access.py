@@ -1,37 +1,33 @@
-"""Who may see what: the request's session, role checks and the one object-access helper.
+"""The web side of the access policy: the request's session, the guard each blueprint declares,
+and the one helper that loads a row by id.
 
-Every view that loads a row by id goes through `load_or_404`, so a user asking for a row that is
-not theirs gets the same 404 as for a row that does not exist.
+Who may do what is decided in `consortium.policy`; this module only applies it to requests:
+
+- `guard(bp, AUDIENCE, view=OTHER_AUDIENCE, ...)`, called once where a blueprint is made, names
+  who may open its pages (visitors are sent to sign in, other users get 403). An endpoint of a
+  blueprint without a guard makes `create_app` fail (`check_guarded`).
+- Every view that loads a row by id goes through `load_or_404`, so a user asking for a row that is
+  not theirs gets the same 404 as for a row that does not exist.
 """
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import TypeVar
 
-from flask import abort, current_app, g
-from flask_login import current_user, login_required
+from flask import Blueprint, Flask, abort, current_app, g, request
+from flask_login import current_user
+from flask_login.config import EXEMPT_METHODS
 from sqlmodel import Session, SQLModel
 
-from consortium.models import (
-    AuditEntry,
-    BidPackage,
-    DemandLine,
-    Download,
-    Member,
-    Notification,
-    PackageFile,
-    PackageVersion,
-    PriceTier,
-    Product,
-    Round,
-    Run,
-    User,
-    Vendor,
-)
+from consortium import policy
+from consortium.policy import Audience
 
 T = TypeVar("T", bound=SQLModel)
 DB_INT_MAX = 2**31 - 1  # as consortium.web.guard
+
+# {blueprint name: (its audience, {endpoint: another audience})}
+_GUARDS: dict[str, tuple[Audience, dict[str, Audience]]] = {}
+_APP_ENDPOINTS = {"static": policy.PUBLIC}  # Flask's own
 
 
 def db() -> Session:
@@ -48,63 +44,59 @@ def close_db(_exc=None) -> None:
         session.close()
 
 
-def roles_required(*roles: str):
-    """View decorator: signed in, and with one of `roles` (else 403)."""
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapped
-    return decorator
+def guard(bp: Blueprint, audience: Audience, **views: Audience) -> None:
+    """Declare who may open `bp`'s pages: `audience`, except the views named as keywords
+    (their function names), which are for the audience given with them."""
+    if bp.name in _GUARDS:
+        raise ValueError(f"the blueprint {bp.name} already has a guard")
+    _GUARDS[bp.name] = (audience, {f"{bp.name}.{view}": a for view, a in views.items()})
+    bp.before_request(_enforce)
 
 
-def _package_published(session: Session, package_id: int) -> bool:
-    from sqlmodel import select
-    return session.exec(select(PackageVersion.id).where(PackageVersion.package_id == package_id)).first() is not None
+def audience_of(endpoint: str) -> Audience | None:
+    """The audience of an endpoint, as its blueprint's guard declares it (None: no guard)."""
+    if endpoint in _APP_ENDPOINTS:
+        return _APP_ENDPOINTS[endpoint]
+    declared = _GUARDS.get(endpoint.rpartition(".")[0])
+    if declared is None:
+        return None
+    default, views = declared
+    return views.get(endpoint, default)
 
 
-def can_see(user: User, row: SQLModel, session: Session) -> bool:
-    """Whether `user` may see `row`. Admins see everything; others only what is theirs."""
-    if isinstance(row, Notification):  # personal, even for admins
-        return row.user_id == user.id
-    if user.is_admin:
-        return True
-    if user.is_fleet_manager:
-        if isinstance(row, (DemandLine, AuditEntry)):
-            return row.member_id == user.member_id
-        if isinstance(row, Member):
-            return row.id == user.member_id
-        if isinstance(row, User):
-            return row.id == user.id
-        if isinstance(row, (Round, Product, PriceTier)):
-            return not isinstance(row, Round) or row.status != "draft"
-        if isinstance(row, Run):
-            # Fleet managers see only the approved plan of a round, through their own views.
-            round_ = session.get(Round, row.round_id)
-            return round_ is not None and round_.approved_run_id == row.id
-        return False
-    if user.is_vendor:
-        if isinstance(row, Vendor):
-            return row.id == user.vendor_id
-        if isinstance(row, User):
-            return row.id == user.id
-        if isinstance(row, Download):
-            return row.vendor_id == user.vendor_id
-        if isinstance(row, BidPackage):
-            return _package_published(session, row.id)
-        if isinstance(row, (PackageVersion, PackageFile)):
-            return True  # versions and files exist only once published
-        if isinstance(row, Product):
-            return True
-        return False
-    return False
+def check_guarded(app: Flask) -> None:
+    """Refuse to build an app with an endpoint no guard covers, or a guard naming no view."""
+    endpoints = set(app.view_functions)
+    unguarded = sorted(e for e in endpoints if audience_of(e) is None)
+    if unguarded:
+        raise RuntimeError(f"endpoints without a guard (consortium.web.access.guard): {unguarded}")
+    named = {e for _default, views in _GUARDS.values() for e in views}
+    unknown = sorted(named - endpoints)
+    if unknown:
+        raise RuntimeError(f"guards name views that do not exist: {unknown}")
 
 
-def load_or_404(model: type[T], row_id, *, user: User | None = None) -> T:
-    """The `model` row with id `row_id` if the current user may see it, else abort with 404."""
+def _enforce():
+    """Before every view of a guarded blueprint: sign in first, or 403, or on to the view."""
+    audience = audience_of(request.endpoint or "")
+    if audience is None:  # not reachable once check_guarded passed; deny rather than guess
+        abort(403)
+    verdict = policy.admits(audience, current_user, db())
+    if verdict.allowed:
+        return None
+    if verdict.sign_in:
+        if request.method in EXEMPT_METHODS:
+            return None
+        return current_app.login_manager.unauthorized()
+    if verdict.reason:
+        from consortium.web.errors import render_error
+        return render_error(403, verdict.reason)
+    abort(403)
+
+
+def load_or_404(model: type[T], row_id, *, user=None, change: bool = False) -> T:
+    """The `model` row with id `row_id` if the current user may see it (and, with `change`,
+    change it), else abort: 404 when it is not theirs to see, 403 when they may only see it."""
     user = user or current_user
     try:
         row_id = int(row_id)
@@ -114,6 +106,8 @@ def load_or_404(model: type[T], row_id, *, user: User | None = None) -> T:
         abort(404)
     session = db()
     row = session.get(model, row_id)
-    if row is None or not getattr(user, "is_authenticated", False) or not can_see(user, row, session):
+    if row is None or not policy.can_see(user, row, session):
         abort(404)
+    if change and not policy.can_change(user, row, session):
+        abort(403)
     return row

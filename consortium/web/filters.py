@@ -18,6 +18,9 @@ def money(value, cents: bool = False) -> str:
     """$1,234,567 (or with cents)."""
     if value is None or value == "":
         return "—"
+    if not cents and (type(value) is int or type(value) is float and value.is_integer()):
+        # Whole amounts (most figures of a plan) need no Decimal: the same text, faster.
+        return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
     value = Decimal(str(value))
     if value < 0:
         return "-" + money(-value, cents)

@@ -83,14 +83,18 @@ def test_add_line_generates_ref_and_audits(session, bus, round_, member, fleet_m
     assert entry.after["options"] == {"charging": "CCS1"}
 
 
-def test_given_ref_must_be_unique_in_round(session, bus, round_, member, other_member,
-                                           fleet_manager):
-    factories.make_line(session, round=round_, member=other_member, product=bus, ref="X-1")
+def test_given_ref_must_be_unique_among_the_members_lines(session, bus, round_, member,
+                                                          other_member, fleet_manager):
+    factories.make_line(session, round=round_, member=member, product=bus, ref="X-1")
+    factories.make_line(session, round=round_, member=other_member, product=bus, ref="X-2")
     with pytest.raises(demand.InvalidLine) as exc:
         demand.add_line(session, round_=round_, member=member, actor=fleet_manager,
                         raw=raw_line(ref="X-1"))
         commit(session)
-    assert "not available" in exc.value.errors["ref"]
+    assert exc.value.errors["ref"] == demand.ref_error("X-1")
+    # Another member's ref is no reason: refs are unique per member.
+    assert demand.add_line(session, round_=round_, member=member, actor=fleet_manager,
+                           raw=raw_line(ref="X-2")).ref == "X-2"
 
 
 def test_update_records_before_and_after(session, bus, round_, member, fleet_manager):

@@ -46,7 +46,7 @@ def test_fleet_manager_sees_only_their_member(app, client, session, admin, fleet
 
 def test_unapproved_runs_stay_hidden_from_fleet_managers(app, session, admin, fleet_manager, closed_round):
     from consortium.models import Run
-    from consortium.web.access import can_see
+    from consortium.policy import can_see
     approved = _approved_run(app, session, closed_round, admin)
     other = factories.make_run(session, round=closed_round, plan=approved.plan)
     assert can_see(fleet_manager, session.get(Run, approved.id), session)

@@ -138,12 +138,12 @@ POOLED = {
 def test_member_results_show_only_that_member():
     sea = member_results(typed(POOLED), who("SEA"), parse_problem(PROBLEM))
     assert sea["allocations"] == [{
-        "demand": "B1", "product": "BUS", "options_label": "charging: CCS1", "window": "2027Q1–2027Q1",
-        "period": "2027Q1", "quantity": 5, "unit_price": 95, "tranche": "T1", "tranche_quantity": 15,
+        "demand": "B1", "demand_id": "B1", "product": "BUS", "options_label": "charging: CCS1",
+        "window": "2027Q1–2027Q1", "period": "2027Q1", "quantity": 5, "unit_price": 95, "tranche": "T1", "tranche_quantity": 15,
         "tranche_cost_share": 10.0, "cost": 485.0}]
     assert (sea["standalone_cost"], sea["consortium_cost"], sea["savings"], sea["savings_pct"]) == (
         530, 485, 45, 8.49)
-    assert [u.demand for u in sea["unplaced"]] == ["C9"]
+    assert [u["demand"] for u in sea["unplaced"]] == ["C9"]
     la = member_results(typed(POOLED), who("LA"), parse_problem(PROBLEM))
     assert [a["demand"] for a in la["allocations"]] == ["A1"] and la["unplaced"] == []
     nobody = member_results(typed(POOLED), who("Boston"), parse_problem(PROBLEM))
@@ -174,7 +174,7 @@ def test_members_are_matched_by_id_so_a_rename_keeps_their_results():
     plan = typed(_with_ids(POOLED, {"LA": 1, "SEA": 2}))
     renamed = member_results(plan, who("Seattle", 2), parse_problem(PROBLEM))
     assert [a["demand"] for a in renamed["allocations"]] == ["B1"]
-    assert renamed["savings"] == 45 and [u.demand for u in renamed["unplaced"]] == ["C9"]
+    assert renamed["savings"] == 45 and [u["demand"] for u in renamed["unplaced"]] == ["C9"]
     # Another member that took the old name gets nothing of SEA's.
     impostor = member_results(plan, who("SEA", 3), parse_problem(PROBLEM))
     assert impostor["allocations"] == [] and impostor["unplaced"] == [] and impostor["savings"] == 0

@@ -99,6 +99,45 @@ def test_forty_simultaneous_guesses_are_each_counted(app, admin, settings):
     assert checked <= settings.login_max_failures_per_account, codes
 
 
+def _ip_count(session, ip: str) -> int:
+    session.expire_all()
+    row = session.exec(select(Throttle).where(Throttle.scope == "login-ip",
+                                              Throttle.key == ip)).first()
+    return row.attempts if row else 0
+
+
+def test_forty_simultaneous_failures_from_one_address_are_each_counted(app, session, admin,
+                                                                        settings):
+    """Wrong guesses at 40 accounts at once from one address: the address's count reaches 40
+    and only its first `login_max_failures_per_ip` guesses are checked."""
+    limit = settings.login_max_failures_per_ip
+    assert limit < 40
+    clients = [app.test_client() for _ in range(40)]
+    responses = concurrently([
+        lambda c=c, n=n: c.post("/login", data={"email": f"guess{n}@example.com",
+                                                "password": "wrong password!"})
+        for n, c in enumerate(clients)])
+    codes = [r.status_code if not isinstance(r, BaseException) else repr(r) for r in responses]
+    assert sorted(codes) == [401] * limit + [429] * (40 - limit), codes
+    assert _ip_count(session, "127.0.0.1") == 40
+    # The real password from that address now waits for the window too.
+    response = app.test_client().post("/login", data={"email": admin.email,
+                                                      "password": factories.PASSWORD})
+    assert response.status_code == 429
+
+
+def test_sign_ins_from_one_address_count_failures_only(app, session, admin, settings):
+    client = app.test_client()
+    for _ in range(3):
+        _wrong(client, admin)
+    login(client, admin)
+    assert _ip_count(session, "127.0.0.1") == 3
+    # After the window the count starts afresh.
+    later = utcnow() + timedelta(minutes=settings.login_window_minutes, seconds=1)
+    assert throttle.count(session, "login-ip", "127.0.0.1",
+                          timedelta(minutes=settings.login_window_minutes), now=later) == 1
+
+
 def test_delays_grow_after_the_free_attempts(session):
     policy = throttle.Policy(free=3, window=timedelta(minutes=15), base=30)
     now = utcnow()

@@ -34,3 +34,19 @@ class ApproveForm(FlaskForm):
     """Approve a run as the round's plan (a POST with CSRF)."""
 
     submit = SubmitField("Approve this plan")
+
+
+class HintsForm(FlaskForm):
+    """Start hints for a run: the least saving a hint must bring when it places no more units."""
+
+    threshold = DecimalField(
+        "Threshold (least saving shown)", default=1, places=None,
+        validators=[InputRequired(), finite, NumberRange(0, 1e12,
+                    message="An amount of 0 or more.")])
+    submit = SubmitField("Compute hints")
+
+
+class HintsVisibilityForm(FlaskForm):
+    """Show or hide a hint job's hints to fleet managers (a POST with CSRF)."""
+
+    submit = SubmitField("Show to fleet managers")

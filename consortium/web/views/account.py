@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 
+from consortium.policy import PUBLIC, SIGNED_IN
 from consortium.services import accounts
 from consortium.services.errors import ServiceError
-from consortium.web.access import db
+from consortium.web.access import db, guard
 from consortium.web.forms.account import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
 
 bp = Blueprint("account", __name__)
+guard(bp, PUBLIC, change_password=SIGNED_IN)
 
 FORGOT_ANSWER = ("If an account uses that address, a link to reset its password is on its way. "
                  "It works once, within an hour.")
@@ -28,7 +30,6 @@ def _require_new_password():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
 def change_password():
     """Change your own password (the current one is required)."""
     form = ChangePasswordForm()

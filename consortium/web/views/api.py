@@ -9,9 +9,11 @@ from consortium.models import BidPackage, PackageFile, PackageVersion, Product, 
 from consortium.publish.build import OCDS_NAME
 from consortium.publish.inputs import iso
 from consortium.services.vendor_portal import published_packages
-from consortium.web.access import db
+from consortium.policy import PUBLIC
+from consortium.web.access import db, guard
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+guard(bp, PUBLIC)
 
 
 @bp.route("/packages")

@@ -5,13 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
+from consortium.policy import PUBLIC, SIGNED_IN
 from consortium.services import accounts
-from consortium.web.access import db
+from consortium.web.access import db, guard
 from consortium.web.forms.auth import LoginForm, LogoutForm
 
 bp = Blueprint("auth", __name__)
+guard(bp, PUBLIC, logout=SIGNED_IN)
 
 
 def _safe_next(target: str | None) -> str:
@@ -54,7 +56,6 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
 def logout():
     """Sign out (POST with a CSRF token)."""
     form = LogoutForm()

@@ -1,5 +1,6 @@
 """Fleet managers' demand pages: the dashboard of rounds, a round's lines, and adding, editing
-and deleting a line with the indicative price. The CSV routes are in demand_csv.py (same blueprint).
+and deleting a line with the indicative price. The CSV routes are in demand_csv.py (same blueprint,
+registered by importing that module: see web/blueprints.py).
 
 Every route that takes an id loads it with `load_or_404`; the demand service checks again that
 the line is the member's own and that the round still takes changes.
@@ -7,34 +8,40 @@ the line is the member's own and that the round still takes changes.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from typing import NamedTuple
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from jinja2.filters import do_truncate
 from sqlalchemy import func
 from sqlmodel import select
 
+from consortium.db import plain_rows
 from consortium.models import DemandLine, Member, Product, Round
+from consortium.policy import FLEET_MANAGER, visible
 from consortium.services import demand
+from consortium.services import hints as hint_service
 from consortium.services.errors import Conflict, NotAllowed
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.access import db, guard, load_or_404
+from consortium.web.filters import money, number, row_url
 from consortium.web.forms.demand import DeleteLineForm, LineForm, options_from
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("demand", __name__, url_prefix="/demand")
-fleet_only = roles_required("fleet_manager")
+guard(bp, FLEET_MANAGER)
 
 
 def member_totals(round_ids=None) -> dict[int, tuple[int, int]]:
     """{round id: (lines, units)} of the current member's lines."""
     units = func.coalesce(func.sum(DemandLine.quantity), 0)
     query = (select(DemandLine.round_id, func.count(), units)
-             .where(DemandLine.member_id == current_user.member_id).group_by(DemandLine.round_id))
+             .where(visible(current_user, DemandLine)).group_by(DemandLine.round_id))
     if round_ids is not None:
         query = query.where(DemandLine.round_id.in_(round_ids))
     return {rid: (n, units) for rid, n, units in db().exec(query).all()}
 
 
 @bp.route("/")
-@fleet_only
 def dashboard():
     """Open rounds with their deadline countdown and the member's lines; closed rounds below."""
     session = db()
@@ -62,26 +69,65 @@ LINE_COLUMNS = (DemandLine.id, DemandLine.ref, DemandLine.product_id, DemandLine
 
 
 @bp.route("/rounds/<int:round_id>")
-@fleet_only
 def round_lines(round_id):
     """The member's lines of a round (paginated, sortable), totals, and the CSV actions."""
     round_ = load_or_404(Round, round_id)
     session = db()
-    mine = (DemandLine.round_id == round_.id, DemandLine.member_id == current_user.member_id)
+    mine = (DemandLine.round_id == round_.id, visible(current_user, DemandLine))
     # One query for the totals per product, with the products' names; the pager's count is their sum.
-    by_product = session.exec(
+    by_product = plain_rows(session, (
         select(Product.id, Product.code, Product.name, func.count(), func.sum(DemandLine.quantity))
         .join(DemandLine, DemandLine.product_id == Product.id).where(*mine)
-        .group_by(Product.id, Product.code, Product.name).order_by(Product.id)).all()
+        .group_by(Product.id, Product.code, Product.name).order_by(Product.id))).all()
     products = {p.id: p for p in by_product}
     query = select(*LINE_COLUMNS).join(Product, Product.id == DemandLine.product_id).where(*mine)
     page = paginate(session, sorted_query(query, LINE_SORTS, "ref"),
-                    total=sum(n for *_, n, _units in by_product))
+                    total=sum(n for *_, n, _units in by_product), plain=True)
     page.args["round_id"] = round_.id  # the pager and sort links rebuild this URL
+    job = hint_service.visible_job(session, round_)
+    member = session.get(Member, current_user.member_id) if job else None
+    hints = hint_service.member_hints(job.result, member.name) if member else {}
     return render_template("demand/round_lines.html", round=round_, page=page, products=products,
+                           hint_job=job, hints=hints,
                            by_product=[(pid, n, units) for pid, _code, _name, n, units in by_product],
-                           editable=demand.is_editable(round_),
-                           format_options=demand.format_options, delete_form=DeleteLineForm())
+                           rows=line_rows(page.items, products),
+                           editable=demand.is_editable(round_), delete_form=DeleteLineForm())
+
+
+class LineRow(NamedTuple):
+    """One row of the lines table, every cell as the page shows it."""
+
+    id: int
+    ref: str
+    product_code: str
+    product_name: str
+    quantity: str
+    window: str
+    splittable: bool
+    options: str
+    max_unit_price: str
+    notes: str
+    version: int
+    edit_url: str
+    delete_url: str
+
+
+def line_rows(items, products: dict) -> list[LineRow]:
+    """The table's rows, formatted here in one pass: with the values and URLs ready, the
+    template does for each row no more than write them out (50 rows per page)."""
+    edit_url = row_url("demand.line_edit", "line_id")
+    delete_url = row_url("demand.line_delete", "line_id")
+    env = current_app.jinja_env
+    rows = []
+    for line in items:
+        product = products[line.product_id]
+        rows.append(LineRow(
+            line.id, line.ref, product.code, product.name, number(line.quantity),
+            line.earliest if line.latest == line.earliest else f"{line.earliest}–{line.latest}",
+            bool(line.splittable), demand.format_options(line.options or {}) or "—",
+            money(line.max_unit_price), do_truncate(env, line.notes or "", 40), line.version,
+            edit_url(line.id), delete_url(line.id)))
+    return rows
 
 
 def _catalog():
@@ -134,7 +180,6 @@ def _needs_options(form) -> bool:
 
 
 @bp.route("/rounds/<int:round_id>/lines/new", methods=["GET", "POST"])
-@fleet_only
 def line_new(round_id):
     """Add a line: product, quantity, delivery window, options, price limit and notes."""
     round_ = load_or_404(Round, round_id)
@@ -164,10 +209,9 @@ def line_new(round_id):
 
 
 @bp.route("/lines/<int:line_id>/edit", methods=["GET", "POST"])
-@fleet_only
 def line_edit(line_id):
     """Edit a line; a save based on an older version is refused and shows the newer values."""
-    line = load_or_404(DemandLine, line_id)
+    line = load_or_404(DemandLine, line_id, change=True)
     round_ = load_or_404(Round, line.round_id)
     if request.method == "GET":
         form = LineForm(obj=line)
@@ -215,10 +259,9 @@ def _product_code(line: DemandLine) -> str:
 
 
 @bp.route("/lines/<int:line_id>/delete", methods=["GET", "POST"])
-@fleet_only
 def line_delete(line_id):
     """Confirm (GET) and delete (POST) a line, checked against the version the person saw."""
-    line = load_or_404(DemandLine, line_id)
+    line = load_or_404(DemandLine, line_id, change=True)
     round_ = load_or_404(Round, line.round_id)
     form = DeleteLineForm()
     if request.method == "GET":
@@ -244,7 +287,6 @@ def line_delete(line_id):
 
 
 @bp.route("/rounds/<int:round_id>/indicative", methods=["POST"])
-@fleet_only
 def indicative(round_id):
     """The indicative price fragment for the line form's current values (htmx, while typing)."""
     round_ = load_or_404(Round, round_id)
@@ -260,12 +302,8 @@ def indicative(round_id):
 
 
 @bp.route("/rounds/<int:round_id>/options")
-@fleet_only
 def line_options(round_id):
     """The chosen product's description and option fields (htmx swap when the product changes)."""
     round_ = load_or_404(Round, round_id)
     return render_template("demand/_options.html", round=round_,
                            product=_product(request.args.get("product")), chosen={}, errors={})
-
-
-from consortium.web.views import demand_csv  # noqa: E402,F401  (registers the CSV routes)

@@ -25,7 +25,7 @@ from consortium.web.access import db, load_or_404
 from consortium.web.errors import render_error
 from consortium.web.filters import plural
 from consortium.web.forms.demand import CsvConfirmForm, CsvUploadForm
-from consortium.web.views.demand import bp, fleet_only
+from consortium.web.views.demand import bp
 
 UPLOAD_TTL_SECONDS = 2 * 3600
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -147,7 +147,6 @@ def too_large(_exc):
 
 
 @bp.route("/rounds/<int:round_id>/template.csv")
-@fleet_only
 def csv_template(round_id):
     """A CSV template: the header and two example rows from the catalog and the round's periods."""
     round_ = load_or_404(Round, round_id)
@@ -158,7 +157,6 @@ def csv_template(round_id):
 
 
 @bp.route("/rounds/<int:round_id>/lines.csv")
-@fleet_only
 def csv_export(round_id):
     """The member's own lines of the round, in the import format."""
     round_ = load_or_404(Round, round_id)
@@ -178,7 +176,6 @@ def _upload_page(round_, form, message=None, status=200):
 
 
 @bp.route("/rounds/<int:round_id>/upload", methods=["GET", "POST"])
-@fleet_only
 def csv_upload(round_id):
     """Upload a CSV file: it is checked whole and shown as a preview; nothing is saved yet."""
     round_ = load_or_404(Round, round_id)
@@ -203,7 +200,6 @@ def csv_upload(round_id):
 
 
 @bp.route("/rounds/<int:round_id>/upload/<token>")
-@fleet_only
 def csv_preview(round_id, token):
     """The checked file: every row with its errors (paginated); the import button when all valid."""
     round_ = load_or_404(Round, round_id)
@@ -225,7 +221,6 @@ def csv_preview(round_id, token):
 
 
 @bp.route("/rounds/<int:round_id>/upload/confirm", methods=["POST"])
-@fleet_only
 def csv_confirm(round_id):
     """Import a previewed file: checked again in full, then all lines saved at once, or none."""
     round_ = load_or_404(Round, round_id)

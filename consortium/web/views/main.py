@@ -8,9 +8,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import DemandLine, Member, Product, Round, Run, User, Vendor
-from consortium.web.access import db
+from consortium import policy
+from consortium.web.access import db, guard
 
 bp = Blueprint("main", __name__)
+guard(bp, policy.PUBLIC)  # the home page sends visitors to sign in itself, without a message
 
 
 def _count(model, *where) -> int:
@@ -41,7 +43,7 @@ def home():
         visible = [r for r in rounds if r.status != "draft"]
         lines = dict(session.exec(
             select(DemandLine.round_id, func.count())
-            .where(DemandLine.member_id == current_user.member_id)
+            .where(policy.visible(current_user, DemandLine))
             .group_by(DemandLine.round_id)).all())
         return render_template("main/home_fleet.html", member=member, rounds=visible, lines=lines)
     vendor = session.get(Vendor, current_user.vendor_id)

@@ -9,10 +9,12 @@ from sqlmodel import select
 
 from consortium.models import Product, Round
 from consortium.services.vendor_portal import published_packages
-from consortium.web.access import db
+from consortium.policy import PUBLIC
+from consortium.web.access import db, guard
 from consortium.web.pagination import Page, request_args
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
+guard(bp, PUBLIC)
 
 PER_PAGE = 20
 

@@ -4,17 +4,19 @@ put the unread count in the navigation and hand committed emails to the job queu
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlmodel import select
 
 from consortium.models import Notification, OutboxMessage, User
+from consortium.policy import ADMIN, SIGNED_IN
 from consortium.services import notifications as svc
 from consortium.services.mailer import NO_SMTP
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.account import CsrfOnlyForm
 from consortium.web.pagination import paginate
 
 bp = Blueprint("notifications", __name__)
+guard(bp, SIGNED_IN, outbox=ADMIN, outbox_message=ADMIN)
 
 OUTBOX_STATUSES = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed",
                    "unsent": "Not sent: no SMTP configured"}
@@ -43,7 +45,6 @@ def _enqueue_emails(response):
 
 
 @bp.route("/notifications/")
-@login_required
 def index():
     """The signed-in user's notifications, newest first, unread marked."""
     page = paginate(db(), svc.list_query(current_user), per_page=25)
@@ -56,10 +57,9 @@ def _back() -> str:
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
-@login_required
 def mark_read(notification_id: int):
     """Mark one of your notifications read; `?open=1` then follows its link."""
-    notification = load_or_404(Notification, notification_id)
+    notification = load_or_404(Notification, notification_id, change=True)
     form = CsrfOnlyForm()
     if not form.validate_on_submit():
         abort(400)
@@ -71,7 +71,6 @@ def mark_read(notification_id: int):
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
-@login_required
 def mark_all_read():
     """Mark all of your notifications read."""
     if not CsrfOnlyForm().validate_on_submit():
@@ -82,7 +81,6 @@ def mark_all_read():
 
 
 @bp.route("/notifications/settings", methods=["GET", "POST"])
-@login_required
 def preferences():
     """Turn each kind of notification on or off (security messages always arrive)."""
     session = db()
@@ -105,7 +103,6 @@ def preferences():
 
 
 @bp.route("/admin/outbox")
-@roles_required("admin")
 def outbox():
     """Every email the app wrote, newest first, with its delivery status."""
     query = select(OutboxMessage)
@@ -120,7 +117,6 @@ def outbox():
 
 
 @bp.route("/admin/outbox/<int:message_id>")
-@roles_required("admin")
 def outbox_message(message_id: int):
     """One email as it was (or will be) sent."""
     message = load_or_404(OutboxMessage, message_id)

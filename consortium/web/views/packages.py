@@ -11,26 +11,22 @@ from sqlmodel import select
 from consortium.db import utcnow
 from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
                                User, Vendor)
+from consortium.policy import ADMIN
 from consortium.publish.build import PDF_NAME
 from consortium.services import publishing
 from consortium.services.errors import ServiceError
 from consortium.services.publishing_inputs import consortium_info
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.packages import AddendumForm, PublishForm, as_utc, default_deadlines
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("packages", __name__, url_prefix="/admin/packages")
+guard(bp, ADMIN)
 
 
 def _consortium():
     """The procuring entity named by the settings."""
     return consortium_info(current_app.extensions["consortium.settings"])
-
-
-@bp.before_request
-@roles_required("admin")
-def _admins_only():
-    """Every page here is for admins."""
 
 
 @bp.route("/")

@@ -8,16 +8,18 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import DemandLine, Member, Round, Run
+from consortium.policy import FLEET_MANAGER, visible
 from consortium.services import exports
+from consortium.services import hints as hint_service
 from consortium.services.run_results import member_results, plan_of, problem_of
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.downloads import csv_download, slug
 
 bp = Blueprint("results", __name__, url_prefix="/results")
+guard(bp, FLEET_MANAGER)
 
 
 @bp.route("/")
-@roles_required("fleet_manager")
 def index():
     """The rounds with an approved plan in which the member has demand."""
     session = db()
@@ -25,7 +27,7 @@ def index():
         select(Round).where(Round.approved_run_id.is_not(None), Round.status != "draft")
         .order_by(Round.deadline.desc())).all()
     lines = dict(session.exec(
-        select(DemandLine.round_id, func.count()).where(DemandLine.member_id == current_user.member_id)
+        select(DemandLine.round_id, func.count()).where(visible(current_user, DemandLine))
         .group_by(DemandLine.round_id)).all())
     member = session.get(Member, current_user.member_id)
     summaries = []
@@ -40,7 +42,6 @@ def index():
 
 
 @bp.route("/rounds/<int:round_id>")
-@roles_required("fleet_manager")
 def round(round_id: int):
     """The member's lines in the round's approved plan: tranches, periods, prices, savings."""
     round_ = load_or_404(Round, round_id)
@@ -51,11 +52,13 @@ def round(round_id: int):
     if not run.plan:
         abort(404)
     result = member_results(plan_of(run), member, problem_of(run))
-    return render_template("results/round.html", round=round_, run=run, member=member, result=result)
+    job = hint_service.visible_job(db(), round_)
+    hints = hint_service.member_hints(job.result, member.name) if job else {}
+    return render_template("results/round.html", round=round_, run=run, member=member, result=result,
+                           hint_job=job, hints=hints)
 
 
 @bp.route("/rounds/<int:round_id>/results.csv")
-@roles_required("fleet_manager")
 def round_csv(round_id: int):
     """The same results as CSV: the member's own lines only, with totals and savings."""
     round_ = load_or_404(Round, round_id)

@@ -19,11 +19,13 @@ from flask import (
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import plain_rows, utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
 from consortium.optimizer import Plan
+from consortium.policy import ADMIN
 from consortium.services import exports, run_results
+from consortium.services import hints as hint_service
 from consortium.services.errors import ServiceError
 from consortium.services.publishing import is_published
 from consortium.services.runs import (
@@ -33,12 +35,13 @@ from consortium.services.runs import (
     mark_stale_runs,
     runs_query,
 )
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.downloads import csv_download
-from consortium.web.forms.runs import ApproveForm, RunForm
+from consortium.web.forms.runs import ApproveForm, HintsForm, RunForm
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("runs", __name__, url_prefix="/admin")
+guard(bp, ADMIN)
 
 STAGES = {
     "queued": "Waiting for the worker", "validate": "Checking the problem",
@@ -76,7 +79,6 @@ def _helpers():
 
 
 @bp.route("/rounds/<int:round_id>/runs", methods=["GET", "POST"])
-@roles_required("admin")
 def round_runs(round_id: int):
     """A round's runs, newest first, and the form that starts a new one."""
     round_ = load_or_404(Round, round_id)
@@ -110,7 +112,6 @@ def _list(round_: Round, form: RunForm, problem_errors=None) -> str:
 
 
 @bp.route("/runs/<int:run_id>")
-@roles_required("admin")
 def run_detail(run_id: int):
     """One run: its progress while it solves, then the plan at a glance with charts."""
     run = load_or_404(Run, run_id)
@@ -120,9 +121,9 @@ def run_detail(run_id: int):
     plan = run_results.plan_of(run)
     problem = run_results.problem_of(run)
     # Only the ids: a run row carries its whole problem and plan.
-    others = db().exec(select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
-                                            Run.status == "succeeded")
-                       .order_by(Run.id.desc()).limit(20)).all()
+    others = plain_rows(db(), select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
+                                                   Run.status == "succeeded")
+                        .order_by(Run.id.desc()).limit(20)).scalars().all()
     all_rows = run_results.tranche_rows(problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in all_rows if exports.tranche_matches(r, query)]
@@ -130,7 +131,8 @@ def run_detail(run_id: int):
         "runs/detail.html", run=run, round=round_, plan=plan, rows=rows, all_rows=all_rows,
         query=query, totals=exports.tranche_totals(rows),
         charts=run_results.chart_data(problem, plan) if plan else None,
-        others=others, approve_form=ApproveForm())
+        others=others, approve_form=ApproveForm(), hints_form=HintsForm(),
+        hint_jobs=hint_service.jobs_of_run(db(), run) if run.status == "succeeded" else [])
 
 
 def _plan_or_404(run: Run) -> Plan:
@@ -141,7 +143,6 @@ def _plan_or_404(run: Run) -> Plan:
 
 
 @bp.route("/runs/<int:run_id>/tranches.csv")
-@roles_required("admin")
 def run_tranches_csv(run_id: int):
     """The run's tranches (filtered like the page when `q` is given) with a totals row."""
     run = load_or_404(Run, run_id)
@@ -153,7 +154,6 @@ def run_tranches_csv(run_id: int):
 
 
 @bp.route("/runs/<int:run_id>/members.csv")
-@roles_required("admin")
 def run_members_csv(run_id: int):
     """Each member's costs and savings in the run's plan, with a totals row."""
     run = load_or_404(Run, run_id)
@@ -163,7 +163,6 @@ def run_members_csv(run_id: int):
 
 
 @bp.route("/runs/<int:run_id>/progress")
-@roles_required("admin")
 def run_progress(run_id: int):
     """The progress partial polled by the run page; tells htmx to reload the page when done."""
     run = load_or_404(Run, run_id)
@@ -188,7 +187,6 @@ def _download(run: Run, kind: str, document: dict | None) -> Response:
 
 
 @bp.route("/runs/<int:run_id>/problem.json")
-@roles_required("admin")
 def run_problem(run_id: int):
     """The problem file the run solved."""
     run = load_or_404(Run, run_id)
@@ -196,7 +194,6 @@ def run_problem(run_id: int):
 
 
 @bp.route("/runs/<int:run_id>/plan.json")
-@roles_required("admin")
 def run_plan(run_id: int):
     """The plan file the run produced (404 until it succeeded)."""
     run = load_or_404(Run, run_id)
@@ -204,7 +201,6 @@ def run_plan(run_id: int):
 
 
 @bp.route("/rounds/<int:round_id>/runs/compare")
-@roles_required("admin")
 def compare(round_id: int):
     """Two runs of a round side by side: totals and the tranches that changed."""
     round_ = load_or_404(Round, round_id)
@@ -219,7 +215,6 @@ def compare(round_id: int):
 
 
 @bp.route("/runs/<int:run_id>/approve", methods=["POST"])
-@roles_required("admin")
 def approve(run_id: int):
     """Make the run the round's approved plan."""
     run = load_or_404(Run, run_id)

@@ -11,23 +11,17 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.models import BidPackage, PackageFile, PackageVersion, Product, Round, Vendor
+from consortium.models import BidPackage, PackageFile, PackageVersion, Product, Round
+from consortium.policy import APPROVED_VENDOR, PUBLIC, approved_vendor
 from consortium.publish.build import OCDS_NAME, SCHEDULE_NAME
 from consortium.services import publishing, vendor_portal
 from consortium.services.errors import ServiceError
-from consortium.web.access import db, load_or_404, roles_required
+from consortium.web.access import db, guard, load_or_404
 from consortium.web.errors import render_error
 from consortium.web.forms.vendors import RegisterForm
 
 bp = Blueprint("vendors", __name__, url_prefix="/vendors")
-
-NOT_APPROVED = ("Your company's registration is waiting for a consortium admin's approval (or was "
-                "not approved). Bid packages and their documents open once it is approved.")
-
-
-def _approved_vendor() -> Vendor | None:
-    vendor = db().get(Vendor, current_user.vendor_id) if current_user.vendor_id else None
-    return vendor if vendor is not None and vendor.status == "approved" else None
+guard(bp, APPROVED_VENDOR, register=PUBLIC)  # a pending vendor is told why on a 403 page
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -60,11 +54,8 @@ def register():
 
 
 @bp.route("/packages")
-@roles_required("vendor")
 def packages():
     """Published packages: open ones (bid deadline ahead) first, closed ones below."""
-    if _approved_vendor() is None:
-        return render_error(403, NOT_APPROVED)
     session = db()
     listings = vendor_portal.published_packages(session)
     rounds = {r.id: r for r in session.exec(select(Round)).all()}
@@ -74,14 +65,11 @@ def packages():
 
 
 @bp.route("/packages/<int:package_id>")
-@roles_required("vendor")
 def package(package_id: int):
     """A package's lots, quantities, delivery schedule, documents and versions."""
-    vendor = _approved_vendor()
-    if vendor is None:
-        return render_error(403, NOT_APPROVED)
     package = load_or_404(BidPackage, package_id)
     session = db()
+    vendor = approved_vendor(session, current_user)
     versions = publishing.versions(session, package)
     latest = versions[-1]
     files = publishing.files_of(session, latest)
@@ -102,11 +90,8 @@ def _schedule_rows(files: list[PackageFile]) -> list[dict]:
 
 
 @bp.route("/files/<int:file_id>")
-@roles_required("vendor")
 def download(file_id: int):
     """Serve one file of a published version to an approved vendor, and log the download."""
-    if _approved_vendor() is None:
-        return render_error(403, NOT_APPROVED)
     file = load_or_404(PackageFile, file_id)
     session = db()
     version = session.get(PackageVersion, file.version_id)

@@ -1,16 +1,20 @@
 """The admin blueprint: members, catalog, vendors, rounds, demand overview and the audit log.
 
-Every view in the package is `@roles_required("admin")`; the modules share this Blueprint.
+Every page in the package is for admins (the guard below); the modules share this Blueprint and
+are imported by web/blueprints.py, which registers it.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, flash
 
+from consortium.policy import ADMIN
 from consortium.services.editing import FieldErrors
 from consortium.services.errors import Conflict
+from consortium.web.access import guard
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+guard(bp, ADMIN)
 
 
 def show_field_errors(form, exc: FieldErrors) -> None:
@@ -33,6 +37,3 @@ def show_conflict(form, exc: Conflict, version: str) -> dict:
     flash(str(exc), "error")
     form.version.data = version
     return {k: v for k, v in exc.current.items() if k not in ("updated_at",)}
-
-
-from consortium.web.views.admin import audit, members, products, rounds, vendors  # noqa: F401
