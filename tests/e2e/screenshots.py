@@ -60,6 +60,7 @@ def _demo_server(folder: Path):
     engine = app.extensions["consortium.engine"]
     with Session(engine, expire_on_commit=False) as session:
         load_fixtures(session, FIXTURES / "demo")
+        commit(session)
         closed = session.exec(select(Round).where(Round.status == "closed")).first()
         opened = session.exec(select(Round).where(Round.status == "open")).first()
         admin = session.exec(select(User).where(User.role == "admin")).first()
