@@ -16,7 +16,9 @@ from tests.runs.conftest import fresh
 
 
 def _run(app, session, round_, admin, approve=True):
-    run = fresh(session, enqueue_run(session, round_, admin, enqueue=get_jobs(app).enqueue_run))
+    run = enqueue_run(session, round_, admin, enqueue=get_jobs(app).enqueue_run)
+    commit(session)  # the edge: the run is queued once committed
+    run = fresh(session, run)
     assert run.status == "succeeded"
     if approve:
         approve_run(session, run, admin)
