@@ -70,6 +70,7 @@ from consortium.models import (
     User,
     Vendor,
 )
+from consortium.models.status import RoundStatus, VendorStatus
 
 # ---------------------------------------------------------------------------------------------
 # Audiences: who may open a blueprint's pages at all.
@@ -105,7 +106,7 @@ def approved_vendor(session: Session, user) -> Vendor | None:
     # The session's identity map holds rows weakly: keep this one for the session's life, so
     # that the guard, the view and the navigation of one request load it once.
     session.info.setdefault("policy.vendors", {})[user.vendor_id] = vendor
-    return vendor if vendor is not None and vendor.status == "approved" else None
+    return vendor if vendor is not None and vendor.status == VendorStatus.APPROVED else None
 
 
 @dataclass(frozen=True)
@@ -303,7 +304,7 @@ def _round(user: User) -> Access:
     if user.is_admin:
         return EVERYTHING
     if user.is_fleet_manager:  # a draft round is the admins' until it opens
-        return read_only(Round.status != "draft")
+        return read_only(Round.status != RoundStatus.DRAFT)
     return NOBODY
 
 

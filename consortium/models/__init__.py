@@ -42,7 +42,16 @@ from consortium.models.rounds import (
     RoundBase,
 )
 from consortium.models.runs import RUN_STATUSES, Run
-from consortium.models.types import Money, money_json, to_money
+from consortium.models.status import (
+    TRANSITIONS,
+    ForbiddenTransition,
+    OutboxStatus,
+    RoundStatus,
+    RunStatus,
+    VendorStatus,
+    transition,
+)
+from consortium.models.types import Money, UTCDateTime, UTCMoment, as_utc, money_json, to_money
 
 __all__ = [
     "HINT_STATUSES", "HintJob",
@@ -52,7 +61,9 @@ __all__ = [
     "PackageFile",
     "PackageVersion", "PriceTier", "Product", "ProductBase", "PublishedPackageIsFrozen", "ROLES", "ROUND_STATUSES",
     "RUN_STATUSES", "Round", "RoundBase", "Run", "Throttle", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
-    "VendorBase", "money_json", "to_money",
+    "VendorBase", "money_json", "to_money", "UTCDateTime", "UTCMoment", "as_utc",
     "DeadlineReminder", "Notification", "NotificationOptOut", "OUTBOX_STATUSES", "OutboxMessage",
     "PasswordResetRequest", "PasswordResetToken",
+    "ForbiddenTransition", "OutboxStatus", "RoundStatus", "RunStatus", "TRANSITIONS", "VendorStatus",
+    "transition",
 ]

@@ -7,13 +7,13 @@ web app, the job worker, the CLI), whatever the route.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint, event
 from sqlmodel import Field, Session, SQLModel
 
 from consortium.db import utcnow
+from consortium.models.types import UTCDateTime, UTCMoment
 
 
 class BidPackage(SQLModel, table=True):
@@ -26,7 +26,7 @@ class BidPackage(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id")
     reference: str = Field(max_length=120, unique=True)  # e.g. "ocds-xxxx-2027-fleet-BEB-40"
     title: str = Field(max_length=300)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
 
 
 class PackageVersion(SQLModel, table=True):
@@ -39,9 +39,9 @@ class PackageVersion(SQLModel, table=True):
     number: int = 0
     run_id: int = Field(foreign_key="run.id")
     change_note: str = Field(default="", max_length=2000)
-    bid_deadline: datetime
-    questions_deadline: datetime
-    published_at: datetime = Field(default_factory=utcnow)
+    bid_deadline: UTCMoment = Field(sa_type=UTCDateTime)
+    questions_deadline: UTCMoment = Field(sa_type=UTCDateTime)
+    published_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
     published_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     manifest_sha256: str = Field(default="", max_length=64)
 
@@ -64,7 +64,7 @@ class Download(SQLModel, table=True):
     """A vendor's download of one file: who, which file of which version, when."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow, index=True)
     user_id: int = Field(foreign_key="user.id")
     vendor_id: int = Field(foreign_key="vendor.id", index=True)
     file_id: int = Field(foreign_key="packagefile.id")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Optional
 
@@ -10,9 +9,10 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from consortium.db import utcnow
-from consortium.models.types import Money
+from consortium.models.status import RoundStatus, StatusType
+from consortium.models.types import Money, UTCDateTime, UTCMoment
 
-ROUND_STATUSES = ("draft", "open", "closed")
+ROUND_STATUSES = tuple(RoundStatus)
 
 
 class RoundBase(SQLModel):
@@ -22,14 +22,14 @@ class RoundBase(SQLModel):
     slug: str = Field(min_length=2, max_length=80, index=True, unique=True)
     description: str = Field(default="")
     periods: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    deadline: datetime
-    status: str = Field(default="draft", max_length=10)  # one of ROUND_STATUSES
+    deadline: UTCMoment = Field(sa_type=UTCDateTime)
+    status: RoundStatus = Field(default=RoundStatus.DRAFT, sa_type=StatusType(RoundStatus, 10))
 
 
 class Round(RoundBase, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    closed_at: Optional[datetime] = None
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    closed_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
     approved_run_id: Optional[int] = None  # the run whose plan the admin approved
 
 
@@ -57,9 +57,9 @@ class DemandLine(DemandLineBase, table=True):
     product_id: int = Field(foreign_key="product.id", index=True)
     version: int = 1
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
     updated_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
 
 
 class DemandRefCounter(SQLModel, table=True):
@@ -80,7 +80,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow, index=True)
     user_id: Optional[int] = Field(default=None, foreign_key="user.id")
     user_email: str = Field(default="", max_length=254)  # kept even if the user is renamed
     action: str = Field(max_length=40)  # create, update, delete, import, open, close, ...

@@ -178,9 +178,7 @@ def reset_token_user(session: Session, token: str, now: datetime | None = None) 
         PasswordResetToken.token_hash == _token_hash(token or ""))).first()
     if row is None or row.used_at is not None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
-        tzinfo=utcnow().tzinfo)
-    if expires <= (now or utcnow()):
+    if row.expires_at <= (now or utcnow()):
         return None
     user = session.get(User, row.user_id)
     return user if user is not None and user.active else None

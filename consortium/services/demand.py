@@ -9,7 +9,7 @@ while the round is open; nobody changes the lines of a closed round.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, update
@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from consortium import policy
 from consortium.db import utcnow
 from consortium.models import DemandLine, Member, PriceTier, Product, Round, User, money_json
+from consortium.models.status import RoundStatus
 from consortium.services import audit, line_refs
 from consortium.services.demand_validation import (  # noqa: F401  (re-exported)
     NOTES_MAX,
@@ -45,24 +46,19 @@ class InvalidLine(ServiceError):
         self.errors = errors
 
 
-def aware(moment: datetime) -> datetime:
-    """`moment` as an aware UTC datetime (SQLite hands back naive ones)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
 def is_editable(round_: Round, now: datetime | None = None) -> bool:
     """Whether members may still change the round's lines: open, and the deadline not passed."""
-    return round_.status == "open" and (now or utcnow()) < aware(round_.deadline)
+    return round_.status == RoundStatus.OPEN and (now or utcnow()) < round_.deadline
 
 
 def ensure_editable(round_: Round, now: datetime | None = None, actor: User | None = None) -> None:
     """Raise NotAllowed unless `actor` may change lines of `round_` now (admins: until closed)."""
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise NotAllowed(f"The round {round_.name} is {round_.status}; its lines are read-only.")
     if not is_editable(round_, now) and not (actor is not None and actor.is_admin):
         raise NotAllowed(
             f"The deadline of {round_.name} passed on "
-            f"{aware(round_.deadline):%Y-%m-%d %H:%M} UTC; its lines are read-only. "
+            f"{round_.deadline:%Y-%m-%d %H:%M} UTC; its lines are read-only. "
             "Ask the consortium's admins if a line must be corrected.")
 
 

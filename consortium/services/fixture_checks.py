@@ -36,6 +36,7 @@ from consortium.models import (
     VendorBase,
     to_money,
 )
+from consortium.models.types import as_utc
 from consortium.services.accounts import MIN_PASSWORD_LENGTH, normalize_email
 from consortium.services.catalog import validate_tiers
 from consortium.services.demand_validation import load_catalog, validate_line_data
@@ -264,7 +265,7 @@ def _deadline(data: dict, file: str, path: str, problems: _Problems) -> datetime
     except ValueError:
         problems.add(file, f"{path}.deadline", f"{data['deadline']!r} is not an ISO date-time")
         return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return as_utc(when)
 
 
 def _check_rounds(folder: Path, problems: _Problems) -> list[dict]:

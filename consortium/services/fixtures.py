@@ -27,6 +27,7 @@ from consortium.models import (
     User,
     Vendor,
 )
+from consortium.models.status import RoundStatus
 from consortium.services import accounts, audit
 from consortium.services.fixture_checks import FixtureError, FixtureSet, check_folder
 
@@ -121,7 +122,7 @@ def _write(session: Session, fx: FixtureSet) -> dict[str, int]:
     for data in fx.rounds:
         if data["slug"] not in have:
             session.add(Round.model_validate(data, update={
-                "closed_at": data["deadline"] if data["status"] == "closed" else None}))
+                "closed_at": data["deadline"] if data["status"] == RoundStatus.CLOSED else None}))
             counts["rounds"] += 1
     session.flush()
     counts["demand_lines"] = _write_demand(session, fx, members)

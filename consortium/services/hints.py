@@ -183,8 +183,12 @@ def describe(hint: dict) -> str:
 
 
 def member_hints(result: dict | None, member_name: str) -> dict[str, dict]:
-    """line id -> its entry (placed, reason, hints) for one member's lines only."""
-    return {entry["line"]: entry for entry in (result or {}).get("lines", [])
+    """The member's own line ref -> its entry (placed, reason, hints), for its lines only.
+
+    Problem-file ids of refs that other members share are qualified ("<ref>@<member>"); the keys
+    are the member's own refs, as its round page shows them."""
+    from consortium.services.run_results import line_ref
+    return {line_ref(entry["line"], member_name): entry for entry in (result or {}).get("lines", [])
             if entry["member"] == member_name}
 
 

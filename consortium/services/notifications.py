@@ -33,6 +33,7 @@ from consortium.models import (
     User,
     Vendor,
 )
+from consortium.models.status import RoundStatus, VendorStatus
 
 # Kinds a user may turn off, with the label of the preferences page.
 OPTIONAL_KINDS = {
@@ -135,7 +136,7 @@ def _deadline(round_: Round) -> str:
 def vendor_decided(session: Session, vendor: Vendor) -> int:
     """The vendor's users learn that its registration was approved or rejected."""
     users = session.exec(_vendor_users(User.vendor_id == vendor.id)).all()
-    if vendor.status == "approved":
+    if vendor.status == VendorStatus.APPROVED:
         return notify(session, users, kind="vendor_decision", link="/vendors/packages",
                       subject=f"{vendor.name} is approved as a vendor",
                       body="A consortium admin approved your company's registration. You can now "
@@ -186,7 +187,7 @@ def plan_approved(session: Session, round_: Round) -> int:
 
 def package_published(session: Session, round_: Round, packages: list[BidPackage]) -> int:
     """Approved vendors learn that the round's bid packages are published."""
-    users = session.exec(_vendor_users(Vendor.status == "approved")).all()
+    users = session.exec(_vendor_users(Vendor.status == VendorStatus.APPROVED)).all()
     refs = ", ".join(p.reference for p in packages)
     return notify(session, users, kind="package_published", link="/vendors/packages",
                   subject=f"Bid packages of {round_.name} are published",
@@ -244,10 +245,6 @@ def bids_opened(session: Session, package: BidPackage, admins: bool = True) -> i
                        "every valid bid with its receipt hash.")
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
-
-
 def send_deadline_reminders(session: Session, now: datetime | None = None) -> int:
     """Remind fleet managers whose member has no demand in an open round 7 days and 1 day ahead.
 
@@ -256,8 +253,8 @@ def send_deadline_reminders(session: Session, now: datetime | None = None) -> in
     """
     now = now or utcnow()
     sent = 0
-    for round_ in session.exec(select(Round).where(Round.status == "open")).all():
-        left = _aware(round_.deadline) - now
+    for round_ in session.exec(select(Round).where(Round.status == RoundStatus.OPEN)).all():
+        left = round_.deadline - now
         due = [d for d in REMINDER_DAYS if timedelta(0) < left <= timedelta(days=d)]
         if not due:
             continue

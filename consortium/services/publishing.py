@@ -8,7 +8,7 @@ PackageFile and Download rows, in every process.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -18,6 +18,8 @@ from consortium.db import utcnow
 from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
                                Run, User)
 from consortium.models.packages import PublishedPackageIsFrozen  # noqa: F401 (re-exported)
+from consortium.models.status import RunStatus
+from consortium.models.types import as_utc
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
@@ -34,10 +36,6 @@ class PublishError(ServiceError):
         self.errors = errors or []
 
 
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 def _now() -> datetime:
@@ -46,7 +44,7 @@ def _now() -> datetime:
 
 def check_deadlines(bid_deadline: datetime, questions_deadline: datetime, now: datetime) -> None:
     """Both deadlines in the future, questions before bids."""
-    bid, questions = _aware(bid_deadline), _aware(questions_deadline)
+    bid, questions = as_utc(bid_deadline), as_utc(questions_deadline)
     if bid <= now:
         raise PublishError("The bid deadline must be in the future.")
     if questions <= now:
@@ -60,7 +58,7 @@ def approved_run(session: Session, round_: Round) -> Run:
     if not round_.approved_run_id:
         raise PublishError(f"Round {round_.name} has no approved plan yet; approve a run first.")
     run = session.get(Run, round_.approved_run_id)
-    if run is None or run.round_id != round_.id or run.status != "succeeded" or not run.plan:
+    if run is None or run.round_id != round_.id or run.status != RunStatus.SUCCEEDED or not run.plan:
         raise PublishError(f"The approved run of round {round_.name} has no usable plan.")
     return run
 
@@ -94,8 +92,8 @@ def preview(session: Session, round_: Round, *, bid_deadline: datetime,
     run = approved_run(session, round_)
     now = _now()
     check_deadlines(bid_deadline, questions_deadline, now)
-    inputs = package_inputs(session, round_, run, bid_deadline=_aware(bid_deadline),
-                            questions_deadline=_aware(questions_deadline), published_at=now,
+    inputs = package_inputs(session, round_, run, bid_deadline=as_utc(bid_deadline),
+                            questions_deadline=as_utc(questions_deadline), published_at=now,
                             product_codes=[product_code] if product_code else None,
                             consortium=consortium)
     return _build_all(inputs)
@@ -153,8 +151,8 @@ def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline
                            "correct a package.")
     now = _now()
     check_deadlines(bid_deadline, questions_deadline, now)
-    inputs = package_inputs(session, round_, run, bid_deadline=_aware(bid_deadline),
-                            questions_deadline=_aware(questions_deadline), published_at=now,
+    inputs = package_inputs(session, round_, run, bid_deadline=as_utc(bid_deadline),
+                            questions_deadline=as_utc(questions_deadline), published_at=now,
                             consortium=consortium)
     built_all = _build_all(inputs)
     with _first_writer(session, f"Round {round_.name} was published by someone else just now; "
@@ -204,18 +202,18 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
     latest = previous[-1]
     round_ = session.get(Round, package.round_id)
     run = run or approved_run(session, round_)
-    if run.round_id != round_.id or run.status != "succeeded" or not run.plan:
+    if run.round_id != round_.id or run.status != RunStatus.SUCCEEDED or not run.plan:
         raise PublishError(f"Run {run.id} is not a succeeded run of round {round_.name}.")
-    bid = _aware(bid_deadline or latest.bid_deadline)
-    questions = _aware(questions_deadline or latest.questions_deadline)
-    if bid < _aware(latest.bid_deadline):
+    bid = as_utc(bid_deadline or latest.bid_deadline)
+    questions = as_utc(questions_deadline or latest.questions_deadline)
+    if bid < as_utc(latest.bid_deadline):
         raise PublishError(f"An addendum may extend the bid deadline "
-                           f"({_aware(latest.bid_deadline):%Y-%m-%d %H:%M} UTC), never shorten it: "
+                           f"({as_utc(latest.bid_deadline):%Y-%m-%d %H:%M} UTC), never shorten it: "
                            "vendors plan their bids on it.")
     now = _now()
     check_deadlines(bid, questions, now)
     number = latest.number + 1
-    amendments = tuple(AmendmentInfo(v.number, _aware(v.published_at), v.change_note)
+    amendments = tuple(AmendmentInfo(v.number, as_utc(v.published_at), v.change_note)
                        for v in previous if v.number > 0)
     amendments += (AmendmentInfo(number, now, change_note),)
     product = session.get(Product, package.product_id)

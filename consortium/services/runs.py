@@ -19,12 +19,14 @@ from sqlmodel import Session, select
 
 from consortium.db import after_commit, session_scope, utcnow
 from consortium.models import Round, Run, User
+from consortium.models.status import RoundStatus, RunStatus, allowed, sources, transition
+from consortium.optimizer.progress import Stage
+from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
 from consortium.services import audit, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 
 log = logging.getLogger(__name__)
 
-SOLVERS = ("highs", "cbc")
 TIME_LIMIT_RANGE = (1.0, 3600.0)
 GAP_RANGE = (0.0, 0.5)
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes within one stage
@@ -69,12 +71,12 @@ def check_problem(problem: dict) -> None:
 
 
 def create_run(session: Session, round_: Round, user: User | None, *, time_limit: float = 60.0,
-               gap: float = 1e-6, fairness: bool = True, solver: str = "highs",
+               gap: float = 1e-6, fairness: bool = True, solver: str = DEFAULT_SOLVER,
                note: str = "") -> Run:
     """A queued run of a closed round, with the problem it will solve (flushed)."""
     from consortium.services.problem import build_problem
 
-    if round_.status != "closed":
+    if round_.status != RoundStatus.CLOSED:
         raise NotAllowed(f"Close the round before running the optimizer (it is {round_.status}).")
     errors = parameter_errors(time_limit, gap, solver)
     if errors:
@@ -82,7 +84,7 @@ def create_run(session: Session, round_: Round, user: User | None, *, time_limit
     problem = build_problem(session, round_)
     check_problem(problem)
     run = Run.model_validate({
-        "round_id": round_.id, "status": "queued", "stage": "queued",
+        "round_id": round_.id, "status": RunStatus.QUEUED, "stage": RunStatus.QUEUED,
         "time_limit": float(time_limit), "gap": float(gap), "fairness": bool(fairness),
         "solver": solver, "problem": problem, "note": note[:500],
         "created_by_id": user.id if user else None,
@@ -166,10 +168,8 @@ class _Heartbeat(threading.Thread):
 
 def _write(engine: Engine, run_id: int, **values) -> None:
     with engine.begin() as conn:
-        conn.execute(update(Run).where(Run.id == run_id, Run.status == "running").values(**values))
-
-
-TERMINAL = ("succeeded", "failed")
+        conn.execute(update(Run).where(Run.id == run_id, Run.status == RunStatus.RUNNING)
+                     .values(**values))
 
 
 def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str = "") -> bool:
@@ -178,15 +178,17 @@ def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str
     One conditional UPDATE, so a run marked failed (its worker paused past the stale limit)
     stays failed when the worker resumes and reports.
     """
-    values = {"status": "failed" if error else "succeeded", "error": error, "plan": plan,
-              "stage": "failed" if error else "done", "finished_at": utcnow()}
+    status = RunStatus.FAILED if error else RunStatus.SUCCEEDED
+    values = {"status": status, "error": error, "plan": plan,
+              "stage": RunStatus.FAILED if error else Stage.DONE, "finished_at": utcnow()}
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
         if run is None:
             return False
         if plan is not None:
             values["progress_done"] = values["progress_total"] = max(run.progress_total, 1)
-        result = session.execute(update(Run).where(Run.id == run_id, Run.status.not_in(TERMINAL))
+        result = session.execute(update(Run).where(Run.id == run_id,
+                                                  Run.status.in_(sources(status)))
                                  .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         log.warning("run %s already finished (%s); its late %s result was discarded",
@@ -206,10 +208,11 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
 
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
-        if run is None or run.status != "queued":
+        if run is None or not allowed(run.status, RunStatus.RUNNING):
             log.warning("run %s is %s, not queued; skipped", run_id, run.status if run else "missing")
             return run.status if run else None
-        run.status, run.stage = "running", "validate"
+        transition(run, RunStatus.RUNNING)
+        run.stage = Stage.VALIDATE
         run.started_at = run.heartbeat_at = utcnow()
         session.add(run)
         params = {"time_limit": run.time_limit, "gap": run.gap, "fairness": run.fairness,
@@ -235,12 +238,12 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
         with session_scope(engine) as session:
             run = session.get(Run, run_id)
             return run.status if run else None
-    return "failed" if error else "succeeded"
+    return RunStatus.FAILED if error else RunStatus.SUCCEEDED
 
 
 def stale_reason(minutes: int, status: str) -> str:
     """The error a run gets when its worker stopped."""
-    if status == "queued":
+    if status == RunStatus.QUEUED:
         return (f"No worker picked this run up within {minutes} minutes. Start the worker "
                 "(consortium worker, or consortium serve) and run it again.")
     return (f"The worker stopped while solving (no progress for {minutes} minutes). "
@@ -252,11 +255,11 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
     'queued' for longer than that while no worker shows any sign of life. Returns how many."""
     cutoff = utcnow() - older_than
     minutes = max(1, round(older_than.total_seconds() / 60))
-    running = session.exec(select(Run).where(Run.status == "running")).all()
+    running = session.exec(select(Run).where(Run.status == RunStatus.RUNNING)).all()
     stale = [r for r in running if (r.heartbeat_at or r.started_at or r.created_at) < cutoff]
     alive = len(running) > len(stale)
     if not alive:
-        stale += session.exec(select(Run).where(Run.status == "queued",
+        stale += session.exec(select(Run).where(Run.status == RunStatus.QUEUED,
                                                 Run.created_at < cutoff)).all()
     failed = 0
     for run in stale:
@@ -264,7 +267,8 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
         # Conditional: a run that finished meanwhile keeps its result.
         result = session.execute(
             update(Run).where(Run.id == run.id, Run.status == run.status)
-            .values(status="failed", stage="failed", error=error, finished_at=utcnow())
+            .values(status=RunStatus.FAILED, stage=RunStatus.FAILED, error=error,
+                    finished_at=utcnow())
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             continue
@@ -283,9 +287,9 @@ def approve_run(session: Session, run: Run, user: User | None) -> Round:
 
     `user` is None when approved from the command line (`consortium runs approve`)."""
     round_ = session.get(Round, run.round_id)
-    if run.status != "succeeded" or not run.plan:
+    if run.status != RunStatus.SUCCEEDED or not run.plan:
         raise NotAllowed("Only a run that succeeded can be approved.")
-    if round_.status != "closed":
+    if round_.status != RoundStatus.CLOSED:
         raise NotAllowed("Only a plan of a closed round can be approved.")
     if round_.approved_run_id == run.id:
         raise NotAllowed(f"Run {run.id} is already the approved plan of this round.")
@@ -293,7 +297,7 @@ def approve_run(session: Session, run: Run, user: User | None) -> Round:
     # One conditional UPDATE: of simultaneous approvals of the same run only one changes the
     # round (and writes the audit entry); the others see it already approved.
     result = session.execute(
-        update(Round).where(Round.id == round_.id, Round.status == "closed",
+        update(Round).where(Round.id == round_.id, Round.status == RoundStatus.CLOSED,
                             or_(Round.approved_run_id.is_(None), Round.approved_run_id != run.id))
         .values(approved_run_id=run.id).execution_options(synchronize_session=False))
     if result.rowcount != 1:  # nothing was changed: the caller's edge rolls back

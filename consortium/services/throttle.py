@@ -18,7 +18,7 @@ the attempt ends in an error and rolls back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, literal, update
 from sqlmodel import Session, select
@@ -54,12 +54,6 @@ class Policy:
         return min(timedelta(seconds=seconds), self.window)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
 def _row(session: Session, scope: str, key: str) -> Throttle:
     query = select(Throttle).where(Throttle.scope == scope, Throttle.key == key)
     row = session.exec(query.execution_options(populate_existing=True)).first()
@@ -89,12 +83,12 @@ def attempt(session: Session, scope: str, key: str, policy: Policy,
     key = key[:KEY_MAX]
     with session_scope(session.get_bind()) as own:
         row = _row(own, scope, key)
-        blocked = _aware(row.blocked_until)
+        blocked = row.blocked_until
         if blocked is not None and blocked > now:
             wait = (blocked - now).total_seconds()
             raise Throttled(f"Too many attempts. Try again in {_human(wait)}.", wait)
         attempts = row.attempts
-        if _aware(row.updated_at) < now - policy.window:
+        if row.updated_at < now - policy.window:
             attempts = 0  # the earlier attempts are outside the window: start afresh
         attempts += 1
         delay = policy.delay(attempts)

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from consortium import cli as cli_module
+from consortium.cli import root as cli_module
 from consortium.db import make_engine
 from consortium.models import DemandLine, Member, User
 from consortium.services.fixtures import demo_logins

@@ -73,6 +73,22 @@ def test_unknown_environment_is_refused(tmp_path):
         Settings.from_env({"CONSORTIUM_ENV": "staging", "CONSORTIUM_INSTANCE": str(tmp_path)}).check()
 
 
+def test_defaults_are_stated_once():
+    from dataclasses import fields
+
+    from consortium.config import ENVIRONMENT
+
+    settings = Settings.from_env({})
+    defaults = Settings(instance_path=settings.instance_path)
+    assert settings == defaults
+    test_only = {"huey_immediate", "csrf_enabled"}
+    assert set(ENVIRONMENT) == {f.name for f in fields(Settings)} - test_only
+    typed = Settings.from_env({"PORT": "8080", "LOGIN_DELAY_SECONDS": "2.5",
+                               "SESSION_COOKIE_SECURE": "true", "PUBLIC_URL": "https://x.org/"})
+    assert (typed.port, typed.login_delay_seconds, typed.session_cookie_secure,
+            typed.public_url) == (8080, 2.5, True, "https://x.org")
+
+
 def test_production_refuses_to_start_without_a_bid_sealing_key(tmp_path):
     settings = Settings.from_env({"SECRET_KEY": GOOD_SECRET, "CONSORTIUM_INSTANCE": str(tmp_path)})
     with pytest.raises(ConfigError, match="BID_SEALING_KEY is missing"):

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consortium.hints_cli import hints_command
+from consortium.cli.hints import hints_command
 from consortium.optimizer import parse_problem
 from consortium.optimizer.hints import (
     HintSolver,

@@ -20,11 +20,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Blueprint, Flask
-from flask_login import login_user
 from sqlmodel import select
 
 from consortium.db import utcnow
@@ -239,12 +239,11 @@ def world(app, engine, session, admin, published):  # noqa: F811
     session.commit()
     message = session.exec(select(OutboxMessage).where(OutboxMessage.to == own.email)).one()
     package = published["BEB-40"]
-    with app.test_request_context():  # the own city's kept CSV upload, as the upload page keeps it
-        from consortium.web.views.demand_csv import save_upload
-        login_user(own)
-        token = save_upload(open_round, "lines.csv",
-                            b"product,quantity,earliest,latest,options\n"
-                            b"BEB-40,2,2027Q1,2027Q2,battery=450 kWh; charging=CCS1\n")
+    from consortium.services.csv_uploads import UploadStore  # the own city's kept CSV upload
+    token = UploadStore(Path(app.instance_path) / "uploads").save(
+        user_id=own.id, member_id=own.member_id, round_id=open_round.id, filename="lines.csv",
+        data=b"product,quantity,earliest,latest,options\n"
+             b"BEB-40,2,2027Q1,2027Q2,battery=450 kWh; charging=CCS1\n")
     solved = _solved_round(session, engine, admin, own_member, other_member)
     from consortium.services.bids import submit_bid
     from tests.bids.conftest import contents

@@ -20,7 +20,8 @@ from tests.runs.conftest import closed_round  # noqa: F401 (fixture)
 # Statements per page, the user's own sign-in lookup and the navigation's unread-notification
 # count included; the fleet round page and the run page each look up the hint jobs once.
 CAPS = {"fleet round page": 6, "admin demand overview": 8, "run page": 6,
-        "vendor package page": 10, "CSV preview": 5}
+        "vendor package page": 10, "CSV preview": 5, "admin package list": 7,
+        "download log": 5, "admin package page": 12}
 
 
 @contextmanager
@@ -138,3 +139,56 @@ def test_csv_preview_does_not_grow_with_rows(app, engine, session, catalog, memb
 
     few, many = preview(3), preview(500)
     assert len(many) == len(few) <= CAPS["CSV preview"], many
+
+
+def _more_packages(session, count: int) -> None:
+    """`count` more published packages (one version each) in another round."""
+    from datetime import timedelta
+
+    from consortium.db import utcnow
+    from consortium.models import BidPackage, PackageVersion
+
+    round_ = factories.make_round(session, status="closed", approved_run_id=None)
+    run = factories.make_run(session, round=round_, approved=True)
+    for n in range(count):  # one product each: a round has one package per product
+        package = BidPackage(round_id=round_.id, product_id=factories.make_product(session).id,
+                             reference=f"ocds-test-{round_.id}-{n}", title=f"Package {n}")
+        session.add(package)
+        session.flush()
+        session.add(PackageVersion(package_id=package.id, number=0, run_id=run.id,
+                                   bid_deadline=utcnow() + timedelta(days=30),
+                                   questions_deadline=utcnow() + timedelta(days=21)))
+    session.commit()
+
+
+def test_admin_package_list_does_not_grow_with_packages(app, engine, session, admin,
+                                                        published):  # noqa: F811
+    boss = signed_in(app, admin)
+    few = statements_of(boss, engine, "/admin/packages/", published["BEB-40"].reference)
+    _more_packages(session, 8)
+    many = statements_of(boss, engine, "/admin/packages/", "Package 7")
+    assert len(many) == len(few) <= CAPS["admin package list"], many
+
+
+def test_download_log_and_package_page_do_not_grow_with_downloads(
+        app, engine, session, admin, vendor_user, published):  # noqa: F811
+    from consortium.services import publishing
+
+    package = published["BEB-40"]
+    files = publishing.files_of(session, publishing.latest_version(session, package))
+
+    def download(count: int) -> None:
+        for n in range(count):
+            publishing.record_download(session, vendor_user, files[n % len(files)])
+        session.commit()
+
+    boss = signed_in(app, admin)
+    download(2)
+    few = (statements_of(boss, engine, "/admin/packages/downloads", files[1].name),
+           statements_of(boss, engine, f"/admin/packages/{package.id}", files[1].name))
+    download(40)
+    many = (statements_of(boss, engine, "/admin/packages/downloads", vendor_user.email),
+            statements_of(boss, engine, f"/admin/packages/{package.id}", vendor_user.email))
+    for name, small, large in zip(("download log", "admin package page"), few, many):
+        assert len(large) == len(small), (name, large)
+        assert len(large) <= CAPS[name], (name, len(large), large)

@@ -4,7 +4,8 @@ from consortium.web.forms.base import FlaskForm
 from wtforms import BooleanField, DecimalField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
 
-from consortium.services.runs import GAP_RANGE, SOLVERS, TIME_LIMIT_RANGE
+from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
+from consortium.services.runs import GAP_RANGE, TIME_LIMIT_RANGE
 
 
 def finite(form, field):
@@ -25,7 +26,7 @@ class RunForm(FlaskForm):
         validators=[InputRequired(), finite, NumberRange(*GAP_RANGE,
                     message="Between %(min)s and %(max)s (0.01 is 1%%).")])
     fairness = BooleanField("No member worse off than buying alone (fairness)", default=True)
-    solver = SelectField("Solver", choices=list(SOLVERS), default="highs")
+    solver = SelectField("Solver", choices=list(SOLVERS), default=DEFAULT_SOLVER)
     note = StringField("Note (optional)", validators=[Length(max=500)])
     submit = SubmitField("Run optimizer")
 

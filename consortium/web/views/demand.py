@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from consortium.db import plain_rows
 from consortium.models import DemandLine, Member, Product, Round
+from consortium.models.status import RoundStatus
 from consortium.policy import FLEET_MANAGER, visible
 from consortium.services import demand
 from consortium.services import hints as hint_service
@@ -45,9 +46,9 @@ def member_totals(round_ids=None) -> dict[int, tuple[int, int]]:
 def dashboard():
     """Open rounds with their deadline countdown and the member's lines; closed rounds below."""
     session = db()
-    open_rounds = session.exec(select(Round).where(Round.status == "open")
+    open_rounds = session.exec(select(Round).where(Round.status == RoundStatus.OPEN)
                                .order_by(Round.deadline)).all()
-    closed = paginate(session, sorted_query(select(Round).where(Round.status == "closed"),
+    closed = paginate(session, sorted_query(select(Round).where(Round.status == RoundStatus.CLOSED),
                                             {"name": Round.name, "deadline": Round.deadline},
                                             "-deadline"), per_page=20)
     totals = member_totals([r.id for r in open_rounds] + [r.id for r in closed.items])

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from consortium.models import DemandLine, Member, Product, Round, Run, User, Vendor
 from consortium import policy
+from consortium.models.status import RoundStatus, VendorStatus
 from consortium.web.access import db, guard
 
 bp = Blueprint("main", __name__)
@@ -31,7 +32,7 @@ def home():
             "members": _count(Member, Member.active.is_(True)),
             "products": _count(Product, Product.active.is_(True)),
             "vendors": _count(Vendor),
-            "pending_vendors": _count(Vendor, Vendor.status == "pending"),
+            "pending_vendors": _count(Vendor, Vendor.status == VendorStatus.PENDING),
             "users": _count(User),
             "runs": _count(Run),
         }
@@ -40,7 +41,7 @@ def home():
         return render_template("main/home_admin.html", rounds=rounds, stats=stats, lines=lines)
     if current_user.is_fleet_manager:
         member = session.get(Member, current_user.member_id)
-        visible = [r for r in rounds if r.status != "draft"]
+        visible = [r for r in rounds if r.status != RoundStatus.DRAFT]
         lines = dict(session.exec(
             select(DemandLine.round_id, func.count())
             .where(policy.visible(current_user, DemandLine))

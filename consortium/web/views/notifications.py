@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from consortium.models import Notification, OutboxMessage, User
+from consortium.models.status import OutboxStatus
 from consortium.policy import ADMIN, SIGNED_IN
 from consortium.services import notifications as svc
 from consortium.services.mailer import NO_SMTP
@@ -18,8 +19,9 @@ from consortium.web.pagination import paginate
 bp = Blueprint("notifications", __name__)
 guard(bp, SIGNED_IN, outbox=ADMIN, outbox_message=ADMIN)
 
-OUTBOX_STATUSES = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed",
-                   "unsent": "Not sent: no SMTP configured"}
+OUTBOX_STATUSES = {OutboxStatus.QUEUED: "Queued", OutboxStatus.SENDING: "Sending",
+                   OutboxStatus.SENT: "Sent", OutboxStatus.FAILED: "Failed",
+                   OutboxStatus.UNSENT: "Not sent: no SMTP configured"}
 
 
 @bp.app_context_processor

@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import DemandLine, Member, Round, Run
+from consortium.models.status import RoundStatus
 from consortium.policy import FLEET_MANAGER, visible
 from consortium.services import exports
 from consortium.services import hints as hint_service
@@ -24,7 +25,7 @@ def index():
     """The rounds with an approved plan in which the member has demand."""
     session = db()
     rounds = session.exec(
-        select(Round).where(Round.approved_run_id.is_not(None), Round.status != "draft")
+        select(Round).where(Round.approved_run_id.is_not(None), Round.status != RoundStatus.DRAFT)
         .order_by(Round.deadline.desc())).all()
     lines = dict(session.exec(
         select(DemandLine.round_id, func.count()).where(visible(current_user, DemandLine))

@@ -22,7 +22,9 @@ from sqlmodel import select
 from consortium.db import plain_rows, utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
+from consortium.models.status import RunStatus, live
 from consortium.optimizer import Plan
+from consortium.optimizer.progress import COUNTED, Stage
 from consortium.policy import ADMIN
 from consortium.services import exports, run_results
 from consortium.services import hints as hint_service
@@ -44,12 +46,11 @@ bp = Blueprint("runs", __name__, url_prefix="/admin")
 guard(bp, ADMIN)
 
 STAGES = {
-    "queued": "Waiting for the worker", "validate": "Checking the problem",
-    "build": "Building the model", "solve": "Solving", "standalone": "Stand-alone costs",
-    "fairness": "Fairness check", "done": "Done", "failed": "Failed",
+    RunStatus.QUEUED: "Waiting for the worker", Stage.VALIDATE: "Checking the problem",
+    Stage.BUILD: "Building the model", Stage.SOLVE: "Solving",
+    Stage.STANDALONE: "Stand-alone costs",
+    Stage.FAIRNESS: "Fairness check", Stage.DONE: "Done", RunStatus.FAILED: "Failed",
 }
-COUNTED = {"build": "subproblem", "solve": "subproblem", "standalone": "subproblem",
-           "fairness": "step"}
 
 
 def _fail_stale() -> None:
@@ -67,7 +68,7 @@ def elapsed_seconds(run: Run) -> int | None:
 def progress_text(run: Run) -> str:
     """`Solving: subproblem 3 of 7`, for the progress line."""
     label = STAGES.get(run.stage, run.stage.replace("_", " ").capitalize())
-    if run.status != "running" or run.stage not in COUNTED or not run.progress_total:
+    if run.status != RunStatus.RUNNING or run.stage not in COUNTED or not run.progress_total:
         return label
     # The optimizer reports k when it starts on the k-th of n.
     return f"{label}: {COUNTED[run.stage]} {max(run.progress_done, 1)} of {run.progress_total}"
@@ -115,14 +116,14 @@ def _list(round_: Round, form: RunForm, problem_errors=None) -> str:
 def run_detail(run_id: int):
     """One run: its progress while it solves, then the plan at a glance with charts."""
     run = load_or_404(Run, run_id)
-    if run.status in ("queued", "running"):
+    if run.status in live(RunStatus):
         _fail_stale()
     round_ = db().get(Round, run.round_id)
     plan = run_results.plan_of(run)
     problem = run_results.problem_of(run)
     # Only the ids: a run row carries its whole problem and plan.
     others = plain_rows(db(), select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
-                                                   Run.status == "succeeded")
+                                                   Run.status == RunStatus.SUCCEEDED)
                         .order_by(Run.id.desc()).limit(20)).scalars().all()
     all_rows = run_results.tranche_rows(problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
@@ -166,12 +167,12 @@ def run_members_csv(run_id: int):
 def run_progress(run_id: int):
     """The progress partial polled by the run page; tells htmx to reload the page when done."""
     run = load_or_404(Run, run_id)
-    if run.status in ("queued", "running"):
+    if run.status in live(RunStatus):
         _fail_stale()
         db().refresh(run)
     body = render_template("runs/_progress.html", run=run)
     response = Response(body, mimetype="text/html")
-    if run.status not in ("queued", "running") and request.headers.get("HX-Request"):
+    if run.status not in live(RunStatus) and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"
     return response
 

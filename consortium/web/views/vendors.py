@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.models import BidPackage, PackageFile, PackageVersion, Product, Round
+from consortium.models import BidPackage, PackageFile, PackageVersion, Round
 from consortium.policy import APPROVED_VENDOR, PUBLIC, approved_vendor
-from consortium.publish.build import OCDS_NAME, SCHEDULE_NAME
 from consortium.services import publishing, vendor_portal
 from consortium.services.errors import ServiceError
 from consortium.web.access import db, guard, load_or_404
@@ -68,25 +63,9 @@ def packages():
 def package(package_id: int):
     """A package's lots, quantities, delivery schedule, documents and versions."""
     package = load_or_404(BidPackage, package_id)
-    session = db()
-    vendor = approved_vendor(session, current_user)
-    versions = publishing.versions(session, package)
-    latest = versions[-1]
-    files = publishing.files_of(session, latest)
-    ocds = json.loads(next(f for f in files if f.name == OCDS_NAME).content)
-    tender = ocds["releases"][0]["tender"]
-    schedule = _schedule_rows(files)
-    return render_template(
-        "vendors/package.html", package=package, versions=versions, latest=latest, files=files,
-        lots=tender["lots"], items={i["relatedLot"]: i for i in tender["items"]}, schedule=schedule,
-        product=session.get(Product, package.product_id),
-        round=session.get(Round, package.round_id),
-        superseded=vendor_portal.superseded_download(session, vendor.id, package, latest))
-
-
-def _schedule_rows(files: list[PackageFile]) -> list[dict]:
-    content = next(f for f in files if f.name == SCHEDULE_NAME).content.decode("utf-8")
-    return list(csv.DictReader(io.StringIO(content)))
+    vendor = approved_vendor(db(), current_user)
+    page = vendor_portal.package_page(db(), package, vendor.id)
+    return render_template("vendors/package.html", package=package, **vars(page))
 
 
 @bp.route("/files/<int:file_id>")

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import CATEGORIES, PriceTier, Product, Vendor, money_json
+from consortium.models.status import VendorStatus
 from consortium.services import catalog
 from consortium.services.editing import FieldErrors
 from consortium.services.errors import Conflict
@@ -49,7 +50,7 @@ def _cents(value):
 
 def _vendor_choices(current: int | None = None) -> list:
     """Approved and pending vendors (and the product's own, whatever its status)."""
-    vendors = db().exec(select(Vendor).where((Vendor.status != "rejected") | (Vendor.id == current))
+    vendors = db().exec(select(Vendor).where((Vendor.status != VendorStatus.REJECTED) | (Vendor.id == current))
                         .order_by(Vendor.name))
     return [choice("", "— none —")] + [choice(v.id, v.name) for v in vendors]
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from consortium.db import plain_rows, utcnow
 from consortium.models import AuditEntry, DemandLine, Member, Product, Round
+from consortium.models.status import RoundStatus
 from consortium.services import exports
 from consortium.services import rounds as svc
 from consortium.services.editing import FieldErrors
@@ -54,7 +55,7 @@ def rounds():
 
 def _round_data(form: RoundForm, round_: Round | None = None) -> dict:
     deadline = form.deadline_utc()
-    if round_ is not None and deadline == svc.aware(round_.deadline).replace(second=0, microsecond=0):
+    if round_ is not None and deadline == round_.deadline.replace(second=0, microsecond=0):
         deadline = round_.deadline  # the form shows minutes: an untouched deadline stays exact
     return {"name": form.name.data.strip(), "slug": (form.slug.data or "").strip(),
             "description": form.description.data or "", "periods": form.parsed_periods,
@@ -93,7 +94,7 @@ def round_detail(round_id: int):
     round_ = load_or_404(Round, round_id)
     links = [(label, url) for endpoint, label in ROUND_LINKS
              if (url := _link(endpoint, round_id=round_.id))]
-    early = svc.aware(round_.deadline) - utcnow() if round_.status == "open" else None
+    early = round_.deadline - utcnow() if round_.status == RoundStatus.OPEN else None
     return render_template("admin/round_detail.html", round=round_,
                            summary=svc.round_summary(db(), round_), links=links,
                            confirm=ConfirmForm(),

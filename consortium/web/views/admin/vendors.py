@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import VENDOR_STATUSES, User, Vendor
+from consortium.models.status import VendorStatus
 from consortium.services import vendors as svc
 from consortium.services.editing import FieldErrors
 from consortium.services.errors import Conflict, ServiceError
@@ -31,7 +32,7 @@ def vendors():
     query = sorted_query(query, {"name": Vendor.name, "status": Vendor.status,
                                  "registered": Vendor.created_at}, "name")
     pending = db().exec(select(func.count()).select_from(Vendor)
-                        .where(Vendor.status == "pending")).one()
+                        .where(Vendor.status == VendorStatus.PENDING)).one()
     return render_template("admin/vendors.html", page=paginate(db(), query), status=status, q=q,
                            statuses=VENDOR_STATUSES, pending=pending, confirm=ConfirmForm())
 

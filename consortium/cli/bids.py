@@ -11,11 +11,12 @@ from pathlib import Path
 
 import click
 
+from consortium.cli.context import CliContext
 
-def _holder(ctx: click.Context):
-    """The CLI's AppHolder (imported here: consortium.cli imports this module)."""
-    from consortium.cli import AppHolder
-    return ctx.ensure_object(AppHolder)
+
+def _holder(ctx: click.Context) -> CliContext:
+    """The command line's shared context."""
+    return ctx.ensure_object(CliContext)
 
 
 @click.group("bids")
