@@ -65,6 +65,7 @@ def _demo_server(folder: Path):
         opened = session.exec(select(Round).where(Round.status == "open")).first()
         admin = session.exec(select(User).where(User.role == "admin")).first()
         run = runs.create_run(session, closed, admin, note="screenshots")
+        commit(session)
     runs.execute_run(engine, run.id)
     with Session(engine, expire_on_commit=False) as session:
         run = session.get(type(run), run.id)

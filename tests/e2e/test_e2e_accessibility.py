@@ -60,6 +60,7 @@ def site(tmp_path_factory):
                                 product=products["SEDAN-EV"], quantity=12,
                                 options={"charging": "J3400-NACS"})
         run = runs.create_run(session, closed, admin, time_limit=20, note="a11y")
+        commit(session)
     runs.execute_run(engine, run.id)
     with Session(engine, expire_on_commit=False) as session:
         run = session.get(type(run), run.id)
