@@ -88,11 +88,9 @@ def _deadline_reminders(jobs: "Jobs", now=None) -> int:
     from consortium.db import session_scope
     from consortium.services import notifications
 
-    with session_scope(jobs.get_engine()) as session:
+    with session_scope(jobs.get_engine()) as session:  # commits when the block ends
         count = notifications.send_deadline_reminders(session, now)
-        session.commit()
-        ids = notifications.take_committed(session)
-    for message_id in ids:
+    for message_id in notifications.take_committed(session):
         jobs.enqueue_email(message_id)
     return count
 

@@ -95,6 +95,19 @@ def make_line(session: Session, *, round: Round, member: Member, product: Produc
     return _save(session, line)
 
 
+def plan_dict(status: str = "optimal", tranches: list | None = None, **fields) -> dict:
+    """A plan document in the contract's shape (by default: nothing placed), for runs made
+    without a solve; the app reads stored plans strictly."""
+    tranches = tranches or []
+    total = sum(t["total_cost"] for t in tranches)
+    return {"status": status, "placed_units": sum(t["quantity"] for t in tranches),
+            "total_cost": total, "lower_bound": total, "gap": 0.0, "tranches": tranches,
+            "unplaced": [], "members": [],
+            "totals": {"standalone_cost": total, "consortium_cost": total, "savings": 0,
+                       "savings_pct": 0.0, "fairness_cost": 0},
+            "solver": {"name": "highs", "build_seconds": 0.0, "solve_seconds": 0.0}, **fields}
+
+
 def make_run(session: Session, *, round: Round, status: str = RunStatus.SUCCEEDED,
              plan: dict | None = None,
              problem: dict | None = None, approved: bool = False, **fields):

@@ -24,7 +24,13 @@ from consortium.models.notifications import (
     PasswordResetRequest,
     PasswordResetToken,
 )
-from consortium.models.packages import BidPackage, Download, PackageFile, PackageVersion
+from consortium.models.packages import (
+    BidPackage,
+    Download,
+    PackageFile,
+    PackageVersion,
+    PublishedPackageIsFrozen,
+)
 from consortium.models.rounds import (
     ROUND_STATUSES,
     AuditChain,
@@ -59,7 +65,7 @@ __all__ = [
     "BidVersion", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
     "DemandLineBase", "DemandRefCounter", "Download", "LoginAttempt", "Member", "MemberBase", "Money",
     "PackageFile",
-    "PackageVersion", "PriceTier", "Product", "ProductBase", "ROLES", "ROUND_STATUSES",
+    "PackageVersion", "PriceTier", "Product", "ProductBase", "PublishedPackageIsFrozen", "ROLES", "ROUND_STATUSES",
     "RUN_STATUSES", "Round", "RoundBase", "Run", "Throttle", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
     "VendorBase", "money_json", "to_money", "UTCDateTime", "UTCMoment", "as_utc",
     "DeadlineReminder", "Notification", "NotificationOptOut", "OUTBOX_STATUSES", "OutboxMessage",

@@ -1,11 +1,16 @@
-"""Bid packages: one per product of a round's approved plan, published in frozen versions."""
+"""Bid packages: one per product of a round's approved plan, published in frozen versions.
+
+A published package, its versions, files and the download log are frozen: the session hook at the
+bottom refuses any update or delete of these rows in every process that imports the models (the
+web app, the job worker, the CLI), whatever the route.
+"""
 
 from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, LargeBinary, UniqueConstraint, event
+from sqlmodel import Field, Session, SQLModel
 
 from consortium.db import utcnow
 from consortium.models.types import UTCDateTime, UTCMoment
@@ -64,3 +69,18 @@ class Download(SQLModel, table=True):
     vendor_id: int = Field(foreign_key="vendor.id", index=True)
     file_id: int = Field(foreign_key="packagefile.id")
     version_id: int = Field(foreign_key="packageversion.id", index=True)
+
+
+class PublishedPackageIsFrozen(RuntimeError):
+    """Raised when code tries to change or delete a published package, version, file or download."""
+
+
+FROZEN = (BidPackage, PackageVersion, PackageFile, Download)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_published_changes(session, _flush_context, _instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, FROZEN) and (obj in session.deleted or session.is_modified(obj)):
+            raise PublishedPackageIsFrozen(
+                f"{type(obj).__name__} rows are frozen once published; publish an addendum instead")

@@ -272,7 +272,6 @@ def import_upload(session: Session, *, round_: Round, member: Member, actor: Use
                                  "units": result.units, "updated": result.updated,
                                  "skipped_duplicates": result.skipped}})
         session.execute(insert(AuditEntry), audits)
-    session.commit()
     return result
 
 

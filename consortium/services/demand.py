@@ -110,7 +110,6 @@ def add_line(session: Session, *, round_: Round, member: Member, actor: User, ra
     audit.record(session, user=actor, action="create", entity="demandline", entity_id=line.id,
                  summary=f"added line {line.ref}", after=audit.snapshot(line, LINE_FIELDS),
                  round_id=round_.id, member_id=member.id)
-    session.commit()
     return line
 
 
@@ -190,7 +189,6 @@ def update_line(session: Session, *, line: DemandLine, actor: User, raw: dict,
                  summary=f"changed line {values['ref']}: {', '.join(changed)}",
                  before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
                  round_id=line.round_id, member_id=line.member_id)
-    session.commit()
     session.refresh(line)
     return changed
 
@@ -213,7 +211,6 @@ def delete_line(session: Session, *, line: DemandLine, actor: User, expected_ver
     audit.record(session, user=actor, action="delete", entity="demandline", entity_id=line_id,
                  summary=f"deleted line {ref}", before=before, round_id=round_id,
                  member_id=member_id)
-    session.commit()
 
 
 @dataclass(frozen=True)

@@ -41,17 +41,13 @@ def load_fixtures(session: Session, path: Path | str) -> dict[str, int]:
     Raises FixtureError listing every problem of every file; then nothing is written.
     """
     fixtures = check_folder(session, Path(path))
-    try:
-        counts = _write(session, fixtures)
-        if any(counts.values()):
-            audit.record(session, user=None, action="import", entity="fixtures", entity_id=None,
-                         summary=f"loaded fixtures from {Path(path).name}: "
-                                 + ", ".join(f"{n} {kind}" for kind, n in counts.items() if n),
-                         after=counts)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    counts = _write(session, fixtures)
+    if any(counts.values()):
+        audit.record(session, user=None, action="import", entity="fixtures", entity_id=None,
+                     summary=f"loaded fixtures from {Path(path).name}: "
+                             + ", ".join(f"{n} {kind}" for kind, n in counts.items() if n),
+                     after=counts)
+    session.flush()
     return counts
 
 
@@ -119,7 +115,7 @@ def _write(session: Session, fx: FixtureSet) -> dict[str, int]:
         accounts.create_user(session, email=data["email"], password=data["password"],
                              role=data["role"], name=data.get("name", ""),
                              member=members.get(data.get("member") or ""),
-                             vendor=vendors.get(data.get("vendor") or ""), commit=False)
+                             vendor=vendors.get(data.get("vendor") or ""))
         counts["users"] += 1
 
     have = _existing(session, Round.slug)

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from consortium.db import session_scope, utcnow
+from consortium.db import after_commit, session_scope, utcnow
 from consortium.models import HintJob, Product, Round, Run, User
 from consortium.services import audit
 from consortium.services.errors import NotAllowed, ServiceError
@@ -39,7 +39,7 @@ KIND_TEXT = {
 
 def create_hint_job(session: Session, run: Run, user: User | None, *,
                     threshold: float = 1.0) -> HintJob:
-    """A queued hint job for a succeeded run; committed."""
+    """A queued hint job for a succeeded run (flushed)."""
     if run.status != "succeeded" or not run.plan:
         raise NotAllowed("Hints need a run that succeeded.")
     low, high = THRESHOLD_RANGE
@@ -52,21 +52,32 @@ def create_hint_job(session: Session, run: Run, user: User | None, *,
     audit.record(session, user=user, action="hints", entity="run", entity_id=run.id,
                  round_id=run.round_id,
                  summary=f"Queued hints {job.id} for run {run.id} (threshold {threshold:g})")
-    session.commit()
     return job
 
 
+class HintQueueUnreachable(ServiceError):
+    """The job queue refused a committed hint job; the job is marked failed with the reason."""
+
+
 def enqueue_hints(session: Session, run: Run, user: User | None, *, enqueue, **params) -> HintJob:
-    """Create a hint job and hand it to the queue via `enqueue(job_id)`."""
+    """Create a hint job; once the caller's transaction commits, it is handed to the queue via
+    `enqueue(job_id)` (so the worker finds the committed row). A queue that cannot be reached
+    marks the job failed, and the edge's commit raises `HintQueueUnreachable`."""
     job = create_hint_job(session, run, user, **params)
-    try:
-        enqueue(job.id)
-    except Exception as exc:
-        log.exception("could not queue hints %s", job.id)
-        _finish(session.get_bind(), job.id, error="The job queue could not be reached "
-                f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then start again.")
-        raise ServiceError("The job queue could not be reached; hints were not started.") from exc
-    session.refresh(job)
+    engine, job_id = session.get_bind(), job.id
+
+    def hand_over() -> None:
+        try:
+            enqueue(job_id)
+        except Exception as exc:
+            log.exception("could not queue hints %s", job_id)
+            _finish(engine, job_id, error="The job queue could not be reached "
+                    f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then start "
+                    "again.")
+            raise HintQueueUnreachable("The job queue could not be reached; hints were not "
+                                       "started.") from exc
+
+    after_commit(session, hand_over)
     return job
 
 
@@ -106,7 +117,6 @@ def execute_hints(engine: Engine, job_id: int) -> str | None:
         job.status, job.stage = "running", "hints"
         job.started_at = job.heartbeat_at = utcnow()
         session.add(job)
-        session.commit()
         problem, plan = run.problem, run.plan
         params = {"fairness": run.fairness, "time_limit": run.time_limit, "gap": run.gap,
                   "solver": run.solver}
@@ -154,7 +164,6 @@ def set_visible(session: Session, job: HintJob, user: User, visible: bool) -> Hi
                  after=audit.snapshot(job, ("visible",)),
                  summary=f"{'Showed' if visible else 'Hid'} hints {job.id} of run {job.run_id} "
                          "to fleet managers")
-    session.commit()
     return job
 
 
@@ -225,5 +234,5 @@ def mark_stale_hints(session: Session, older_than) -> int:
                                          finished_at=utcnow())
                                  .execution_options(synchronize_session=False))
         failed += result.rowcount
-    session.commit()
+    session.flush()
     return failed

@@ -96,7 +96,6 @@ def _claim(engine: Engine, message_id: int) -> bool:
             OutboxMessage.id == message_id,
             OutboxMessage.status.in_(sources(OutboxStatus.SENDING))).values(
             status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)).rowcount
-        session.commit()
     return claimed == 1
 
 
@@ -130,7 +129,6 @@ def deliver(engine: Engine, settings: Settings, message_id: int) -> str:
                 if message.kind in SECRET_LINK_KINDS:
                     message.link = ""  # delivered: the reset link is no longer kept in clear
         session.add(message)
-        session.commit()
         status = message.status
     if status == OutboxStatus.QUEUED:
         raise DeliveryFailed(error)

@@ -19,12 +19,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from consortium.db import session_scope, utcnow
+from consortium.db import after_commit, session_scope, utcnow
 from consortium.models import MemberValueJob, Run, User
 from consortium.services import audit
 from consortium.services.errors import NotAllowed, ServiceError
 
 log = logging.getLogger(__name__)
+
+
+class ValueQueueUnreachable(ServiceError):
+    """The job queue refused a committed member-value job; the job is marked failed."""
 
 Progress = Callable[[str, int, int], None]
 PROGRESS_INTERVAL = 0.5
@@ -67,16 +71,21 @@ def start_member_values(session: Session, run: Run, user: User | None, *,
             raise NotAllowed(f"The member values of run {run.id} are being computed.")
     audit.record(session, user=user, action="member_value", entity="run", entity_id=run.id,
                  round_id=run.round_id, summary=f"Queued the member values of run {run.id}")
-    session.commit()
+    session.flush()
     session.refresh(job)
-    try:
-        enqueue(job.id)
-    except Exception as exc:  # the queue is unreachable: the job must not look queued forever
-        log.exception("could not queue member values %s", job.id)
-        _finish(session.get_bind(), job.id, error="The job queue could not be reached "
-                f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then try again.")
-        raise ServiceError("The job queue could not be reached; nothing was started.") from exc
-    session.refresh(job)
+    engine, job_id = session.get_bind(), job.id
+
+    def hand_over() -> None:
+        try:
+            enqueue(job_id)
+        except Exception as exc:  # the queue is unreachable: the job must not look queued forever
+            log.exception("could not queue member values %s", job_id)
+            _finish(engine, job_id, error="The job queue could not be reached "
+                    f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then try again.")
+            raise ValueQueueUnreachable("The job queue could not be reached; nothing was "
+                                        "started.") from exc
+
+    after_commit(session, hand_over)
     return job
 
 
@@ -149,7 +158,6 @@ def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | N
         job.status, job.stage = "running", "member"
         job.started_at = job.heartbeat_at = utcnow()
         session.add(job)
-        session.commit()
         problem, plan = run.problem, run.plan
         params = {"time_limit": run.time_limit, "gap": run.gap, "fairness": run.fairness,
                   "solver": run.solver}
@@ -196,7 +204,7 @@ def mark_stale_jobs(session: Session, older_than: timedelta) -> int:
             .execution_options(synchronize_session=False))
         failed += result.rowcount
     if failed:
-        session.commit()
+        session.flush()
         for job in live:
             session.refresh(job)
     return failed

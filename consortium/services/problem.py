@@ -4,6 +4,10 @@ A line's `id` in the file is its ref. Refs are unique per member, so when member
 a ref, each of those lines gets the id "<ref>@<member name>": ids stay unique in the file, and
 since a ref never contains "@", a qualified id never equals another line's ref
 (`run_results.line_ref` reads the ref back).
+
+Each demand line also carries `member_id`, the member's database id: an optional extra field
+(docs/optimizer.md) that the optimizer copies into the plan, so the app finds a member by its
+id even after a rename; `member` (the name) stays for display and the outside checker.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ def _line_dict(line: DemandLine, member: Member, product: Product, shared: bool)
     data = {
         "id": problem_id(line.ref, member.name, shared),
         "member": member.name,
+        "member_id": member.id,
         "product": product.code,
         "quantity": line.quantity,
         "earliest": line.earliest,

@@ -1,7 +1,8 @@
 """Publishing bid packages: preview, publish a round's approved plan, addenda, downloads.
 
-A published version and its files are frozen: the guard at the bottom refuses any update or
-delete of BidPackage, PackageVersion, PackageFile and Download rows, whatever the route.
+A published version and its files are frozen: the guard registered with the models
+(consortium.models.packages) refuses any update or delete of BidPackage, PackageVersion,
+PackageFile and Download rows, in every process.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -17,6 +17,7 @@ from consortium import policy
 from consortium.db import utcnow
 from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
                                Run, User)
+from consortium.models.packages import PublishedPackageIsFrozen  # noqa: F401 (re-exported)
 from consortium.models.status import RunStatus
 from consortium.models.types import as_utc
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
@@ -35,8 +36,6 @@ class PublishError(ServiceError):
         self.errors = errors or []
 
 
-class PublishedPackageIsFrozen(RuntimeError):
-    """Raised when code tries to change or delete a published package, version, file or download."""
 
 
 def _now() -> datetime:
@@ -70,7 +69,7 @@ def _first_writer(session: Session, message: str):
     try:
         yield
     except IntegrityError as exc:
-        session.rollback()
+        session.rollback()  # the failed flush leaves the session unusable until rolled back
         raise PublishError(message) from exc
 
 
@@ -160,7 +159,7 @@ def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline
                                 "reload the page."):
         packages = [_store_package(session, round_, run, built, user, now) for built in built_all]
         notifications.package_published(session, round_, packages)
-        session.commit()
+        session.flush()
     return packages
 
 
@@ -235,7 +234,7 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
                             "manifest_sha256": version.manifest_sha256})
         bids.require_reconfirmation(session, package, version)
         notifications.addendum_published(session, package, version)
-        session.commit()
+        session.flush()
     return version
 
 
@@ -250,16 +249,6 @@ def record_download(session: Session, user: User, file: PackageFile) -> Download
     download = Download(user_id=user.id, vendor_id=vendor.id, file_id=file.id,
                         version_id=file.version_id, at=utcnow())
     session.add(download)
-    session.commit()
+    session.flush()
     return download
 
-
-FROZEN = (BidPackage, PackageVersion, PackageFile, Download)
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_published_changes(session, _flush_context, _instances) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, FROZEN) and (obj in session.deleted or session.is_modified(obj)):
-            raise PublishedPackageIsFrozen(
-                f"{type(obj).__name__} rows are frozen once published; publish an addendum instead")

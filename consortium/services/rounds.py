@@ -105,7 +105,6 @@ def create_round(session: Session, *, name: str, periods: list[str], deadline: d
     audit.record(session, user=actor, action="create", entity="round", entity_id=round_.id,
                  round_id=round_.id, summary=f"created round {round_.slug}",
                  after=round_state(round_))
-    session.commit()
     return round_
 
 
@@ -140,7 +139,6 @@ def update_round(session: Session, round_: Round, *, data: dict, actor: User | N
                  round_id=round_.id, before=before, after=after,
                  summary=f"updated round {round_.slug}: "
                          f"{', '.join(audit.changed_fields(before, after)) or 'no change'}")
-    session.commit()
     return round_
 
 
@@ -157,7 +155,6 @@ def _transition(session: Session, round_: Round, *, to: RoundStatus, actor: User
         notifications.round_opened(session, round_)
     else:
         notifications.round_closed(session, round_)
-    session.commit()
     return round_
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from consortium.db import session_scope, utcnow
+from consortium.db import after_commit, session_scope, utcnow
 from consortium.models import Round, Run, ScenarioRun, User
 from consortium.models.status import RoundStatus, RunStatus, allowed, sources, transition
 from consortium.optimizer.progress import Stage
@@ -73,7 +73,7 @@ def check_problem(problem: dict) -> None:
 def create_run(session: Session, round_: Round, user: User | None, *, time_limit: float = 60.0,
                gap: float = 1e-6, fairness: bool = True, solver: str = DEFAULT_SOLVER,
                note: str = "") -> Run:
-    """A queued run of a closed round, with the problem it will solve; committed."""
+    """A queued run of a closed round, with the problem it will solve (flushed)."""
     from consortium.services.problem import build_problem
 
     if round_.status != RoundStatus.CLOSED:
@@ -97,27 +97,40 @@ def create_run(session: Session, round_: Round, user: User | None, *, time_limit
                          f"{time_limit:g} s, gap {gap:g}, fairness {'on' if fairness else 'off'}, "
                          f"{solver})",
                  after=audit.snapshot(run, ("time_limit", "gap", "fairness", "solver")))
-    session.commit()
     return run
+
+
+class QueueUnreachable(ServiceError):
+    """The job queue refused a committed run; the run is marked failed with the reason."""
 
 
 def enqueue_run(session: Session, round_: Round, user: User | None, *, enqueue: Callable[[int], None],
                 **params) -> Run:
-    """Create a run (see `create_run`) and hand it to the job queue via `enqueue(run_id)`."""
+    """Create a run (see `create_run`) and hand it to the job queue once the caller's transaction
+    commits (see `queue_run`)."""
     return queue_run(session, create_run(session, round_, user, **params), enqueue)
 
 
 def queue_run(session: Session, run: Run, enqueue: Callable[[int], None]) -> Run:
-    """Hand a committed queued run to the job queue; if the queue is unreachable the run is
-    marked failed (never left looking queued) and ServiceError is raised."""
-    try:
-        enqueue(run.id)
-    except Exception as exc:  # the queue is unreachable: the run must not look queued forever
-        log.exception("could not queue run %s", run.id)
-        _finish(session.get_bind(), run.id, error="The job queue could not be reached "
-                f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then run again.")
-        raise ServiceError("The job queue could not be reached; the run was not started.") from exc
-    session.refresh(run)
+    """Once the caller's transaction commits, hand the queued `run` to the job queue via
+    `enqueue(run_id)` (so the worker always finds the committed row).
+
+    When the queue cannot be reached, the run is marked failed (it must not look queued forever)
+    and the edge's commit raises `QueueUnreachable` after committing.
+    """
+    engine, run_id = session.get_bind(), run.id
+
+    def hand_over() -> None:
+        try:
+            enqueue(run_id)
+        except Exception as exc:
+            log.exception("could not queue run %s", run_id)
+            _finish(engine, run_id, error="The job queue could not be reached "
+                    f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then run again.")
+            raise QueueUnreachable("The job queue could not be reached; the run was not "
+                                   "started.") from exc
+
+    after_commit(session, hand_over)
     return run
 
 
@@ -182,7 +195,6 @@ def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str
         result = session.execute(update(Run).where(Run.id == run_id,
                                                   Run.status.in_(sources(status)))
                                  .values(**values).execution_options(synchronize_session=False))
-        session.commit()
     if result.rowcount != 1:
         log.warning("run %s already finished (%s); its late %s result was discarded",
                     run_id, run.status, values["status"])
@@ -208,7 +220,6 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
         run.stage = Stage.VALIDATE
         run.started_at = run.heartbeat_at = utcnow()
         session.add(run)
-        session.commit()
         params = {"time_limit": run.time_limit, "gap": run.gap, "fairness": run.fairness,
                   "solver": run.solver}
         problem_dict = run.problem
@@ -270,7 +281,7 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
         audit.record(session, user=None, action="fail", entity="run", entity_id=run.id,
                      round_id=run.round_id, summary=f"Run {run.id} marked failed: {error}")
     if stale:
-        session.commit()
+        session.flush()
         for run in stale:
             session.refresh(run)
     return failed
@@ -297,8 +308,7 @@ def approve_run(session: Session, run: Run, user: User | None) -> Round:
         update(Round).where(Round.id == round_.id, Round.status == RoundStatus.CLOSED,
                             or_(Round.approved_run_id.is_(None), Round.approved_run_id != run.id))
         .values(approved_run_id=run.id).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        session.rollback()
+    if result.rowcount != 1:  # nothing was changed: the caller's edge rolls back
         raise NotAllowed(f"Run {run.id} is already the approved plan of this round.")
     session.refresh(round_)
     run.approved_at, run.approved_by_id = utcnow(), user.id if user else None
@@ -307,7 +317,6 @@ def approve_run(session: Session, run: Run, user: User | None) -> Round:
                  round_id=round_.id, before=before, after=audit.snapshot(round_, ("approved_run_id",)),
                  summary=f"Approved run {run.id} as the plan of {round_.name}")
     notifications.plan_approved(session, round_)
-    session.commit()
     return round_
 
 

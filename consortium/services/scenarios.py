@@ -19,7 +19,7 @@ from consortium.db import utcnow
 from consortium.models import HintJob, MemberValueJob, Round, Run, Scenario, ScenarioRun, User
 from consortium.services import audit
 from consortium.services.errors import NotAllowed, ServiceError
-from consortium.services.run_results import compare_runs
+from consortium.services.run_results import compare_runs, plan_of
 from consortium.services.runs import (
     check_problem,
     is_scenario_run,
@@ -83,7 +83,7 @@ def create_scenario(session: Session, run: Run, user: User | None, name: str) ->
     audit.record(session, user=user, action="create", entity="scenario", entity_id=scenario.id,
                  round_id=run.round_id,
                  summary=f"Created scenario {scenario.id} “{scenario.name}” from run {run.id}")
-    session.commit()
+    session.flush()
     return scenario
 
 
@@ -96,7 +96,7 @@ def rename_scenario(session: Session, scenario: Scenario, user: User | None, nam
                  round_id=scenario.round_id, before=before,
                  after=audit.snapshot(scenario, ("name",)),
                  summary=f"Renamed scenario {scenario.id} to “{scenario.name}”")
-    session.commit()
+    session.flush()
     return scenario
 
 
@@ -135,7 +135,7 @@ def _apply(session: Session, scenario: Scenario, user: User | None, changed: dic
     session.add(scenario)
     audit.record(session, user=user, action="edit", entity="scenario", entity_id=scenario.id,
                  round_id=scenario.round_id, summary=f"Scenario {scenario.id}: {summary}")
-    session.commit()
+    session.flush()
     return scenario
 
 
@@ -218,14 +218,14 @@ def run_scenario(session: Session, scenario: Scenario, user: User | None, *, enq
     audit.record(session, user=user, action="run", entity="scenario", entity_id=scenario.id,
                  round_id=scenario.round_id,
                  summary=f"Queued run {run.id} of scenario {scenario.id} “{scenario.name}”")
-    session.commit()
+    session.flush()
     return queue_run(session, run, enqueue)
 
 
 def compare_with_base(session: Session, scenario: Scenario, run: Run) -> dict:
     """The scenario run's plan beside the base run's (compare_runs: A = base, B = scenario)."""
     base = session.get(Run, scenario.base_run_id)
-    return compare_runs(base.plan if base else None, run.plan)
+    return compare_runs(plan_of(base) if base else None, plan_of(run))
 
 
 def delete_scenario(session: Session, scenario: Scenario, user: User | None) -> None:
@@ -251,7 +251,7 @@ def delete_scenario(session: Session, scenario: Scenario, user: User | None) -> 
                          f"{len(runs)} run{'s' if len(runs) != 1 else ''}")
     session.flush()
     session.delete(scenario)
-    session.commit()
+    session.flush()
 
 
 def problem_summary(problem: dict) -> dict:

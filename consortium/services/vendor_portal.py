@@ -63,10 +63,10 @@ def register_vendor(session: Session, *, company: str, contact_name: str, email:
                      after=audit.snapshot(vendor, ("name", "contact_name", "contact_email",
                                                    "status")))
         create_user(session, email=email, password=password, role="vendor",
-                    name=contact_name.strip(), vendor=vendor, commit=False)
-        session.commit()
+                    name=contact_name.strip(), vendor=vendor)
+        session.flush()
     except IntegrityError as exc:  # the same company or email registered a moment ago
-        session.rollback()
+        session.rollback()  # the failed flush leaves the session unusable until rolled back
         raise ServiceError(f"{company} or {email} was registered a moment ago; sign in instead, "
                            "or contact the consortium.") from exc
     return vendor

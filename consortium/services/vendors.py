@@ -48,7 +48,6 @@ def create_vendor(session: Session, *, data: dict, actor: User | None) -> Vendor
     session.flush()
     audit.record(session, user=actor, action="create", entity="vendor", entity_id=vendor.id,
                  summary=f"created vendor {vendor.name}", after=vendor_state(vendor))
-    session.commit()
     return vendor
 
 
@@ -66,7 +65,6 @@ def update_vendor(session: Session, vendor: Vendor, *, data: dict, actor: User |
                  before=before, after=after,
                  summary=f"updated vendor {vendor.name}: "
                          f"{', '.join(audit.changed_fields(before, after)) or 'no change'}")
-    session.commit()
     return vendor
 
 
@@ -81,7 +79,6 @@ def _decide(session: Session, vendor: Vendor, status: VendorStatus, actor: User 
                  entity="vendor", entity_id=vendor.id, before=before, after=vendor_state(vendor),
                  summary=f"{status} vendor {vendor.name}")
     notifications.vendor_decided(session, vendor)
-    session.commit()
     return vendor
 
 

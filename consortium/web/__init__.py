@@ -13,7 +13,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     Refuses to start with unsafe settings (see Settings.check).
     """
     from consortium.db import make_engine
-    from consortium.web import errors, guard, nav, security
+    from consortium.web import errors, guard, nav, security, transaction
     from consortium.web.access import close_db
     from consortium.web.blueprints import register_blueprints
     from consortium.web.extensions import csrf, login_manager
@@ -55,5 +55,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     nav.init_app(app)
     guard.init_app(app)  # before the blueprints: their <int:id> rules use its converter
     register_blueprints(app)
+    transaction.init_app(app)  # after the blueprints: the commit runs before their hooks
     from consortium.jobs import init_app as init_jobs; init_jobs(app)  # noqa: E702
     return app

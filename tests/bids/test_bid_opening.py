@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from consortium.award import optimize_award, parse_award_problem
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import AuditEntry, Bid, BidOpening, Notification
 from consortium.publish.validate import validate_release_package, validation_errors
 from consortium.services import bid_export, bid_opening, bids, publishing
@@ -41,6 +41,7 @@ def three_bids(session, beb, vendors, admin, sealer):
                                 sealer=sealer)
     session.commit()
     publishing.publish_addendum(session, beb, admin, change_note="Delivery address corrected")
+    commit(session)
     for user, row in ((vendors["Pacific Coach Works"], pacific),
                       (vendors["Evergreen Bus"], evergreen)):
         bids.reconfirm_bid(session, session.get(Bid, row.bid_id), user)

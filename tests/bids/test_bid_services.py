@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from consortium.db import commit
 from consortium.models import AuditEntry, Bid, BidStatus, BidVersion, Notification, OutboxMessage
 from consortium.models.bids import BID_TRANSITIONS, can_move
 from consortium.services import bids, publishing, sealing
@@ -140,6 +141,7 @@ def test_an_addendum_forces_reconfirmation_and_tells_the_bidders(session, beb, v
     session.commit()
     bid = session.get(Bid, row.bid_id)
     version = publishing.publish_addendum(session, beb, admin, change_note="Battery 500 kWh")
+    commit(session)
     session.refresh(bid)
     assert bid.status == BidStatus.MUST_RECONFIRM
     note = session.exec(select(Notification).where(Notification.user_id == user.id,
@@ -159,6 +161,7 @@ def test_replacing_a_bid_after_an_addendum_also_makes_it_valid(session, beb, ven
     row = bids.submit_bid(session, beb, user, contents(("LOT-1", 100)), sealer=sealer)
     session.commit()
     publishing.publish_addendum(session, beb, admin, change_note="Typo in the schedule")
+    commit(session)
     bid = session.get(Bid, row.bid_id)
     session.refresh(bid)
     assert bid.status == BidStatus.MUST_RECONFIRM
@@ -171,8 +174,10 @@ def test_an_addendum_may_extend_the_bid_deadline_but_never_shorten_it(session, b
     with pytest.raises(publishing.PublishError, match="never shorten"):
         publishing.publish_addendum(session, beb, admin, change_note="Sooner",
                                     bid_deadline=deadline - timedelta(days=1))
+        commit(session)
     version = publishing.publish_addendum(session, beb, admin, change_note="Later",
                                           bid_deadline=deadline + timedelta(days=7))
+    commit(session)
     assert bids.aware(version.bid_deadline) == deadline + timedelta(days=7)
 
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import Bid, BidStatus, BidVersion, Member
 from consortium.services import bids, publishing
 from tests import factories
@@ -193,6 +193,7 @@ def test_reconfirm_after_an_addendum_on_the_web(app, session, beb, vendors, admi
                           sealer=sealer)
     session.commit()
     publishing.publish_addendum(session, beb, admin, change_note="Charging standard changed")
+    commit(session)
     client = _client_for(app, vendors["Transit Motors"])
     page = client.get(f"/bids/packages/{beb.id}").get_data(as_text=True)
     assert "must re-confirm" in page and "not valid" in page

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import BidPackage, BidVersion, Product
 from tests import factories
 from tests.bids.conftest import set_bid_deadline
@@ -44,6 +44,7 @@ def server(tmp_path_factory):
         now = utcnow().replace(second=0, microsecond=0)
         publish_round(session, run, admin, bid_deadline=now + timedelta(days=30),
                       questions_deadline=now + timedelta(days=21))
+        commit(session)
     with serving(app) as live:
         yield live
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from consortium.award import optimize_award, parse_award_problem
+from consortium.db import commit
 from consortium.models import Bid, BidOpening, BidStatus, Round
 from consortium.publish.validate import validate_release_package
 from consortium.services import bid_export
@@ -19,6 +20,7 @@ DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 
 def test_the_demo_round_has_opened_bids_and_a_solvable_award_problem(session, sealer):
     load_fixtures(session, DEMO)
+    commit(session)
     counts = seed_demo_tender(session, sealer=sealer)
     session.commit()
     assert counts["bid_packages"] >= 3 and counts["openings"] == counts["bid_packages"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from consortium.db import commit
 from consortium.jobs import get_jobs, make_jobs, start_consumer_thread, stop_consumer_thread
 from consortium.models import HintJob, Round, User
 from consortium.services.fixtures import load_fixtures
@@ -32,6 +33,7 @@ def demo_server(tmp_path):
     engine = app.extensions["consortium.engine"]
     with Session(engine, expire_on_commit=False) as session:
         load_fixtures(session, DEMO)
+        commit(session)
     consumer = start_consumer_thread(get_jobs(app))
     try:
         with serving(app) as server:
@@ -55,9 +57,11 @@ def test_hints_for_the_demo_lines_in_the_browser(new_page, demo_server):
         round_ = session.exec(select(Round).where(Round.slug == "2026-pilot")).one()
         admin = session.exec(select(User).where(User.email == "admin@consortium.example")).one()
         run = create_run(session, round_, admin, time_limit=60)
+        commit(session)
     assert execute_run(engine, run.id) == "succeeded"
     with Session(engine, expire_on_commit=False) as session:
         approve_run(session, session.get(type(run), run.id), admin)
+        commit(session)
     page = new_page()
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))

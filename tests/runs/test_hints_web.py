@@ -3,6 +3,7 @@ of its own lines only, once an admin made them visible."""
 
 from __future__ import annotations
 
+from consortium.db import commit
 from consortium.jobs import get_jobs
 from consortium.models import HintJob
 from consortium.optimizer import parse_problem
@@ -15,16 +16,20 @@ from tests.runs.conftest import fresh
 
 
 def _run(app, session, round_, admin, approve=True):
-    run = fresh(session, enqueue_run(session, round_, admin, enqueue=get_jobs(app).enqueue_run))
+    run = enqueue_run(session, round_, admin, enqueue=get_jobs(app).enqueue_run)
+    commit(session)  # the edge: the run is queued once committed
+    run = fresh(session, run)
     assert run.status == "succeeded"
     if approve:
         approve_run(session, run, admin)
+        commit(session)
     return run
 
 
 def _hints(app, session, run, admin, threshold=1.0) -> HintJob:
     job = enqueue_hints(session, run, admin, enqueue=get_jobs(app).enqueue_hints,
                         threshold=threshold)
+    commit(session)
     return fresh(session, job)
 
 
@@ -80,6 +85,7 @@ def test_fleet_managers_see_only_their_own_lines_once_visible(
     page = client.get(f"/results/rounds/{closed_round.id}").get_data(as_text=True)
     assert "What you could change" not in page          # not visible yet
     set_visible(session, fresh(session, job), admin, True)
+    commit(session)
     assert visible_job(session, closed_round).id == job.id
     page = client.get(f"/results/rounds/{closed_round.id}").get_data(as_text=True)
     assert "What you could change" in page and "Order 5 units" in page and "SEA-2" in page
@@ -131,10 +137,12 @@ def test_hint_jobs_of_a_dead_worker_are_failed(app, session, admin, closed_round
     from consortium.services.hints import create_hint_job, mark_stale_hints
     run = _run(app, session, closed_round, admin, approve=False)
     job = create_hint_job(session, run, admin)
+    commit(session)
     job.status, job.heartbeat_at = "running", utcnow() - timedelta(minutes=30)
     session.add(job)
     session.commit()
     fresh_job = create_hint_job(session, run, admin)
+    commit(session)
     assert mark_stale_hints(session, timedelta(minutes=10)) == 1
     assert fresh(session, job).status == "failed" and "worker stopped" in fresh(session, job).error
     assert fresh(session, fresh_job).status == "queued"

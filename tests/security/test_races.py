@@ -10,8 +10,9 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from consortium.db import session_scope
 from consortium.models import AuditEntry, DemandLine, Member, Round, Run, User
 from consortium.services import demand, runs
 from consortium.services.errors import NotAllowed
@@ -40,7 +41,7 @@ def test_a_failed_run_stays_failed_when_its_paused_worker_resumes(engine, sessio
         "status", runs.execute_run(engine, run.id, heartbeat_interval=60)))
     worker.start()
     assert paused.wait(30)
-    with Session(engine) as other:  # meanwhile the stale check marks the run failed
+    with session_scope(engine) as other:  # meanwhile the stale check marks the run failed
         assert runs.mark_stale_runs(other, timedelta(seconds=-1)) == 1
     with caplog.at_level(logging.WARNING, logger="consortium.services.runs"):
         resume.set()
@@ -68,7 +69,7 @@ def test_five_simultaneous_approvals_write_one_audit_entry(engine, session, admi
     run = factories.make_run(session, round=round_, status="succeeded", plan={"status": "optimal"})
 
     def approve():
-        with Session(engine, expire_on_commit=False) as own:
+        with session_scope(engine) as own:  # one request: commits once, or rolls back
             return runs.approve_run(own, own.get(Run, run.id), own.get(User, admin.id))
 
     results = concurrently([approve] * 5)
@@ -107,7 +108,7 @@ def test_simultaneous_csv_imports_and_adds_of_one_city_never_refuse_each_other(
         f",BEB-40,{n + 1},2027Q1,2027Q3,charging=CCS1\n" for n in range(20))
 
     def upload():
-        with Session(engine, expire_on_commit=False) as own:
+        with session_scope(engine) as own:  # one request
             round_now = own.get(Round, round_.id)
             checked = csv_import.check_upload(own, round_now, body.encode(), 10**6, member.id)
             return csv_import.import_upload(own, round_=round_now, member=own.get(Member, member.id),
@@ -115,8 +116,8 @@ def test_simultaneous_csv_imports_and_adds_of_one_city_never_refuse_each_other(
                                             checked=checked).added
 
     def add():
-        with Session(engine, expire_on_commit=False) as own:
-            for _ in range(10):
+        for _ in range(10):  # one request per line, each committed at its edge
+            with session_scope(engine) as own:
                 demand.add_line(own, round_=own.get(Round, round_.id),
                                 member=own.get(Member, member.id),
                                 actor=own.get(User, fleet_manager.id), raw=raw_line())

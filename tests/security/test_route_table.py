@@ -27,7 +27,7 @@ import pytest
 from flask import Blueprint, Flask
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import (AuditEntry, BidPackage, DemandLine, HintJob, Member, Notification,
                                OutboxMessage, PackageFile, PackageVersion, PriceTier, Product,
                                Round, Run, Vendor)
@@ -296,6 +296,7 @@ def _solved_round(session, engine, admin, own_member, other_member) -> Run:
         factories.make_line(session, round=round_, member=member, product=bus, quantity=6,
                             earliest="2027Q1", latest="2027Q2")
     run_id = create_run(session, round_, admin).id
+    commit(session)  # the edge: the worker reads the committed run
     execute_run(engine, run_id)
     session.expire_all()
     run = session.get(Run, run_id)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import Throttle, User
 from consortium.services import accounts, throttle
 from tests import factories
@@ -58,10 +58,11 @@ def test_a_password_change_ends_sessions_through_one_service_function(app, sessi
     client, remember_client = _remember_client(app, admin)
     user = session.get(User, admin.id)
     accounts.set_password(session, user, "a brand new password")
+    commit(session)
     assert not _signed_in(client) and not _signed_in(remember_client)
     before = session.get(User, admin.id).session_version
     accounts.end_sessions(session, user)
-    session.commit()
+    commit(session)
     assert session.get(User, admin.id).session_version == before + 1
 
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from consortium.db import commit
 from tests import factories
 from tests.conftest import login
 from tests.publish.conftest import deadlines, demo_round, published  # noqa: F401 (fixtures)
@@ -95,6 +96,7 @@ def test_run_page_does_not_grow_with_other_runs(app, engine, session, admin,
     from consortium.services.runs import create_run, execute_run
 
     run_id = create_run(session, closed_round, admin).id
+    commit(session)
     execute_run(engine, run_id)
     session.expire_all()
     run = session.get(Run, run_id)
@@ -116,6 +118,7 @@ def test_vendor_package_page_does_not_grow_with_versions(app, engine, session, a
     few = statements_of(vendor, engine, path, "Lots")
     for n in range(3):
         publish_addendum(session, package, admin, change_note=f"Addendum {n + 1}")
+        commit(session)
         session.commit()
     many = statements_of(vendor, engine, path, "Addendum 3")
     assert len(many) == len(few) <= CAPS["vendor package page"], many

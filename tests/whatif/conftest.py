@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from consortium.db import commit
 from consortium.services.runs import create_run, execute_run
 from tests.runs.conftest import closed_round, fresh  # noqa: F401  (fixtures and helper)
 
@@ -17,6 +18,7 @@ from tests.runs.conftest import closed_round, fresh  # noqa: F401  (fixtures and
 @pytest.fixture
 def base_run(app, session, admin, closed_round):  # noqa: F811
     run = create_run(session, closed_round, admin, time_limit=30, gap=0)
+    commit(session)
     assert execute_run(app.extensions["consortium.engine"], run.id) == "succeeded"
     session.expire_all()
     return session.get(type(run), run.id)

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
+from consortium.db import commit
 from consortium.models import AuditEntry, MemberValueJob
 from consortium.optimizer import optimize, parse_problem
 from consortium.services.errors import NotAllowed, ServiceError
@@ -27,6 +28,7 @@ def _immediate(app):
 
 def test_figures_equal_independently_solved_problems(app, session, admin, base_run):
     job = start_member_values(session, base_run, admin, enqueue=_immediate(app))
+    commit(session)
     job = fresh(session, job)
     assert job.status == "succeeded" and job.stage == "done"
     assert job.progress_done == job.progress_total == 2
@@ -48,7 +50,9 @@ def test_figures_equal_independently_solved_problems(app, session, admin, base_r
 
 
 def test_member_figures_give_one_member_only(app, session, admin, base_run):
-    job = fresh(session, start_member_values(session, base_run, admin, enqueue=_immediate(app)))
+    job = start_member_values(session, base_run, admin, enqueue=_immediate(app))
+    commit(session)
+    job = fresh(session, job)
     mine = member_figures(job, "Seattle")
     assert mine["member"] == "Seattle" and mine["value_to_others"] == 35000
     assert member_figures(job, "Portland") is None
@@ -59,15 +63,19 @@ def test_only_a_succeeded_run_and_not_twice_at_once(app, session, admin, closed_
     failed = factories.make_run(session, round=closed_round, status="failed")
     with pytest.raises(NotAllowed, match="succeeded"):
         start_member_values(session, failed, admin, enqueue=_immediate(app))
+        commit(session)
     queued = []
     job = start_member_values(session, base_run, admin, enqueue=queued.append)
+    commit(session)
     assert queued == [job.id] and job.status == "queued"
     assert progress_text(job) == "Waiting for the worker"
     with pytest.raises(NotAllowed, match="being computed"):
         start_member_values(session, base_run, admin, enqueue=queued.append)
+        commit(session)
     assert execute_member_values(app.extensions["consortium.engine"], job.id) == "succeeded"
     # done: it may be computed again, on the same row (one row per run)
     again = start_member_values(session, base_run, admin, enqueue=queued.append)
+    commit(session)
     assert again.id == job.id and again.status == "queued" and again.figures is None
     assert len(session.exec(select(MemberValueJob)).all()) == 1
 
@@ -77,6 +85,7 @@ def test_an_unreachable_queue_fails_the_job(session, admin, base_run):
         raise ConnectionError("no redis")
     with pytest.raises(ServiceError, match="could not be reached"):
         start_member_values(session, base_run, admin, enqueue=broken)
+        commit(session)
     job = fresh(session, job_for_run(session, base_run.id))
     assert job.status == "failed" and "ConnectionError" in job.error
 

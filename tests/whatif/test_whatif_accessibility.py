@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
+from consortium.db import commit
 from consortium.services import scenarios
 from consortium.services.member_value import execute_member_values, start_member_values
 from consortium.services.runs import approve_run, create_run, execute_run
@@ -31,6 +32,7 @@ def site(tmp_path_factory):
             factories.make_line(session, round=round_, member=member, product=bus, quantity=6, ref=ref)
         approved = create_run(session, round_, admin, time_limit=20)
         other = create_run(session, round_, admin, time_limit=20)
+        commit(session)
     for run in (approved, other):
         execute_run(engine, run.id)
     with Session(engine, expire_on_commit=False) as session:
@@ -38,10 +40,14 @@ def site(tmp_path_factory):
         approve_run(session, approved, admin)
         start_member_values(session, approved, admin,
                             enqueue=lambda job_id: execute_member_values(engine, job_id))
+        commit(session)
         scenario = scenarios.create_scenario(session, approved, admin, "Without Seattle")
+        commit(session)
         scenarios.drop_member(session, scenario, admin, "Seattle")
+        commit(session)
         run = scenarios.run_scenario(session, scenario, admin, time_limit=20,
                                      enqueue=lambda run_id: execute_run(engine, run_id))
+        commit(session)
         ids = {"round": round_.id, "run": other.id, "approved": approved.id,
                "scenario": scenario.id, "scenario_run": run.id}
     with serving(app) as live:

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 from sqlmodel import Session
 
+from consortium.db import commit
 from consortium.jobs import get_jobs, make_jobs, start_consumer_thread, stop_consumer_thread
 from consortium.models import Run
 from consortium.services.runs import create_run, execute_run
@@ -48,6 +49,7 @@ def test_admin_drops_a_member_and_sees_the_comparison(new_page, worker_server):
         factories.make_line(session, round=round_, member=sea, product=bus, quantity=6, ref="SEA-1",
                             earliest="2027Q2", latest="2027Q3")
         base_id = create_run(session, round_, admin, time_limit=20).id
+        commit(session)
     assert execute_run(engine, base_id) == "succeeded"
 
     page = new_page()

@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlmodel import select
 
+from consortium.db import commit
 from consortium.models import Run, Scenario, ScenarioRun
 from consortium.services import scenarios as svc
 from consortium.services.member_value import execute_member_values, start_member_values
@@ -21,7 +22,9 @@ RUN_FORM = {"run-time_limit": "30", "run-gap": "0", "run-fairness": "y", "run-so
 
 @pytest.fixture
 def scenario(session, admin, base_run):
-    return svc.create_scenario(session, base_run, admin, "What if")
+    value = svc.create_scenario(session, base_run, admin, "What if")
+    commit(session)
+    return value
 
 
 def _location_id(response) -> int:
@@ -126,6 +129,7 @@ def test_rename(admin_client, session, scenario):
 def test_scenario_list_is_paginated(admin_client, session, admin, base_run, closed_round):
     for i in range(23):
         svc.create_scenario(session, base_run, admin, f"Scenario {i:02d}")
+        commit(session)
     first = admin_client.get(f"/admin/rounds/{closed_round.id}/scenarios").get_data(as_text=True)
     assert "Page 1 of 2" in first and "Scenario 22" in first and "Scenario 02" not in first
     second = admin_client.get(f"/admin/rounds/{closed_round.id}/scenarios?page=2").get_data(as_text=True)
@@ -152,9 +156,10 @@ def test_fleet_managers_see_only_their_own_figures(app, client, session, admin, 
     engine = app.extensions["consortium.engine"]
     start_member_values(session, base_run, admin,
                         enqueue=lambda job_id: execute_member_values(engine, job_id))
+    commit(session)
     closed_round.approved_run_id = base_run.id
     session.add(closed_round)
-    session.commit()
+    commit(session)
     login(client, fleet_manager)
     page = client.get(f"/results/rounds/{closed_round.id}").get_data(as_text=True)
     assert "What your demand is worth to the others" in page
@@ -196,6 +201,7 @@ def test_other_roles_get_404_everywhere(app, client, session, role, member, base
 
 def test_unknown_or_mismatched_ids_are_404(admin_client, session, admin, base_run, scenario):
     other = svc.create_scenario(session, base_run, admin, "Other")
+    commit(session)
     run_id = _location_id(admin_client.post(f"/admin/scenarios/{other.id}/runs", data=RUN_FORM))
     assert admin_client.get(f"/admin/scenarios/{scenario.id}/runs/{run_id}/compare").status_code == 404
     assert admin_client.get(f"/admin/scenarios/{other.id}/runs/{base_run.id}/compare").status_code == 404

@@ -14,6 +14,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from consortium.db import after_commit
 from consortium.models import Member, Round
 from consortium.services import csv_import, demand
 from consortium.services.csv_uploads import UploadNotFound, UploadStore
@@ -186,14 +187,13 @@ def csv_confirm(round_id):
         uploads.release(token)
         flash(str(exc), "error")
         return redirect(url_for("demand.round_lines", round_id=round_.id))
-    except ServiceError as exc:  # includes CsvFileError
-        db().rollback()
+    except ServiceError as exc:  # includes CsvFileError; nothing was written (validated first)
         uploads.release(token)
         flash(f"{exc} Nothing was imported; see the errors below.", "error")
         return redirect(url_for("demand.csv_preview", round_id=round_.id, token=token))
     except BaseException:
         uploads.release(token)
         raise
-    uploads.discard(token)
+    after_commit(db(), lambda: uploads.discard(token))  # the lines are saved: the file goes
     flash(import_message(result, meta.get("filename") or "the file"), "success")
     return redirect(url_for("demand.round_lines", round_id=round_.id))

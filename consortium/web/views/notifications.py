@@ -66,7 +66,6 @@ def mark_read(notification_id: int):
     if not form.validate_on_submit():
         abort(400)
     svc.mark_read(db(), notification)
-    db().commit()
     if request.args.get("open") and notification.link.startswith("/") \
             and not notification.link.startswith("//"):
         return redirect(notification.link)
@@ -79,7 +78,6 @@ def mark_all_read():
     if not CsrfOnlyForm().validate_on_submit():
         abort(400)
     count = svc.mark_all_read(db(), current_user)
-    db().commit()
     flash(f"Marked {count} notification{'s' if count != 1 else ''} read.", "success")
     return redirect(_back())
 
@@ -100,7 +98,6 @@ def preferences():
             return render_template("notifications/preferences.html", form=form, kinds=kinds,
                                    off=svc.disabled_kinds(session, current_user)), 400
         svc.set_enabled_kinds(session, current_user, chosen)
-        session.commit()
         flash("Your notification settings are saved.", "success")
         return redirect(url_for("notifications.preferences"))
     return render_template("notifications/preferences.html", form=form, kinds=kinds,

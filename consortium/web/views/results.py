@@ -13,7 +13,7 @@ from consortium.policy import FLEET_MANAGER, visible
 from consortium.services import exports
 from consortium.services import hints as hint_service
 from consortium.services.member_value import job_for_run, member_figures
-from consortium.services.run_results import member_results
+from consortium.services.run_results import member_results, plan_of, problem_of
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.downloads import csv_download, slug
 
@@ -39,7 +39,7 @@ def index():
         run = session.get(Run, round_.approved_run_id)
         if run is None or not run.plan:
             continue
-        summaries.append((round_, member_results(run.plan, member.name, run.problem)))
+        summaries.append((round_, member_results(plan_of(run), member, problem_of(run))))
     return render_template("results/index.html", member=member, summaries=summaries)
 
 
@@ -51,7 +51,9 @@ def round(round_id: int):
         abort(404)
     run = load_or_404(Run, round_.approved_run_id)
     member = db().get(Member, current_user.member_id)
-    result = member_results(run.plan or {}, member.name, run.problem)
+    if not run.plan:
+        abort(404)
+    result = member_results(plan_of(run), member, problem_of(run))
     job = hint_service.visible_job(db(), round_)
     hints = hint_service.member_hints(job.result, member.name) if job else {}
     # Only this member's figures leave the member-value row: the others' are not theirs to see.
@@ -68,6 +70,8 @@ def round_csv(round_id: int):
         abort(404)
     run = load_or_404(Run, round_.approved_run_id)
     member = db().get(Member, current_user.member_id)
-    result = member_results(run.plan or {}, member.name, run.problem)
+    if not run.plan:
+        abort(404)
+    result = member_results(plan_of(run), member, problem_of(run))
     return csv_download(exports.member_results_csv(result),
                         f"{round_.slug}-{slug(member.name)}-results.csv")

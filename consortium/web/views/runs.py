@@ -23,6 +23,7 @@ from consortium.db import plain_rows, utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
 from consortium.models.status import RunStatus, live
+from consortium.optimizer import Plan
 from consortium.optimizer.progress import COUNTED, Stage
 from consortium.policy import ADMIN
 from consortium.services import exports, run_results
@@ -122,36 +123,38 @@ def run_detail(run_id: int):
     if run.status in live(RunStatus):
         _fail_stale()
     round_ = db().get(Round, run.round_id)
-    plan = run.plan or {}
+    plan = run_results.plan_of(run)
+    problem = run_results.problem_of(run)
     # Only the ids: a run row carries its whole problem and plan.
     scenario = scenario_of_run(db(), run.id)
     others = [] if scenario else plain_rows(
         db(), select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
                                    Run.status == RunStatus.SUCCEEDED, Run.id.not_in(scenario_run_ids()))
         .order_by(Run.id.desc()).limit(20)).scalars().all()
-    all_rows = run_results.tranche_rows(run.problem, plan) if plan else []
+    all_rows = run_results.tranche_rows(problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in all_rows if exports.tranche_matches(r, query)]
     return render_template(
         "runs/detail.html", run=run, round=round_, plan=plan, rows=rows, all_rows=all_rows,
         query=query, totals=exports.tranche_totals(rows),
-        charts=run_results.chart_data(run.problem, plan) if plan else None,
+        charts=run_results.chart_data(problem, plan) if plan else None,
         others=others, approve_form=ApproveForm(), hints_form=HintsForm(),
         hint_jobs=hint_service.jobs_of_run(db(), run) if run.status == RunStatus.SUCCEEDED else [],
         scenario=scenario, scenario_form=ScenarioForm(data={"name": f"What if · run {run.id}"}))
 
 
-def _plan_or_404(run: Run) -> dict:
-    if not run.plan:
+def _plan_or_404(run: Run) -> Plan:
+    plan = run_results.plan_of(run)
+    if plan is None:
         abort(404)
-    return run.plan
+    return plan
 
 
 @bp.route("/runs/<int:run_id>/tranches.csv")
 def run_tranches_csv(run_id: int):
     """The run's tranches (filtered like the page when `q` is given) with a totals row."""
     run = load_or_404(Run, run_id)
-    rows = run_results.tranche_rows(run.problem, _plan_or_404(run))
+    rows = run_results.tranche_rows(run_results.problem_of(run), _plan_or_404(run))
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in rows if exports.tranche_matches(r, query)]
     round_ = db().get(Round, run.round_id)
@@ -216,7 +219,8 @@ def compare(round_id: int):
     if is_scenario_run(db(), a.id) or is_scenario_run(db(), b.id):
         abort(404)  # a scenario's run is compared with its base run on the scenario's pages
     return render_template("runs/compare.html", round=round_, a=a, b=b,
-                           result=run_results.compare_runs(a.plan, b.plan),
+                           result=run_results.compare_runs(run_results.plan_of(a),
+                                                           run_results.plan_of(b)),
                            approve_form=ApproveForm())
 
 

@@ -34,11 +34,9 @@ def register():
                 website=form.website.data or "", client=request.remote_addr or "unknown",
                 per_hour=current_app.extensions["consortium.settings"].vendor_signups_per_hour)
         except vendor_portal.SignupThrottled as exc:
-            db().rollback()
             flash(str(exc), "error")
             status = 429
         except ServiceError as exc:
-            db().rollback()
             flash(str(exc), "error")
             status = 409
         else:

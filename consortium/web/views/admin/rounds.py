@@ -65,6 +65,7 @@ def _round_data(form: RoundForm, round_: Round | None = None) -> dict:
 @bp.route("/rounds/new", methods=["GET", "POST"])
 def round_new():
     """Create a draft round: name, delivery quarters (or a list) and the demand deadline."""
+    status = 200
     form = RoundForm()
     if request.method == "GET":  # sensible defaults: the next four quarters, a month to answer
         today = utcnow()
@@ -78,13 +79,13 @@ def round_new():
         try:
             round_ = svc.create_round(db(), actor=current_user, **_round_data(form))
         except FieldErrors as exc:
-            db().rollback()
+            status = 422  # a refusal: the request rolls back
             show_field_errors(form, exc)
         else:
             flash(f"Created {round_.name} as a draft. Open it when members may enter demand.",
                   "success")
             return redirect(url_for("admin.round_detail", round_id=round_.id))
-    return render_template("admin/round_form.html", form=form, round=None, locked=False)
+    return render_template("admin/round_form.html", form=form, round=None, locked=False), status
 
 
 @bp.route("/rounds/<int:round_id>")
@@ -108,6 +109,7 @@ def _link(endpoint: str, **values):
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 def round_edit(round_id: int):
     """Edit a round; its periods are locked once it has demand."""
+    status = 200
     session = db()
     round_ = load_or_404(Round, round_id)
     locked = svc.line_count(session, round_) > 0
@@ -122,16 +124,16 @@ def round_edit(round_id: int):
             svc.update_round(session, round_, data=_round_data(form, round_), actor=current_user,
                              version=form.version.data)
         except Conflict as exc:
-            session.rollback()
+            status = 409  # a refusal: the request rolls back
             newer = show_conflict(form, exc, svc.round_version(round_))
         except FieldErrors as exc:
-            session.rollback()
+            status = 422  # a refusal: the request rolls back
             show_field_errors(form, exc)
         else:
             flash(f"Saved {round_.name}.", "success")
             return redirect(url_for("admin.round_detail", round_id=round_.id))
     return render_template("admin/round_form.html", form=form, round=round_, locked=locked,
-                           newer=newer)
+                           newer=newer), status
 
 
 def _transition(round_id: int, action, done: str):
