@@ -6,7 +6,7 @@ Every setting the application reads is listed here (and in the README's configur
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
@@ -15,6 +15,15 @@ ENVIRONMENTS = ("production", "development", "testing")
 
 class ConfigError(RuntimeError):
     """The configuration is unsafe or invalid; the application refuses to start."""
+
+
+def _is_fernet_key(key: str) -> bool:
+    from cryptography.fernet import Fernet
+    try:
+        Fernet(key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return False
+    return True
 
 
 def _default_instance_path() -> Path:
@@ -49,37 +58,26 @@ class Settings:
     port: int = 5000
     smtp_url: str = ""
     mail_from: str = "Consortium <noreply@consortium.example.org>"
+    bid_sealing_key: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
-        """Read every setting from the environment (or `environ`), then apply `overrides`."""
+        """Read every setting from the environment (or `environ`), then apply `overrides`.
+
+        A variable that is not set leaves the field's default above: defaults are stated once.
+        """
         env = os.environ if environ is None else environ
-        instance = Path(env.get("CONSORTIUM_INSTANCE", Path.cwd() / "instance")).resolve()
-        settings = cls(
-            env=env.get("CONSORTIUM_ENV", "production"),
-            secret_key=env.get("SECRET_KEY", ""),
-            database_url=env.get("DATABASE_URL", ""),
-            redis_url=env.get("REDIS_URL", ""),
-            instance_path=instance,
-            login_max_failures_per_account=int(env.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)),
-            login_max_failures_per_ip=int(env.get("LOGIN_MAX_FAILURES_PER_IP", 20)),
-            login_window_minutes=int(env.get("LOGIN_WINDOW_MINUTES", 15)),
-            login_delay_seconds=float(env.get("LOGIN_DELAY_SECONDS", 30)),
-            trusted_proxies=int(env.get("TRUSTED_PROXIES", 0)),
-            vendor_signups_per_hour=int(env.get("VENDOR_SIGNUPS_PER_HOUR", 5)),
-            run_stale_minutes=int(env.get("RUN_STALE_MINUTES", 10)),
-            max_csv_bytes=int(env.get("MAX_CSV_BYTES", 5 * 1024 * 1024)),
-            session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),
-            consortium_name=env.get("CONSORTIUM_NAME", cls.consortium_name),
-            consortium_email=env.get("CONSORTIUM_EMAIL", cls.consortium_email),
-            public_url=env.get("PUBLIC_URL", cls.public_url).rstrip("/"),
-            ocid_prefix=env.get("OCID_PREFIX", cls.ocid_prefix),
-            host=env.get("HOST", "127.0.0.1"),
-            port=int(env.get("PORT", 5000)),
-            smtp_url=env.get("SMTP_URL", ""),
-            mail_from=env.get("MAIL_FROM", cls.mail_from),
-        )
-        return replace(settings, **overrides)
+        values = {}
+        for setting in fields(cls):
+            name = ENVIRONMENT.get(setting.name)
+            if name is not None and name in env:
+                values[setting.name] = _PARSERS[setting.type](env[name])
+        values.setdefault("instance_path", (Path.cwd() / "instance").resolve())
+        if "public_url" in values:
+            values["public_url"] = values["public_url"].rstrip("/")
+        if "bid_sealing_key" in values:
+            values["bid_sealing_key"] = values["bid_sealing_key"].strip()
+        return replace(cls(**values), **overrides)
 
     @property
     def debug(self) -> bool:
@@ -116,3 +114,33 @@ class Settings:
                 )
             if len(self.secret_key) < 32:
                 raise ConfigError("SECRET_KEY is too short; use at least 32 random characters.")
+            if not self.bid_sealing_key:
+                raise ConfigError(
+                    "BID_SEALING_KEY is missing; sealed bids are encrypted with it. Generate one "
+                    "with python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())', keep it safe (bids cannot be opened "
+                    "without it) and set it in the environment.")
+        if self.bid_sealing_key and not _is_fernet_key(self.bid_sealing_key):
+            raise ConfigError("BID_SEALING_KEY is not a Fernet key (32 bytes, URL-safe base64).")
+
+
+# The environment variable of each setting (huey_immediate and csrf_enabled are for tests only).
+ENVIRONMENT = {
+    "env": "CONSORTIUM_ENV", "secret_key": "SECRET_KEY", "database_url": "DATABASE_URL",
+    "redis_url": "REDIS_URL", "instance_path": "CONSORTIUM_INSTANCE",
+    "login_max_failures_per_account": "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+    "login_max_failures_per_ip": "LOGIN_MAX_FAILURES_PER_IP",
+    "login_window_minutes": "LOGIN_WINDOW_MINUTES", "login_delay_seconds": "LOGIN_DELAY_SECONDS",
+    "trusted_proxies": "TRUSTED_PROXIES", "vendor_signups_per_hour": "VENDOR_SIGNUPS_PER_HOUR",
+    "run_stale_minutes": "RUN_STALE_MINUTES", "max_csv_bytes": "MAX_CSV_BYTES",
+    "session_cookie_secure": "SESSION_COOKIE_SECURE", "consortium_name": "CONSORTIUM_NAME",
+    "consortium_email": "CONSORTIUM_EMAIL", "public_url": "PUBLIC_URL",
+    "ocid_prefix": "OCID_PREFIX", "host": "HOST", "port": "PORT", "smtp_url": "SMTP_URL",
+    "mail_from": "MAIL_FROM", "bid_sealing_key": "BID_SEALING_KEY",
+}
+
+# How a variable's text becomes a setting, by the field's annotation.
+_PARSERS = {
+    "str": str, "int": int, "float": float, "Path": lambda text: Path(text).resolve(),
+    "bool": lambda text: text.lower() in ("1", "true"),
+}

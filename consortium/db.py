@@ -1,14 +1,21 @@
-"""Engine and session handling: one session per web request or background job."""
+"""Engine and session handling: one session per web request or background job.
+
+The transaction rule: services add and flush, never commit. The edge commits once or rolls back
+once: the web request (consortium.web.transaction) and, outside a request, `session_scope` (CLI
+commands, jobs). Work that must happen only once the rows are committed (queueing a job that
+reads them) is registered with `after_commit(session, callback)`; the edge runs it after its
+commit, and drops it on rollback.
+"""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Result
 from sqlmodel import Session, create_engine
 
 
@@ -40,12 +47,52 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+_AFTER_COMMIT = "consortium.after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback()` once the edge has committed `session`'s transaction (never on rollback)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+def commit(session: Session) -> None:
+    """The edge's commit: commit `session`, then run the callbacks registered with `after_commit`.
+
+    Only the edges call this (the request, `session_scope`); services flush. A callback that
+    raises does not stop the others; the first failure is raised once they have all run.
+    """
+    session.commit()
+    failure = None
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception as exc:  # the others still run; the first failure is raised after them
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+
+
+def plain_rows(session: Session, query) -> Result:
+    """The result of a query of columns (not whole objects), run on the session's connection:
+    the same rows as `session.exec` without the ORM's work per statement, which costs more than
+    the query itself on the pages every user loads. Pending changes are flushed first."""
+    session.flush()
+    return session.connection().execute(query)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session for one unit of work outside a request (CLI, job); rolls back on error."""
+    """One unit of work outside a request (CLI command, job): commits once when the block ends,
+    or rolls back once when it raises."""
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
+        commit(session)
     except BaseException:
         session.rollback()
         raise

@@ -37,6 +37,12 @@ class Jobs:
     get_engine: Callable
     optimize_task: Callable
     email_task: Callable | None = None
+    hints_task: Callable | None = None
+    member_value_task: Callable | None = None
+
+    def enqueue_hints(self, job_id: int) -> None:
+        """Queue hint job `job_id` (runs at once in immediate mode)."""
+        self.hints_task(job_id)
 
     def enqueue_email(self, message_id: int) -> None:
         """Queue the sending of outbox message `message_id` (retried by the queue on failure)."""
@@ -50,6 +56,14 @@ class Jobs:
         """Queue the optimizer run `run_id` (runs at once in immediate mode)."""
         self.optimize_task(run_id)
 
+    def enqueue_member_values(self, job_id: int) -> None:
+        """Queue the member-value job `job_id` (runs at once in immediate mode)."""
+        self.member_value_task(job_id)
+
+    def open_due_bids(self, now=None) -> int:
+        """Open the bids of every package whose deadline has passed (also run every minute)."""
+        return _open_due_bids(self, now)
+
     def mark_stale(self) -> int:
         """Fail runs whose worker stopped (see services.runs.mark_stale_runs); how many."""
         return _mark_stale(self.settings, self.get_engine())
@@ -57,23 +71,44 @@ class Jobs:
 
 def _mark_stale(settings: Settings, engine) -> int:
     from consortium.db import session_scope
+    from consortium.services.member_value import mark_stale_jobs
     from consortium.services.runs import mark_stale_runs
 
+    from consortium.services.hints import mark_stale_hints
+
     with session_scope(engine) as session:
-        return mark_stale_runs(session, timedelta(minutes=settings.run_stale_minutes))
+        limit = timedelta(minutes=settings.run_stale_minutes)
+        failed = mark_stale_runs(session, limit)
+        mark_stale_hints(session, limit)
+        mark_stale_jobs(session, limit)
+        return failed
 
 
 def _deadline_reminders(jobs: "Jobs", now=None) -> int:
     from consortium.db import session_scope
     from consortium.services import notifications
 
-    with session_scope(jobs.get_engine()) as session:
+    with session_scope(jobs.get_engine()) as session:  # commits when the block ends
         count = notifications.send_deadline_reminders(session, now)
+    for message_id in notifications.take_committed(session):
+        jobs.enqueue_email(message_id)
+    return count
+
+
+def _open_due_bids(jobs: "Jobs", now=None) -> int:
+    from consortium.db import session_scope
+    from consortium.services import bid_opening, notifications
+    from consortium.services.publishing_inputs import consortium_info
+    from consortium.services.sealing import make_sealer
+
+    with session_scope(jobs.get_engine()) as session:
+        opened = bid_opening.open_due(session, sealer=make_sealer(jobs.settings),
+                                      consortium=consortium_info(jobs.settings), now=now)
         session.commit()
         ids = notifications.take_committed(session)
     for message_id in ids:
         jobs.enqueue_email(message_id)
-    return count
+    return len(opened)
 
 
 def make_huey(settings: Settings, name: str = QUEUE_NAME) -> Huey:
@@ -99,6 +134,19 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
         log.info("optimizer run %s: executing in worker process %s", run_id, os.getpid())
         execute_run(get_engine(), run_id)
 
+    @huey.task(name="member_values")
+    def member_values(job_id: int) -> None:
+        """Compute one run's member values (the consortium solved without each member)."""
+        from consortium.services.member_value import execute_member_values
+        execute_member_values(get_engine(), job_id)
+
+    @huey.task(name="compute_hints")
+    def compute_hints(job_id: int) -> None:
+        """Compute one run's hints (the hint job row says which run and threshold)."""
+        from consortium.services.hints import execute_hints
+        log.info("hints %s: executing in worker process %s", job_id, os.getpid())
+        execute_hints(get_engine(), job_id)
+
     @huey.periodic_task(crontab(minute="*"), name="mark_stale_runs")
     def mark_stale_runs() -> None:
         """Every minute: runs whose worker died are marked failed, never left 'running'."""
@@ -111,12 +159,18 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
         deliver(get_engine(), settings, message_id)
 
     jobs = Jobs(huey=huey, settings=settings, get_engine=get_engine, optimize_task=optimize_run,
-                email_task=send_email)
+                email_task=send_email, hints_task=compute_hints,
+                member_value_task=member_values)
 
     @huey.periodic_task(crontab(minute="5"), name="deadline_reminders")
     def deadline_reminders() -> None:
         """Every hour: the 7-day and 1-day deadline reminders that are due, each sent once."""
         _deadline_reminders(jobs)
+
+    @huey.periodic_task(crontab(minute="*"), name="open_due_bids")
+    def open_due_bids() -> None:
+        """Every minute: packages whose bid deadline has passed get their bids opened."""
+        _open_due_bids(jobs)
 
     @huey.periodic_task(crontab(minute="*/10"), name="sweep_outbox")
     def sweep_outbox() -> None:

@@ -51,9 +51,14 @@ from sqlmodel import Session, SQLModel
 from consortium.models import (
     Answer,
     AuditEntry,
+    Bid,
+    BidOpening,
     BidPackage,
+    BidStatus,
+    BidVersion,
     DemandLine,
     Download,
+    HintJob,
     Member,
     Notification,
     OutboxMessage,
@@ -64,10 +69,14 @@ from consortium.models import (
     Question,
     QuestionStatus,
     Round,
+    MemberValueJob,
     Run,
+    Scenario,
+    ScenarioRun,
     User,
     Vendor,
 )
+from consortium.models.status import RoundStatus, VendorStatus
 
 # ---------------------------------------------------------------------------------------------
 # Audiences: who may open a blueprint's pages at all.
@@ -80,6 +89,7 @@ class Verdict:
     allowed: bool
     sign_in: bool = False
     reason: str | None = None  # shown on the 403 page; None for the standard text
+    not_found: bool = False  # refused as if the page did not exist (404, not 403)
 
 
 ALLOWED = Verdict(True)
@@ -103,7 +113,7 @@ def approved_vendor(session: Session, user) -> Vendor | None:
     # The session's identity map holds rows weakly: keep this one for the session's life, so
     # that the guard, the view and the navigation of one request load it once.
     session.info.setdefault("policy.vendors", {})[user.vendor_id] = vendor
-    return vendor if vendor is not None and vendor.status == "approved" else None
+    return vendor if vendor is not None and vendor.status == VendorStatus.APPROVED else None
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,7 @@ class Audience:
     admits_user: Callable[[User, Session], bool]
     refusal: str | None = None  # why a signed-in user outside the audience is refused
     public: bool = False
+    hidden: bool = False  # others are answered 404: they are not to learn the pages exist
 
     def __repr__(self) -> str:
         return f"<Audience {self.name}>"
@@ -126,8 +137,18 @@ FLEET_MANAGER = Audience("fleet manager", lambda user, _session: user.is_fleet_m
 VENDOR = Audience("vendor", lambda user, _session: user.is_vendor)
 APPROVED_VENDOR = Audience(
     "approved vendor", lambda user, session: approved_vendor(session, user) is not None)
+# The bid tabulation and receipts: the admins and the approved vendors.
+ADMIN_OR_APPROVED_VENDOR = Audience(
+    "admin or approved vendor",
+    lambda user, session: user.is_admin or approved_vendor(session, user) is not None)
 
-AUDIENCES = (PUBLIC, SIGNED_IN, ADMIN, FLEET_MANAGER, VENDOR, APPROVED_VENDOR)
+# The admins' what-if pages (scenarios, member values): a scenario run is never shown to a
+# fleet manager, so its pages answer other users as if they did not exist.
+ADMIN_ONLY_UNSEEN = Audience("admin (unseen by others)", lambda user, _session: user.is_admin,
+                             hidden=True)
+
+AUDIENCES = (PUBLIC, SIGNED_IN, ADMIN, FLEET_MANAGER, VENDOR, APPROVED_VENDOR,
+             ADMIN_OR_APPROVED_VENDOR, ADMIN_ONLY_UNSEEN)
 
 
 def admits(audience: Audience, user, session: Session) -> Verdict:
@@ -138,7 +159,9 @@ def admits(audience: Audience, user, session: Session) -> Verdict:
         return SIGN_IN
     if audience.admits_user(user, session):
         return ALLOWED
-    if audience is APPROVED_VENDOR and user.is_vendor:
+    if audience.hidden:
+        return Verdict(False, not_found=True)
+    if audience in (APPROVED_VENDOR, ADMIN_OR_APPROVED_VENDOR) and user.is_vendor:
         return Verdict(False, reason=NOT_APPROVED)
     return Verdict(False, reason=audience.refusal)
 
@@ -296,7 +319,7 @@ def _round(user: User) -> Access:
     if user.is_admin:
         return EVERYTHING
     if user.is_fleet_manager:  # a draft round is the admins' until it opens
-        return read_only(Round.status != "draft")
+        return read_only(Round.status != RoundStatus.DRAFT)
     return NOBODY
 
 
@@ -370,6 +393,15 @@ def _run(user: User) -> Access:
     return NOBODY
 
 
+@rule(HintJob)
+def _hint_job(user: User) -> Access:
+    if user.is_admin:
+        return EVERYTHING
+    # A job holds every member's hints: fleet managers get their own lines' hints through the
+    # results and round pages (services.hints.member_hints), never the row itself.
+    return NOBODY
+
+
 @rule(BidPackage)
 def _bid_package(user: User) -> Access:
     if user.is_admin:
@@ -430,3 +462,54 @@ def _answer(user: User) -> Access:
     if user.is_admin or user.is_vendor:
         return read_only(ALL_ROWS)  # published to every vendor; never edited once given
     return NOBODY
+
+
+# Sealed bids. A bid's contents live only in its versions' Fernet tokens; decrypting them is the
+# job of services.bid_opening (after the deadline) and of services.bids for the bid's own vendor.
+_OPENED = (BidStatus.OPENED.value, BidStatus.INVALID.value)
+
+
+@rule(Bid)
+def _bid(user: User) -> Access:
+    if user.is_vendor:  # its own company's bid, which it replaces, withdraws or re-confirms
+        mine = Bid.vendor_id == user.vendor_id
+        return Access(see=mine, change=mine)
+    if user.is_admin:  # that a bid exists and its status; never changed by an admin
+        return read_only(ALL_ROWS)
+    return NOBODY
+
+
+@rule(BidVersion)
+def _bid_version(user: User) -> Access:
+    # A sealed version (token and receipt): its own vendor's; not even an admin's until the
+    # package's bids are opened.
+    if user.is_vendor:
+        return read_only(exists().where(Bid.id == BidVersion.bid_id,
+                                        Bid.vendor_id == user.vendor_id))
+    if user.is_admin:
+        return read_only(exists().where(Bid.id == BidVersion.bid_id, Bid.status.in_(_OPENED)))
+    return NOBODY
+
+
+@rule(BidOpening)
+def _bid_opening(user: User) -> Access:
+    if user.is_admin or user.is_vendor:  # the tabulation: published to admins and vendors
+        return read_only(ALL_ROWS)
+    return NOBODY
+
+
+@rule(Scenario)
+def _scenario(user: User) -> Access:
+    return EVERYTHING if user.is_admin else NOBODY  # what-ifs are the admins' alone
+
+
+@rule(ScenarioRun)
+def _scenario_run(user: User) -> Access:
+    return EVERYTHING if user.is_admin else NOBODY
+
+
+@rule(MemberValueJob)
+def _member_value_job(user: User) -> Access:
+    # All members' figures are the admins'; a fleet manager reads its own member's line through
+    # services.member_value.member_figures on the results page, never the row.
+    return EVERYTHING if user.is_admin else NOBODY

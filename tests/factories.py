@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from consortium.db import utcnow
 from consortium.models import DemandLine, Member, PriceTier, Product, Round, User, Vendor
+from consortium.models.status import RoundStatus, RunStatus, VendorStatus, terminal
+from consortium.optimizer.progress import Stage
 from consortium.services.accounts import hash_password
 
 PASSWORD = "correct horse battery"
@@ -37,7 +39,8 @@ def make_member(session: Session, name: str | None = None, **fields) -> Member:
     return _save(session, Member.model_validate(data))
 
 
-def make_vendor(session: Session, name: str | None = None, status: str = "approved", **fields) -> Vendor:
+def make_vendor(session: Session, name: str | None = None, status: str = VendorStatus.APPROVED,
+                **fields) -> Vendor:
     n = next(_seq)
     return _save(session, Vendor.model_validate({"name": name or f"Vendor {n}", "status": status,
                                                  "contact_email": f"sales{n}@vendor.example.com", **fields}))
@@ -71,7 +74,7 @@ def make_product(session: Session, code: str | None = None, *,
     return product
 
 
-def make_round(session: Session, *, status: str = "open", periods=None, deadline=None,
+def make_round(session: Session, *, status: str = RoundStatus.OPEN, periods=None, deadline=None,
                **fields) -> Round:
     n = next(_seq)
     data = {"name": f"Round {n}", "slug": f"round-{n}",
@@ -92,15 +95,30 @@ def make_line(session: Session, *, round: Round, member: Member, product: Produc
     return _save(session, line)
 
 
-def make_run(session: Session, *, round: Round, status: str = "succeeded", plan: dict | None = None,
+def plan_dict(status: str = "optimal", tranches: list | None = None, **fields) -> dict:
+    """A plan document in the contract's shape (by default: nothing placed), for runs made
+    without a solve; the app reads stored plans strictly."""
+    tranches = tranches or []
+    total = sum(t["total_cost"] for t in tranches)
+    return {"status": status, "placed_units": sum(t["quantity"] for t in tranches),
+            "total_cost": total, "lower_bound": total, "gap": 0.0, "tranches": tranches,
+            "unplaced": [], "members": [],
+            "totals": {"standalone_cost": total, "consortium_cost": total, "savings": 0,
+                       "savings_pct": 0.0, "fairness_cost": 0},
+            "solver": {"name": "highs", "build_seconds": 0.0, "solve_seconds": 0.0}, **fields}
+
+
+def make_run(session: Session, *, round: Round, status: str = RunStatus.SUCCEEDED,
+             plan: dict | None = None,
              problem: dict | None = None, approved: bool = False, **fields):
     """An optimizer run row (no solve); `approved=True` makes it the round's approved plan."""
     from consortium.models import Run
 
-    data = {"round_id": round.id, "status": status, "stage": "done" if status == "succeeded" else status,
+    data = {"round_id": round.id, "status": status,
+            "stage": Stage.DONE if status == RunStatus.SUCCEEDED else status,
             "problem": problem or {"periods": list(round.periods), "products": [], "demand": []},
             "plan": plan, "started_at": utcnow(), "heartbeat_at": utcnow(),
-            "finished_at": utcnow() if status in ("succeeded", "failed") else None, **fields}
+            "finished_at": utcnow() if status in terminal(RunStatus) else None, **fields}
     run = _save(session, Run.model_validate(data))
     if approved:
         round.approved_run_id = run.id

@@ -22,7 +22,7 @@ from consortium.award.result import (
 from consortium.award.stages import least_cost, most_units
 from consortium.optimizer.engine import _check_arguments
 from consortium.optimizer.money import report
-from consortium.optimizer.solve import SolveSettings, solver_label
+from consortium.optimizer.solve import DEFAULT_SOLVER, SolveSettings, solver_label
 
 # The cost stage stops when no award can be cheaper by half a cent or more: prices in currency
 # units with cents make any better award at least a cent cheaper, so the answer is exact.
@@ -30,7 +30,7 @@ ABS_GAP = 0.005
 
 
 def optimize_award(problem: AwardProblem, *, time_limit: float = 60.0, gap: float = 0.0,
-                   solver: str = "highs") -> AwardResult:
+                   solver: str = DEFAULT_SOLVER) -> AwardResult:
     """Decide which bid wins each lot: most units awarded, then least cost after discounts.
 
     `time_limit` is the budget in seconds for both stages (each gets what is left, at least

@@ -12,7 +12,9 @@ from consortium.models.accounts import (
     Vendor,
     VendorBase,
 )
+from consortium.models.bids import BID_TRANSITIONS, Bid, BidOpening, BidStatus, BidVersion
 from consortium.models.catalog import CATEGORIES, CLASSIFICATION_SCHEMES, PriceTier, Product, ProductBase
+from consortium.models.hints import HINT_STATUSES, HintJob
 from consortium.models.notifications import (
     OUTBOX_STATUSES,
     DeadlineReminder,
@@ -22,7 +24,13 @@ from consortium.models.notifications import (
     PasswordResetRequest,
     PasswordResetToken,
 )
-from consortium.models.packages import BidPackage, Download, PackageFile, PackageVersion
+from consortium.models.packages import (
+    BidPackage,
+    Download,
+    PackageFile,
+    PackageVersion,
+    PublishedPackageIsFrozen,
+)
 from consortium.models.questions import QUESTION_TRANSITIONS, Answer, Question, QuestionStatus
 from consortium.models.rounds import (
     ROUND_STATUSES,
@@ -30,19 +38,41 @@ from consortium.models.rounds import (
     AuditEntry,
     DemandLine,
     DemandLineBase,
+    DemandRefCounter,
     Round,
     RoundBase,
 )
 from consortium.models.runs import RUN_STATUSES, Run
-from consortium.models.types import Money, money_json, to_money
+from consortium.models.status import (
+    TRANSITIONS,
+    ForbiddenTransition,
+    OutboxStatus,
+    RoundStatus,
+    RunStatus,
+    VendorStatus,
+    transition,
+)
+from consortium.models.types import Money, UTCDateTime, UTCMoment, as_utc, money_json, to_money
+from consortium.models.whatif import (
+    VALUE_JOB_STATUSES,
+    MemberValueJob,
+    Scenario,
+    ScenarioRun,
+)
 
 __all__ = [
-    "AuditChain", "AuditEntry", "BidPackage", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
-    "DemandLineBase", "Download", "LoginAttempt", "Member", "MemberBase", "Money", "PackageFile",
-    "PackageVersion", "PriceTier", "Product", "ProductBase", "ROLES", "ROUND_STATUSES",
+    "HINT_STATUSES", "HintJob",
+    "AuditChain", "AuditEntry", "BID_TRANSITIONS", "Bid", "BidOpening", "BidPackage", "BidStatus",
+    "BidVersion", "CATEGORIES", "CLASSIFICATION_SCHEMES", "DemandLine",
+    "DemandLineBase", "DemandRefCounter", "Download", "LoginAttempt", "Member", "MemberBase", "Money",
+    "PackageFile",
+    "PackageVersion", "PriceTier", "Product", "ProductBase", "PublishedPackageIsFrozen", "ROLES", "ROUND_STATUSES",
     "RUN_STATUSES", "Round", "RoundBase", "Run", "Throttle", "User", "UserBase", "VENDOR_STATUSES", "Vendor",
-    "VendorBase", "money_json", "to_money",
+    "VendorBase", "money_json", "to_money", "UTCDateTime", "UTCMoment", "as_utc",
     "DeadlineReminder", "Notification", "NotificationOptOut", "OUTBOX_STATUSES", "OutboxMessage",
     "PasswordResetRequest", "PasswordResetToken",
     "Answer", "Question", "QuestionStatus", "QUESTION_TRANSITIONS",
+    "ForbiddenTransition", "OutboxStatus", "RoundStatus", "RunStatus", "TRANSITIONS", "VendorStatus",
+    "transition",
+    "MemberValueJob", "Scenario", "ScenarioRun", "VALUE_JOB_STATUSES",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
@@ -10,9 +9,11 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from consortium.db import utcnow
+from consortium.models.status import StatusType, VendorStatus
+from consortium.models.types import UTCDateTime, UTCMoment
 
 ROLES = ("admin", "fleet_manager", "vendor")
-VENDOR_STATUSES = ("pending", "approved", "rejected")
+VENDOR_STATUSES = tuple(VendorStatus)
 
 
 class MemberBase(SQLModel):
@@ -28,7 +29,7 @@ class MemberBase(SQLModel):
 
 class Member(MemberBase, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
 
 
 class VendorBase(SQLModel):
@@ -40,13 +41,13 @@ class VendorBase(SQLModel):
     phone: str = Field(default="", max_length=60)
     website: str = Field(default="", max_length=300)
     address: str = Field(default="", max_length=500)
-    status: str = Field(default="pending", max_length=20)  # one of VENDOR_STATUSES
+    status: VendorStatus = Field(default=VendorStatus.PENDING, sa_type=StatusType(VendorStatus, 20))
 
 
 class Vendor(VendorBase, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    approved_at: Optional[datetime] = None
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    approved_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
     approved_by_id: Optional[int] = None  # no foreign key: user and vendor would reference each other
 
 
@@ -64,8 +65,8 @@ class UserBase(SQLModel):
 class User(UserBase, UserMixin, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     password_hash: str = Field(max_length=255)
-    created_at: datetime = Field(default_factory=utcnow)
-    last_login_at: Optional[datetime] = None
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    last_login_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
     # Set when an admin issues a temporary password: every page asks for a new one first.
     must_change_password: bool = False
     # Part of every session and remember-me cookie; bumping it (sign-out, password change or
@@ -96,7 +97,7 @@ class LoginAttempt(SQLModel, table=True):
     """One sign-in attempt, kept to limit failures per IP and per account."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow, index=True)
     ip: str = Field(max_length=64, index=True)
     email: str = Field(max_length=254, index=True)
     success: bool = False
@@ -114,5 +115,5 @@ class Throttle(SQLModel, table=True):
     key: str = Field(max_length=400)
     attempts: int = 0
     version: int = 0
-    blocked_until: Optional[datetime] = None
-    updated_at: datetime = Field(default_factory=utcnow)
+    blocked_until: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
+    updated_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)

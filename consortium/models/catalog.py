@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Optional
 
@@ -10,7 +9,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from consortium.db import utcnow
-from consortium.models.types import Money
+from consortium.models.types import Money, UTCDateTime, UTCMoment
 
 CATEGORIES = ("bus", "shuttle", "car", "van", "truck", "other")
 CLASSIFICATION_SCHEMES = ("UNSPSC", "CPV")
@@ -41,8 +40,8 @@ class ProductBase(SQLModel):
 
 class Product(ProductBase, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    updated_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
 
 
 class PriceTier(SQLModel, table=True):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from consortium.db import utcnow
+from consortium.models.status import OutboxStatus, StatusType
+from consortium.models.types import UTCDateTime, UTCMoment
 
-OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "unsent")
+OUTBOX_STATUSES = tuple(OutboxStatus)
 
 
 class Notification(SQLModel, table=True):
@@ -22,8 +23,8 @@ class Notification(SQLModel, table=True):
     subject: str = Field(max_length=200)
     body: str = ""
     link: str = Field(default="", max_length=500)  # a path inside the app
-    created_at: datetime = Field(default_factory=utcnow, index=True)
-    read_at: Optional[datetime] = None
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow, index=True)
+    read_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -36,11 +37,12 @@ class OutboxMessage(SQLModel, table=True):
     subject: str = Field(max_length=200)
     body: str = ""
     link: str = Field(default="", max_length=500)  # a path inside the app; the email adds PUBLIC_URL
-    status: str = Field(default="queued", max_length=10, index=True)  # one of OUTBOX_STATUSES
+    status: OutboxStatus = Field(default=OutboxStatus.QUEUED, sa_type=StatusType(OutboxStatus, 10),
+                                 index=True)
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
-    created_at: datetime = Field(default_factory=utcnow, index=True)
-    sent_at: Optional[datetime] = None
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow, index=True)
+    sent_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
 
 
 class NotificationOptOut(SQLModel, table=True):
@@ -61,14 +63,14 @@ class DeadlineReminder(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="round.id", index=True)
     days: int
-    sent_at: datetime = Field(default_factory=utcnow)
+    sent_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
 
 
 class PasswordResetRequest(SQLModel, table=True):
     """A "forgot password" request, known address or not, kept to throttle them."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow, index=True)
     ip: str = Field(max_length=64, index=True)
     email: str = Field(max_length=254, index=True)
 
@@ -79,6 +81,6 @@ class PasswordResetToken(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(max_length=64, index=True, unique=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
-    used_at: Optional[datetime] = None
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    expires_at: UTCMoment = Field(sa_type=UTCDateTime)
+    used_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)

@@ -1,14 +1,19 @@
-"""Bid packages: one per product of a round's approved plan, published in frozen versions."""
+"""Bid packages: one per product of a round's approved plan, published in frozen versions.
+
+A published package, its versions, files and the download log are frozen: the session hook at the
+bottom refuses any update or delete of these rows in every process that imports the models (the
+web app, the job worker, the CLI), whatever the route.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, LargeBinary, UniqueConstraint, event
+from sqlmodel import Field, Session, SQLModel
 
 from consortium.db import utcnow
+from consortium.models.types import UTCDateTime, UTCMoment
 
 
 class BidPackage(SQLModel, table=True):
@@ -21,7 +26,7 @@ class BidPackage(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id")
     reference: str = Field(max_length=120, unique=True)  # e.g. "ocds-xxxx-2027-fleet-BEB-40"
     title: str = Field(max_length=300)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
 
 
 class PackageVersion(SQLModel, table=True):
@@ -34,9 +39,9 @@ class PackageVersion(SQLModel, table=True):
     number: int = 0
     run_id: int = Field(foreign_key="run.id")
     change_note: str = Field(default="", max_length=2000)
-    bid_deadline: datetime
-    questions_deadline: datetime
-    published_at: datetime = Field(default_factory=utcnow)
+    bid_deadline: UTCMoment = Field(sa_type=UTCDateTime)
+    questions_deadline: UTCMoment = Field(sa_type=UTCDateTime)
+    published_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
     published_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     manifest_sha256: str = Field(default="", max_length=64)
 
@@ -59,8 +64,23 @@ class Download(SQLModel, table=True):
     """A vendor's download of one file: who, which file of which version, when."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow, index=True)
     user_id: int = Field(foreign_key="user.id")
     vendor_id: int = Field(foreign_key="vendor.id", index=True)
     file_id: int = Field(foreign_key="packagefile.id")
     version_id: int = Field(foreign_key="packageversion.id", index=True)
+
+
+class PublishedPackageIsFrozen(RuntimeError):
+    """Raised when code tries to change or delete a published package, version, file or download."""
+
+
+FROZEN = (BidPackage, PackageVersion, PackageFile, Download)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_published_changes(session, _flush_context, _instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, FROZEN) and (obj in session.deleted or session.is_modified(obj)):
+            raise PublishedPackageIsFrozen(
+                f"{type(obj).__name__} rows are frozen once published; publish an addendum instead")

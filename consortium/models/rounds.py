@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Optional
 
@@ -10,9 +9,10 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from consortium.db import utcnow
-from consortium.models.types import Money
+from consortium.models.status import RoundStatus, StatusType
+from consortium.models.types import Money, UTCDateTime, UTCMoment
 
-ROUND_STATUSES = ("draft", "open", "closed")
+ROUND_STATUSES = tuple(RoundStatus)
 
 
 class RoundBase(SQLModel):
@@ -22,21 +22,21 @@ class RoundBase(SQLModel):
     slug: str = Field(min_length=2, max_length=80, index=True, unique=True)
     description: str = Field(default="")
     periods: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    deadline: datetime
-    status: str = Field(default="draft", max_length=10)  # one of ROUND_STATUSES
+    deadline: UTCMoment = Field(sa_type=UTCDateTime)
+    status: RoundStatus = Field(default=RoundStatus.DRAFT, sa_type=StatusType(RoundStatus, 10))
 
 
 class Round(RoundBase, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    closed_at: Optional[datetime] = None
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
+    closed_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
     approved_run_id: Optional[int] = None  # the run whose plan the admin approved
 
 
 class DemandLineBase(SQLModel):
     """One line of a member's demand: every field of a problem-file demand line."""
 
-    ref: str = Field(min_length=1, max_length=60)  # the problem file's `id`, unique per round
+    ref: str = Field(min_length=1, max_length=60)  # unique among the member's lines of the round
     quantity: int = Field(ge=1, le=100000)
     earliest: str = Field(max_length=20)
     latest: str = Field(max_length=20)
@@ -47,7 +47,9 @@ class DemandLineBase(SQLModel):
 
 
 class DemandLine(DemandLineBase, table=True):
-    __table_args__ = (UniqueConstraint("round_id", "ref", name="uq_demand_round_ref"),)
+    # Unique per member: members may use the same refs, so no ref tells of another member's line.
+    __table_args__ = (UniqueConstraint("round_id", "member_id", "ref",
+                                       name="uq_demand_round_member_ref"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="round.id", index=True)
@@ -55,9 +57,18 @@ class DemandLine(DemandLineBase, table=True):
     product_id: int = Field(foreign_key="product.id", index=True)
     version: int = 1
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
     updated_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow)
+
+
+class DemandRefCounter(SQLModel, table=True):
+    """The last number drawn for generated refs of one member's lines in one round, raised with
+    one atomic UPDATE so that simultaneous adds never draw the same number (services.line_refs)."""
+
+    round_id: int = Field(foreign_key="round.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    last: int = 0
 
 
 class AuditEntry(SQLModel, table=True):
@@ -69,7 +80,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow, index=True)
     user_id: Optional[int] = Field(default=None, foreign_key="user.id")
     user_email: str = Field(default="", max_length=254)  # kept even if the user is renamed
     action: str = Field(max_length=40)  # create, update, delete, import, open, close, ...

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from consortium.db import utcnow
+from consortium.models.status import RunStatus, StatusType
+from consortium.models.types import UTCDateTime, UTCMoment
 
-RUN_STATUSES = ("queued", "running", "succeeded", "failed")
+RUN_STATUSES = tuple(RunStatus)
 
 
 class Run(SQLModel, table=True):
@@ -18,7 +19,7 @@ class Run(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="round.id", index=True)
-    status: str = Field(default="queued", max_length=12)  # one of RUN_STATUSES
+    status: RunStatus = Field(default=RunStatus.QUEUED, sa_type=StatusType(RunStatus, 12))
     stage: str = Field(default="queued", max_length=40)
     progress_done: int = 0
     progress_total: int = 0
@@ -31,9 +32,9 @@ class Run(SQLModel, table=True):
     error: str = Field(default="")
     note: str = Field(default="", max_length=500)
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow, index=True)
-    started_at: Optional[datetime] = None
-    heartbeat_at: Optional[datetime] = None
-    finished_at: Optional[datetime] = None
-    approved_at: Optional[datetime] = None
+    created_at: UTCMoment = Field(sa_type=UTCDateTime, default_factory=utcnow, index=True)
+    started_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
+    heartbeat_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
+    finished_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
+    approved_at: Optional[UTCMoment] = Field(default=None, sa_type=UTCDateTime)
     approved_by_id: Optional[int] = Field(default=None, foreign_key="user.id")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
 
-from sqlalchemy import BigInteger
+from pydantic import AfterValidator
+from sqlalchemy import BigInteger, DateTime, Interval
 from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
@@ -42,3 +45,41 @@ class Money(TypeDecorator):
         if value is None:
             return None
         return (Decimal(int(value)) / 100).quantize(CENT)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """`value` as an aware UTC datetime; a naive value is taken to be UTC already.
+
+    The one conversion of the code base: columns use it through `UTCDateTime`, and forms and the
+    command line use it for what people type (always UTC, as the pages say).
+    """
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment in time: stored in UTC, read back timezone-aware in UTC on SQLite and PostgreSQL.
+
+    The DDL is a TIMESTAMP WITH TIME ZONE (what the tables have had since revision 0001); SQLite,
+    which has no time zones, stores the UTC wall time. A naive value is taken to be UTC, where the
+    generic type would refuse it. Fields are annotated `UTCMoment`, so a row made with
+    `model_validate` holds aware values before it is written too.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def coerce_compared_value(self, op, value):
+        # `column - timedelta` stays an interval expression.
+        return Interval() if isinstance(value, timedelta) else self
+
+    def process_bind_param(self, value, dialect):
+        return as_utc(value)
+
+    def process_result_value(self, value, dialect):
+        return as_utc(value)
+
+
+# The annotation of every datetime field (with `sa_type=UTCDateTime`): validation makes it aware.
+UTCMoment = Annotated[datetime, AfterValidator(as_utc)]

@@ -4,7 +4,14 @@ Pure: no web framework or database imports. See docs/optimizer.md for the model.
 """
 
 from consortium.optimizer.engine import optimize
-from consortium.optimizer.plan import Plan, plan_from_dict, plan_to_dict, read_plan, write_plan
+from consortium.optimizer.plan import (
+    Plan,
+    PlanError,
+    plan_from_dict,
+    plan_to_dict,
+    read_plan,
+    write_plan,
+)
 from consortium.optimizer.problem import (
     DemandLine,
     Problem,
@@ -16,6 +23,6 @@ from consortium.optimizer.problem import (
 )
 
 __all__ = [
-    "DemandLine", "Plan", "Problem", "ProblemError", "Product", "Tier", "load_problem",
+    "DemandLine", "Plan", "PlanError", "Problem", "ProblemError", "Product", "Tier", "load_problem",
     "optimize", "parse_problem", "plan_from_dict", "plan_to_dict", "read_plan", "write_plan",
 ]

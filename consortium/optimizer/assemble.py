@@ -39,7 +39,8 @@ def build_tranches(inst: Instance, alloc: Allocation) -> list[Tranche]:
         info = inst.products[group.product]
         k = info.tier_for(qty[key])
         demand = inst.problem.demand
-        allocations = tuple(PlanAllocation(demand[pos].id, demand[pos].member, units)
+        allocations = tuple(PlanAllocation(demand[pos].id, demand[pos].member, units,
+                                           demand[pos].member_id)
                             for pos, units in sorted(parts[key]))
         tranches.append(Tranche(
             id=f"T{n}", product=info.code, options=dict(group.options),
@@ -63,7 +64,7 @@ def build_unplaced(inst: Instance, alloc: Allocation) -> list[Unplaced]:
             continue
         reason = inst.unplaceable.get(line.pos) or reasons.explain_unplaced(inst, line, qty, used)
         d = inst.problem.demand[line.pos]
-        out.append(Unplaced(d.id, d.member, d.quantity, reason))
+        out.append(Unplaced(d.id, d.member, d.quantity, reason, d.member_id))
     return out
 
 
@@ -81,10 +82,12 @@ def build_plan(inst: Instance, alloc: Allocation, ledger: Ledger, *, status: str
         alone_of[m] += value
     for (m, _g), value in ledger.consortium.items():
         paid_of[m] += value
+    member_ids = {d.member: d.member_id for d in inst.problem.demand if d.member_id is not None}
     for m, name in enumerate(inst.members):
         alone, paid = alone_of[m], paid_of[m]
         standalone_total += alone
-        members.append(MemberSavings(name, report(alone), report(paid), report(alone - paid)))
+        members.append(MemberSavings(name, report(alone), report(paid), report(alone - paid),
+                                     member_ids.get(name)))
     savings = standalone_total - total
     pct = float(savings / standalone_total * 100) if standalone_total else 0.0
     bound = min(bound, total)

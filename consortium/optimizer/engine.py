@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from fractions import Fraction
 
 from consortium.optimizer.assemble import build_plan
@@ -12,12 +11,10 @@ from consortium.optimizer.fairness import Ledger, enforce
 from consortium.optimizer.instance import build_instance
 from consortium.optimizer.plan import Plan, SolverInfo
 from consortium.optimizer.problem import Problem, check_problem
-from consortium.optimizer.solve import SOLVERS, SolveSettings, solver_label
+from consortium.optimizer.progress import Progress, Stage
+from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS, SolveSettings, solver_label
 from consortium.optimizer.stages import first_solve
 from consortium.optimizer.standalone import StandaloneCoster
-
-Progress = Callable[[str, int, int], None]
-
 
 def _check_arguments(time_limit: float, gap: float, solver: str) -> None:
     if solver not in SOLVERS:
@@ -29,7 +26,7 @@ def _check_arguments(time_limit: float, gap: float, solver: str) -> None:
 
 
 def optimize(problem: Problem, *, time_limit: float = 60.0, gap: float = 1e-6,
-             solver: str = "highs", fairness: bool = True,
+             solver: str = DEFAULT_SOLVER, fairness: bool = True,
              progress: Progress | None = None) -> Plan:
     """Group demand into tranches (most units placed, then least cost) and price members' savings.
 
@@ -42,25 +39,25 @@ def optimize(problem: Problem, *, time_limit: float = 60.0, gap: float = 1e-6,
     started = time.perf_counter()
     notify: Progress = progress or (lambda stage, done, total: None)
     _check_arguments(time_limit, gap, solver)
-    notify("validate", 0, 1)
+    notify(Stage.VALIDATE, 0, 1)
     check_problem(problem)
     inst = build_instance(problem)
-    notify("validate", 1, 1)
+    notify(Stage.VALIDATE, 1, 1)
     settings = SolveSettings(solver, float(gap), float(time_limit),
                              time.monotonic() + float(time_limit))
     subs = inst.subproblems
     results = []
     for k, sub in enumerate(subs, 1):
-        notify("build", k, len(subs))
+        notify(Stage.BUILD, k, len(subs))
         results.append(first_solve(inst, sub, settings,
-                                   on_built=lambda k=k: notify("solve", k, len(subs))))
+                                   on_built=lambda k=k: notify(Stage.SOLVE, k, len(subs))))
     base_cost = sum((r.cost for r in results), Fraction(0))
 
     standalone_start = time.perf_counter()
     coster = StandaloneCoster(inst, settings)
     ledger = Ledger()
     for k, (sub, result) in enumerate(zip(subs, results), 1):
-        notify("standalone", k, len(subs))
+        notify(Stage.STANDALONE, k, len(subs))
         ledger.update(inst, sub.index, result.alloc, coster)
     standalone_seconds = time.perf_counter() - standalone_start
 
@@ -98,5 +95,5 @@ def optimize(problem: Problem, *, time_limit: float = 60.0, gap: float = 1e-6,
                       bound=sum((r.bound for r in results), Fraction(0)),
                       fairness_cost=total - min(total, base_cost), solver=info)
     info.extra["total_seconds"] = round(time.perf_counter() - started, 4)
-    notify("done", len(subs), len(subs))
+    notify(Stage.DONE, len(subs), len(subs))
     return plan

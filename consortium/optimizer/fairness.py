@@ -32,6 +32,7 @@ from consortium.optimizer.answer import Allocation, allocation_cost, tranche_qua
 from consortium.optimizer.instance import Instance, merge_subproblems
 from consortium.optimizer.model import FairRow
 from consortium.optimizer.money import dollars
+from consortium.optimizer.progress import Stage
 from consortium.optimizer.solve import SolveSettings
 from consortium.optimizer.stages import SubResult, solve_fair
 from consortium.optimizer.standalone import StandaloneCoster, standalone_costs
@@ -143,7 +144,7 @@ class _Enforcer:
             roots = sorted({self.find(s) for s in dirty})
             for k, root in enumerate(roots, 1):
                 if self.progress:
-                    self.progress("fairness", k, len(roots))
+                    self.progress(Stage.FAIRNESS, k, len(roots))
                 self._solve(root)
         else:
             for m, value in self.ledger.savings().items():

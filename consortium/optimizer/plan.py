@@ -14,6 +14,11 @@ from typing import Any, TextIO
 Money = int | float
 
 
+class PlanError(ValueError):
+    """A plan document that is not in the plan file's shape (a field missing, renamed or of the
+    wrong type): reading it fails loudly instead of showing an empty plan."""
+
+
 @dataclass(frozen=True)
 class Allocation:
     """Units of one demand line in one tranche."""
@@ -21,6 +26,7 @@ class Allocation:
     demand: str
     member: str
     quantity: int
+    member_id: int | None = None         # extra: the problem line's member_id, when it had one
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class Unplaced:
     member: str
     quantity: int
     reason: str
+    member_id: int | None = None         # extra, as in Allocation
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class MemberSavings:
     standalone_cost: Money
     consortium_cost: Money
     savings: Money
+    member_id: int | None = None         # extra, as in Allocation
 
 
 @dataclass(frozen=True)
@@ -100,12 +108,19 @@ class Plan:
         return plan_to_dict(self)
 
 
+def _with_member_id(out: dict[str, Any], member_id: int | None) -> dict[str, Any]:
+    if member_id is not None:
+        out["member_id"] = member_id
+    return out
+
+
 def _tranche_dict(t: Tranche) -> dict[str, Any]:
     out = {
         "id": t.id, "product": t.product, "options": dict(t.options), "period": t.period,
         "quantity": t.quantity, "unit_price": t.unit_price, "tranche_cost": t.tranche_cost,
         "total_cost": t.total_cost,
-        "allocations": [{"demand": a.demand, "member": a.member, "quantity": a.quantity}
+        "allocations": [_with_member_id({"demand": a.demand, "member": a.member,
+                                         "quantity": a.quantity}, a.member_id)
                         for a in t.allocations],
     }
     if t.tier_min_qty is not None:
@@ -123,10 +138,12 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "lower_bound": plan.lower_bound,
         "gap": plan.gap,
         "tranches": [_tranche_dict(t) for t in plan.tranches],
-        "unplaced": [{"demand": u.demand, "member": u.member, "quantity": u.quantity,
-                      "reason": u.reason} for u in plan.unplaced],
-        "members": [{"member": m.member, "standalone_cost": m.standalone_cost,
-                     "consortium_cost": m.consortium_cost, "savings": m.savings}
+        "unplaced": [_with_member_id({"demand": u.demand, "member": u.member,
+                                      "quantity": u.quantity, "reason": u.reason}, u.member_id)
+                     for u in plan.unplaced],
+        "members": [_with_member_id({"member": m.member, "standalone_cost": m.standalone_cost,
+                                     "consortium_cost": m.consortium_cost,
+                                     "savings": m.savings}, m.member_id)
                     for m in plan.members],
         "totals": {"standalone_cost": totals.standalone_cost,
                    "consortium_cost": totals.consortium_cost, "savings": totals.savings,
@@ -137,25 +154,55 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def plan_from_dict(data: dict[str, Any]) -> Plan:
-    """A `Plan` from a plan file's JSON object (as written by `plan_to_dict`)."""
-    solver = dict(data["solver"])
-    name, build, solve = solver.pop("name"), solver.pop("build_seconds"), solver.pop("solve_seconds")
-    return Plan(
-        status=data["status"], placed_units=data["placed_units"], total_cost=data["total_cost"],
-        lower_bound=data["lower_bound"], gap=data["gap"],
-        tranches=tuple(
-            Tranche(t["id"], t["product"], dict(t["options"]), t["period"], t["quantity"],
-                    t["unit_price"], t["tranche_cost"], t["total_cost"],
-                    tuple(Allocation(a["demand"], a["member"], a["quantity"])
-                          for a in t["allocations"]), t.get("tier_min_qty"))
-            for t in data["tranches"]),
-        unplaced=tuple(Unplaced(u["demand"], u["member"], u["quantity"], u["reason"])
-                       for u in data["unplaced"]),
-        members=tuple(MemberSavings(m["member"], m["standalone_cost"], m["consortium_cost"],
-                                    m["savings"]) for m in data["members"]),
-        totals=Totals(**data["totals"]),
-        solver=SolverInfo(name, build, solve, solver),
-    )
+    """A `Plan` from a plan file's JSON object (as written by `plan_to_dict`).
+
+    Raises `PlanError` naming the first field that is missing or of the wrong shape.
+    """
+    where = "plan"
+    try:
+        if not isinstance(data, dict):
+            raise TypeError("not a JSON object")
+        solver, raw_tranches = data["solver"], data["tranches"]
+        raw_unplaced, raw_members, raw_totals = data["unplaced"], data["members"], data["totals"]
+        where = "solver"
+        solver = dict(solver)
+        name, build, solve = (solver.pop("name"), solver.pop("build_seconds"),
+                              solver.pop("solve_seconds"))
+        tranches = []
+        for i, t in enumerate(raw_tranches):
+            where = f"tranches[{i}]"
+            allocations = []
+            for j, a in enumerate(t["allocations"]):
+                where = f"tranches[{i}].allocations[{j}]"
+                allocations.append(Allocation(a["demand"], a["member"], a["quantity"],
+                                              a.get("member_id")))
+            where = f"tranches[{i}]"
+            tranches.append(Tranche(t["id"], t["product"], dict(t["options"]), t["period"],
+                                    t["quantity"], t["unit_price"], t["tranche_cost"],
+                                    t["total_cost"], tuple(allocations), t.get("tier_min_qty")))
+        unplaced = []
+        for i, u in enumerate(raw_unplaced):
+            where = f"unplaced[{i}]"
+            unplaced.append(Unplaced(u["demand"], u["member"], u["quantity"], u["reason"],
+                                     u.get("member_id")))
+        members = []
+        for i, m in enumerate(raw_members):
+            where = f"members[{i}]"
+            members.append(MemberSavings(m["member"], m["standalone_cost"], m["consortium_cost"],
+                                         m["savings"], m.get("member_id")))
+        where = "totals"
+        totals = Totals(**raw_totals)
+        where = "plan"
+        return Plan(
+            status=data["status"], placed_units=data["placed_units"],
+            total_cost=data["total_cost"], lower_bound=data["lower_bound"], gap=data["gap"],
+            tranches=tuple(tranches), unplaced=tuple(unplaced), members=tuple(members),
+            totals=totals, solver=SolverInfo(name, build, solve, solver))
+    except KeyError as exc:
+        raise PlanError(f"not a plan in the plan file's shape: {where} has no field "
+                        f"{exc.args[0]!r}") from None
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise PlanError(f"not a plan in the plan file's shape: {where}: {exc}") from None
 
 
 def dump_plan(plan: Plan, stream: TextIO) -> None:

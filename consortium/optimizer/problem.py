@@ -76,6 +76,7 @@ class DemandLine:
     options: tuple[tuple[str, OptionValue], ...] = ()
     splittable: bool = False
     max_unit_price: Number | None = None
+    member_id: int | None = None         # extra: the member's stable id in the app, if given
 
     def __post_init__(self) -> None:
         opts = self.options.items() if isinstance(self.options, Mapping) else self.options
@@ -138,6 +139,8 @@ def _line_to_dict(d: DemandLine) -> dict[str, Any]:
     }
     if d.max_unit_price is not None:
         out["max_unit_price"] = d.max_unit_price
+    if d.member_id is not None:
+        out["member_id"] = d.member_id
     return out
 
 
@@ -163,6 +166,7 @@ def parse_problem(data: Any) -> Problem:
             id=d["id"], member=d["member"], product=d["product"], quantity=d["quantity"],
             earliest=d["earliest"], latest=d["latest"], options=d.get("options") or {},
             splittable=d.get("splittable", False), max_unit_price=d.get("max_unit_price"),
+            member_id=d.get("member_id"),
         )
         for d in data["demand"]
     )

@@ -19,7 +19,11 @@ from dataclasses import dataclass
 
 import pulp
 
-SOLVERS = ("highs", "cbc")
+# The solvers, by the name a run and the command line use, with the name a plan reports.
+SOLVER_LABELS = {"highs": "HiGHS", "cbc": "CBC"}
+SOLVERS = tuple(SOLVER_LABELS)
+DEFAULT_SOLVER = "highs"
+RELAXATION_SOLVERS = ("highs",)  # solvers whose LP relaxation the units stage uses
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class SolveResult:
 
 def solver_label(solver: str) -> str:
     """The name reported in the plan for a solver choice."""
-    return {"highs": "HiGHS", "cbc": "CBC"}[solver]
+    return SOLVER_LABELS[solver]
 
 
 # HiGHS settings chosen by measurement on the benchmark (bench/optimizer.py, 2,000 lines, CPU
@@ -83,7 +87,7 @@ def solve_model(prob: pulp.LpProblem, settings: SolveSettings, *, rel_gap: float
     rel = settings.gap if rel_gap is None else rel_gap
     limit = settings.remaining() if time_limit is None else time_limit
     begin = time.perf_counter()
-    if relax and settings.solver != "highs":
+    if relax and settings.solver not in RELAXATION_SOLVERS:
         raise ValueError("LP relaxations are solved with HiGHS only")
     if settings.solver == "highs":
         _silence_highs_banner()

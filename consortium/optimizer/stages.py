@@ -26,7 +26,7 @@ from consortium.optimizer.answer import (
 from consortium.optimizer.heuristic import greedy_allocation
 from consortium.optimizer.instance import Instance, Subproblem
 from consortium.optimizer.model import FairRow, Model, build_model
-from consortium.optimizer.solve import SolveSettings, solve_model
+from consortium.optimizer.solve import RELAXATION_SOLVERS, SolveSettings, solve_model
 
 
 @dataclass
@@ -150,7 +150,7 @@ def _units_from_relaxation(inst: Instance, model: Model, settings: SolveSettings
     its root LP's, so this saves that search. Returns (result or None, seconds); on None (no
     try succeeded, or one ended without a proof either way) the model is back to the units
     objective with no floor, ready for stage 1."""
-    if settings.solver != "highs":
+    if settings.solver not in RELAXATION_SOLVERS:
         return None, 0.0
     relaxed = solve_model(model.prob, settings, relax=True)
     seconds = relaxed.seconds

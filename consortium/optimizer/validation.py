@@ -17,8 +17,28 @@ PRODUCT_FIELDS = {"code", "name", "unit", "tiers", "min_tranche", "max_per_perio
 TIER_FIELDS = {"min_qty", "unit_price"}
 LINE_FIELDS = {
     "id", "member", "product", "quantity", "earliest", "latest", "options", "splittable",
-    "max_unit_price",
+    "max_unit_price", "member_id",
 }
+
+
+def _check_member_id(line: dict, path: str, seen: dict, errors: Errors) -> None:
+    """The optional extra `member_id` (the app's stable member key): an integer >= 1, and one
+    member name to one id across the file (the name stays the key for everyone else)."""
+    if "member_id" not in line or line["member_id"] is None:
+        return
+    value = line["member_id"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        errors.append((f"{path}.member_id", f"{_show(value)} must be an integer >= 1"))
+        return
+    name = line.get("member")
+    if not isinstance(name, str):
+        return
+    for key, other in ((("id", value), name), (("name", name), value)):
+        known = seen.setdefault(key, other)
+        if known != other:
+            errors.append((f"{path}.member_id", f"{_show(value)} of member {_show(name)} disagrees "
+                                                "with an earlier line (one member, one id)"))
+            return
 
 
 def _show(value: Any) -> str:
@@ -207,6 +227,7 @@ def _check_demand(data: dict, periods: list[str], codes: set[str], errors: Error
         errors.append(("demand", "must be a list of demand lines"))
         return
     ids: set[str] = set()
+    member_ids: dict = {}
     index = {p: i for i, p in enumerate(periods)}
     products_ok = "products" in data and isinstance(data["products"], list)
     for i, line in enumerate(demand):
@@ -231,6 +252,7 @@ def _check_demand(data: dict, periods: list[str], codes: set[str], errors: Error
         if "splittable" in line and not isinstance(line["splittable"], bool):
             errors.append((f"{path}.splittable", f"{_show(line['splittable'])} must be true or false"))
         _money(line, "max_unit_price", path, errors, positive=True, nullable=True)
+        _check_member_id(line, path, member_ids, errors)
 
 
 def validate_problem_dict(data: Any) -> Errors:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from consortium.config import Settings
+from consortium.models.types import as_utc
 
 # An OCDS ocid prefix must be registered with the Open Contracting Partnership
 # (https://standard.open-contracting.org/latest/en/guidance/publish/#register-an-ocid-prefix).
@@ -139,10 +140,7 @@ class PackageInput:
 
 def iso(value: datetime) -> str:
     """An aware datetime as ISO 8601 in UTC with a Z, seconds precision."""
-    from datetime import timezone
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def human(value: datetime) -> str:

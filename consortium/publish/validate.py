@@ -1,11 +1,11 @@
 """Validate a release package against the official OCDS 1.1.5 schemas, offline.
 
-The copies in `schemas/` (see its README) are loaded from the package; the Lots and Enquiries
-extensions are applied to the release schema as JSON Merge Patches (RFC 7386), and the patched
-schema is registered under the release schema's official URL so the package schema's `$ref`
+The copies in `schemas/` (see its README) are loaded from the package; the Lots, Bids and
+Enquiries extensions are applied to the release schema as JSON Merge Patches (RFC 7386), and the
+patched schema is registered under the release schema's official URL so the package schema's `$ref`
 resolves without any network.
 On top of the schema, the checks the schema cannot express: unique lot ids, and every item's
-`relatedLot` naming a lot of the same tender.
+`relatedLot` and every bid's `relatedLots` naming a lot of the same tender.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 
-EXTENSIONS = ("lots", "enquiries")  # folders under schemas/extensions, patched in this order
 
 
 class InvalidPackage(ValueError):
@@ -50,11 +49,15 @@ def _load(path: str) -> dict:
     return json.loads(folder.joinpath(path).read_text("utf-8"))
 
 
+# The extensions patched into the release schema, in order (folders under schemas/extensions/).
+EXTENSIONS = ("lots", "bids", "enquiries")
+
+
 @cache
 def _validator() -> Draft4Validator:
     release = _load("release-schema.json")
-    for extension in EXTENSIONS:
-        release = merge_patch(release, _load(f"extensions/{extension}/release-schema.json"))
+    for name in EXTENSIONS:
+        release = merge_patch(release, _load(f"extensions/{name}/release-schema.json"))
     package = _load("release-package-schema.json")
     registry = Registry().with_resources([
         (release["id"], Resource.from_contents(release, default_specification=DRAFT4)),
@@ -86,6 +89,13 @@ def _semantic_errors(data: dict) -> list[str]:
             if lots and isinstance(item, dict) and item.get("relatedLot") not in ids:
                 errors.append(f"releases/{r}/tender/items/{n}/relatedLot: "
                               f"{item.get('relatedLot')!r} is not a lot of this tender")
+        bids = release.get("bids") if isinstance(release, dict) else None
+        details = (bids.get("details") or []) if isinstance(bids, dict) else []
+        for n, bid in enumerate(details):
+            for lot_id in (bid.get("relatedLots") or []) if isinstance(bid, dict) else []:
+                if lot_id not in ids:
+                    errors.append(f"releases/{r}/bids/details/{n}/relatedLots: {lot_id!r} is "
+                                  "not a lot of this tender")
     return errors
 
 
@@ -97,8 +107,8 @@ def validation_errors(data: dict) -> list[str]:
 
 
 def validate_release_package(data: dict) -> None:
-    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package (with the Lots and
-    Enquiries extensions)."""
+    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package (with the Lots, Bids
+    and Enquiries extensions)."""
     errors = validation_errors(data)
     if errors:
         raise InvalidPackage(errors)

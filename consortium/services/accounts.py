@@ -11,7 +11,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from consortium.db import utcnow
+from consortium.db import session_scope, utcnow
 from consortium.models import (
     ROLES,
     LoginAttempt,
@@ -49,7 +49,7 @@ def normalize_email(email: str) -> str:
 
 def create_user(session: Session, *, email: str, password: str, role: str, name: str = "",
                 member: Member | None = None, vendor: Vendor | None = None,
-                actor: User | None = None, commit: bool = True) -> User:
+                actor: User | None = None) -> User:
     """Create a user with a role; fleet managers belong to a member, vendors to a vendor."""
     email = normalize_email(email)
     if role not in ROLES:
@@ -73,8 +73,6 @@ def create_user(session: Session, *, email: str, password: str, role: str, name:
                  summary=f"created {role} {email}", after={"email": email, "role": role,
                                                            "member_id": user.member_id,
                                                            "vendor_id": user.vendor_id})
-    if commit:
-        session.commit()
     return user
 
 
@@ -104,7 +102,6 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.must_change_password = False
     session.add(user)
     password_changed(session, user)
-    session.commit()
 
 
 def password_changed(session: Session, user: User, *, by_admin: bool = False) -> None:
@@ -181,9 +178,7 @@ def reset_token_user(session: Session, token: str, now: datetime | None = None) 
         PasswordResetToken.token_hash == _token_hash(token or ""))).first()
     if row is None or row.used_at is not None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
-        tzinfo=utcnow().tzinfo)
-    if expires <= (now or utcnow()):
+    if row.expires_at <= (now or utcnow()):
         return None
     user = session.get(User, row.user_id)
     return user if user is not None and user.active else None
@@ -207,12 +202,6 @@ def reset_password_with_token(session: Session, token: str, new: str,
     return user
 
 
-def _recent_failures(session: Session, column, value: str, since) -> int:
-    query = select(func.count()).select_from(LoginAttempt).where(
-        column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    return session.exec(query).one()
-
-
 def login_key(email: str, ip: str) -> str:
     """The throttle key of sign-ins to one account from one client address."""
     return f"{normalize_email(email)[:254]}|{ip[:64]}"
@@ -226,13 +215,19 @@ def authenticate(session: Session, *, email: str, password: str, ip: str, max_pe
     Throttled per account and client address: `max_per_account` attempts are free, then each
     further attempt waits a delay that doubles (from `delay_seconds`); a success clears it. So
     failures from elsewhere never lock the real user out, and simultaneous guesses are each
-    counted (services.throttle). A client address with `max_per_ip` failures in the window
-    (over any accounts) is refused too. Every attempt is recorded.
+    counted (services.throttle). A client address is refused too once `max_per_ip` attempts
+    (over any accounts) failed or were refused in its window: each attempt is counted against
+    the address before its password is checked, atomically, and uncounted when it succeeds, so
+    simultaneous guesses cannot all slip under the limit. Every checked attempt is recorded.
     """
     email = normalize_email(email)
     now = now or utcnow()
     window = timedelta(minutes=window_minutes)
-    if _recent_failures(session, LoginAttempt.ip, ip, now - window) >= max_per_ip:
+    engine = session.get_bind()
+    # The attempt is checked, counted and recorded in short transactions of its own, kept
+    # whatever the request does next (a failed sign-in answers 401 and rolls back); the request's
+    # own session is used only for a success, each step holding one connection at a time.
+    if throttle.count(session, "login-ip", ip, window, now=now) > max_per_ip:
         raise TooManyAttempts(
             f"Too many failed sign-ins from your network. Try again in {window_minutes} minutes.")
     policy = throttle.Policy(free=max_per_account, window=window, base=delay_seconds)
@@ -242,18 +237,23 @@ def authenticate(session: Session, *, email: str, password: str, ip: str, max_pe
     except throttle.Throttled as exc:
         raise TooManyAttempts(f"Too many sign-in attempts for this account from your address. "
                               f"{exc}") from None
-    user = session.exec(select(User).where(User.email == email)).first()
-    ok = bool(user and user.active and check_password_hash(user.password_hash, password))
-    if not user:
+    with session_scope(engine) as own:
+        found = own.exec(select(User.id, User.active, User.password_hash)
+                         .where(User.email == email)).first()
+    ok = bool(found and found.active and check_password_hash(found.password_hash, password))
+    if not found:
         # Hash anyway so that response time does not reveal which emails exist.
         check_password_hash(_dummy_hash(), password)
-    session.add(LoginAttempt(ip=ip[:64], email=email[:254], success=ok, at=now))
-    if ok:
-        throttle.reset(session, "login", key)
-        user.last_login_at = now
-        session.add(user)
-    session.commit()
-    return user if ok else None
+    with session_scope(engine) as own:
+        own.add(LoginAttempt(ip=ip[:64], email=email[:254], success=ok, at=now))
+    if not ok:
+        return None
+    throttle.count(session, "login-ip", ip, window, step=-1, now=now)  # not a failure
+    throttle.reset(session, "login", key)
+    user = session.get(User, found.id)
+    user.last_login_at = now
+    session.add(user)
+    return user
 
 
 @cache

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -37,7 +37,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
-from sqlmodel.sql.sqltypes import UTCDateTime
+
+from consortium.models.types import UTCDateTime, as_utc
 
 GENESIS = "0" * 64
 CANONICAL_VERSION = 1
@@ -61,9 +62,7 @@ audit_chain = sa.table("audit_chain", sa.column("id", sa.Integer), sa.column("la
 
 def utc_text(value: datetime) -> str:
     """A time in the canonical form's one format (UTC, microseconds, `Z`)."""
-    if value.utcoffset() is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def canonical(fields: dict, *, seq: int, prev_hash: str) -> str:

@@ -33,6 +33,7 @@ from sqlmodel import SQLModel
 
 import consortium.models  # noqa: F401  (every table on SQLModel.metadata)
 from consortium.migrate import alembic_config, upgrade
+from consortium.models.types import as_utc
 
 FORMAT, VERSION = "consortium-backup", 1
 BATCH = 1000
@@ -78,9 +79,7 @@ def database_revision(engine: Engine) -> str | None:
 
 def _encode(value):
     if isinstance(value, datetime):
-        if value.utcoffset() is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).isoformat()
+        return as_utc(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):

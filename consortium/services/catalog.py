@@ -136,7 +136,6 @@ def create_product(session: Session, *, data: dict, tiers: list[tuple[int, Decim
     _replace_tiers(session, product, tiers)
     audit.record(session, user=actor, action="create", entity="product", entity_id=product.id,
                  summary=f"created product {product.code}", after=product_state(session, product))
-    session.commit()
     return product
 
 
@@ -157,5 +156,4 @@ def update_product(session: Session, product: Product, *, data: dict,
     audit.record(session, user=actor, action="update", entity="product", entity_id=product.id,
                  summary=f"updated product {product.code}: {', '.join(changed) or 'no change'}",
                  before=before, after=after)
-    session.commit()
     return product

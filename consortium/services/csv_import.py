@@ -29,7 +29,7 @@ from consortium.models import (
     User,
     money_json,
 )
-from consortium.services import csv_matching, demand, exports
+from consortium.services import csv_matching, demand, exports, line_refs
 from consortium.services.errors import Conflict, ServiceError
 
 COLUMNS = ("ref", "product", "quantity", "earliest", "latest", "options", "splittable",
@@ -272,7 +272,6 @@ def import_upload(session: Session, *, round_: Round, member: Member, actor: Use
                                  "units": result.units, "updated": result.updated,
                                  "skipped_duplicates": result.skipped}})
         session.execute(insert(AuditEntry), audits)
-    session.commit()
     return result
 
 
@@ -305,9 +304,9 @@ def _plain(value):
 
 def _insert_new_lines(session: Session, round_: Round, member: Member, actor: User,
                       rows: list[RowResult]) -> list[dict]:
-    """Insert the new lines with generated refs, before any other write of the import; a ref
-    that another session took meanwhile is drawn again (the unique constraint decides), so
-    simultaneous imports and adds never refuse each other."""
+    """Insert the new lines with refs drawn from the member's counter (services.line_refs),
+    before any other write of the import, so simultaneous imports and adds never refuse each
+    other; a drawn ref that someone typed by hand a moment ago is drawn again."""
     if not rows:
         return []
     for _attempt in range(demand.REF_ATTEMPTS):
@@ -324,7 +323,7 @@ def _insert_new_lines(session: Session, round_: Round, member: Member, actor: Us
 
 def _line_rows(session: Session, round_: Round, member: Member, actor: User,
                rows: list[RowResult]) -> list[dict]:
-    fresh = iter(demand.new_refs(session, round_, member, len(rows)))
+    fresh = iter(line_refs.draw(session, round_, member, len(rows)))
     now = utcnow()
     lines = []
     for row in rows:

@@ -9,7 +9,7 @@ while the round is open; nobody changes the lines of a closed round.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, update
@@ -19,7 +19,8 @@ from sqlmodel import Session, select
 from consortium import policy
 from consortium.db import utcnow
 from consortium.models import DemandLine, Member, PriceTier, Product, Round, User, money_json
-from consortium.services import audit
+from consortium.models.status import RoundStatus
+from consortium.services import audit, line_refs
 from consortium.services.demand_validation import (  # noqa: F401  (re-exported)
     NOTES_MAX,
     QTY_MAX,
@@ -45,24 +46,19 @@ class InvalidLine(ServiceError):
         self.errors = errors
 
 
-def aware(moment: datetime) -> datetime:
-    """`moment` as an aware UTC datetime (SQLite hands back naive ones)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
 def is_editable(round_: Round, now: datetime | None = None) -> bool:
     """Whether members may still change the round's lines: open, and the deadline not passed."""
-    return round_.status == "open" and (now or utcnow()) < aware(round_.deadline)
+    return round_.status == RoundStatus.OPEN and (now or utcnow()) < round_.deadline
 
 
 def ensure_editable(round_: Round, now: datetime | None = None, actor: User | None = None) -> None:
     """Raise NotAllowed unless `actor` may change lines of `round_` now (admins: until closed)."""
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise NotAllowed(f"The round {round_.name} is {round_.status}; its lines are read-only.")
     if not is_editable(round_, now) and not (actor is not None and actor.is_admin):
         raise NotAllowed(
             f"The deadline of {round_.name} passed on "
-            f"{aware(round_.deadline):%Y-%m-%d %H:%M} UTC; its lines are read-only. "
+            f"{round_.deadline:%Y-%m-%d %H:%M} UTC; its lines are read-only. "
             "Ask the consortium's admins if a line must be corrected.")
 
 
@@ -73,26 +69,10 @@ def ensure_may_change(session: Session, actor: User, line: DemandLine) -> None:
         raise NotAllowed("You can change only your own member's lines.")
 
 
-def new_refs(session: Session, round_: Round, member: Member, count: int,
-             taken: set[str] | None = None) -> list[str]:
-    """`count` unused refs "<MEMBER>-<round slug>-NNN", numbered after the highest in use."""
-    prefix = f"{member_abbreviation(member.name)}-{round_.slug[:40]}-"
-    used = set(session.exec(select(DemandLine.ref).where(
-        DemandLine.round_id == round_.id,
-        DemandLine.ref.startswith(prefix, autoescape=True))).all()) | (taken or set())
-    numbers = [int(r[len(prefix):]) for r in used
-               if r.startswith(prefix) and r[len(prefix):].isdigit()]
-    start = max(numbers, default=0) + 1
-    refs = [f"{prefix}{n:03d}" for n in range(start, start + count + len(used))]
-    return [r for r in refs if r not in used][:count]
-
-
-def ref_taken(session: Session, round_id: int, ref: str, except_id: int | None = None) -> bool:
-    """Whether another line of the round already uses `ref`."""
-    query = select(DemandLine.id).where(DemandLine.round_id == round_id, DemandLine.ref == ref)
-    if except_id is not None:
-        query = query.where(DemandLine.id != except_id)
-    return session.exec(query).first() is not None
+def ref_taken(session: Session, round_id: int, member_id: int, ref: str,
+              except_id: int | None = None) -> bool:
+    """Whether another of the member's lines of the round already uses `ref`."""
+    return line_refs.taken(session, round_id, member_id, ref, except_id)
 
 
 def _values(clean: dict) -> dict:
@@ -102,20 +82,18 @@ def _values(clean: dict) -> dict:
             "max_unit_price": clean["max_unit_price"], "notes": clean["notes"]}
 
 
-REF_UNAVAILABLE = ("is not available in this round; choose another ref, or leave it blank to "
-                   "number the line automatically")
-
-
 def ref_error(ref: str) -> str:
-    """The message for a ref that another line of the round holds, whichever member's it is
-    (so that a fleet manager learns nothing about other members' lines)."""
-    return f"{ref} {REF_UNAVAILABLE}"
+    """The message for a ref that another of the member's own lines of the round holds (refs
+    are unique per member, so other members' refs are never a reason)."""
+    return (f"{ref} is the ref of another of this member's lines in the round; choose another "
+            "ref, or leave it blank to number the line automatically")
 
 
-def _checked(session: Session, round_: Round, raw: dict, except_id: int | None = None) -> dict:
+def _checked(session: Session, round_: Round, member_id: int, raw: dict,
+             except_id: int | None = None) -> dict:
     clean, errors = validate_line_data(round_, load_catalog(session), raw)
     ref = clean["ref"]
-    if ref and "ref" not in errors and ref_taken(session, round_.id, ref, except_id):
+    if ref and "ref" not in errors and ref_taken(session, round_.id, member_id, ref, except_id):
         errors["ref"] = ref_error(ref)
     if errors:
         raise InvalidLine(errors)
@@ -127,12 +105,11 @@ def add_line(session: Session, *, round_: Round, member: Member, actor: User, ra
     """Add a line for `member` to `round_` (ref generated when blank), recorded in the audit log."""
     ensure_may_change(session, actor, DemandLine(round_id=round_.id, member_id=member.id))
     ensure_editable(round_, now, actor)
-    values = _values(_checked(session, round_, raw))
+    values = _values(_checked(session, round_, member.id, raw))
     line = _insert_line(session, round_, member, actor, values)
     audit.record(session, user=actor, action="create", entity="demandline", entity_id=line.id,
                  summary=f"added line {line.ref}", after=audit.snapshot(line, LINE_FIELDS),
                  round_id=round_.id, member_id=member.id)
-    session.commit()
     return line
 
 
@@ -141,14 +118,14 @@ REF_ATTEMPTS = 50
 
 def _insert_line(session: Session, round_: Round, member: Member, actor: User,
                  values: dict) -> DemandLine:
-    """Insert a line; a generated ref that another session took meanwhile is replaced by the
-    next free one (the unique constraint decides), so simultaneous adds never refuse each other.
-    """
+    """Insert a line with its ref, or one drawn from the member's counter (services.line_refs),
+    so simultaneous adds never refuse each other; a drawn ref that someone typed by hand a
+    moment ago (the unique constraint decides) is drawn again."""
     ids = {"round_id": round_.id, "member_id": member.id, "created_by_id": actor.id,
            "updated_by_id": actor.id}
     given = values["ref"]
     for _attempt in range(REF_ATTEMPTS):
-        ref = given or new_refs(session, round_, member, 1)[0]
+        ref = given or line_refs.draw(session, round_, member, 1)[0]
         line = DemandLine.model_validate({**values, "ref": ref}, update=ids)
         session.add(line)
         try:
@@ -195,7 +172,7 @@ def update_line(session: Session, *, line: DemandLine, actor: User, raw: dict,
     ensure_editable(round_, now, actor)
     if line.version != expected_version:
         raise _conflict(session, line, "saved")
-    values = _values(_checked(session, round_, raw, except_id=line.id))
+    values = _values(_checked(session, round_, line.member_id, raw, except_id=line.id))
     values["ref"] = values["ref"] or line.ref
     before = audit.snapshot(line, LINE_FIELDS)
     after = {k: money_json(v) if isinstance(v, Decimal) else v for k, v in values.items()}
@@ -212,7 +189,6 @@ def update_line(session: Session, *, line: DemandLine, actor: User, raw: dict,
                  summary=f"changed line {values['ref']}: {', '.join(changed)}",
                  before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
                  round_id=line.round_id, member_id=line.member_id)
-    session.commit()
     session.refresh(line)
     return changed
 
@@ -235,7 +211,6 @@ def delete_line(session: Session, *, line: DemandLine, actor: User, expected_ver
     audit.record(session, user=actor, action="delete", entity="demandline", entity_id=line_id,
                  summary=f"deleted line {ref}", before=before, round_id=round_id,
                  member_id=member_id)
-    session.commit()
 
 
 @dataclass(frozen=True)

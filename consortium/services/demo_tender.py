@@ -1,121 +1,105 @@
-"""The demo's tender stage: the closed round's bid packages published, with vendors' questions.
+"""The demo's finished tender: the closed round gets an approved plan, published bid packages
+whose deadline has passed, sealed bids from the three demo vendors, and the opening, so the demo
+shows a bid tabulation. Every price here is INVENTED demo data (a vendor's factor times the
+package's estimated unit price); nothing is a real offer.
 
-`consortium demo` calls `prepare` after loading the demo consortium into an empty database: the
-closed round is optimized, its plan approved by the demo admin and its packages published (the
-usual deadlines: questions in 21 days, bids in 30), and then `add_questions` writes the INVENTED
-questions of fixtures/demo/questions.json through the same services a vendor and an admin use.
-Question times count from the package's publication, never later than now. Both steps are
-idempotent: a published round is not published again, a question already asked is skipped.
+Idempotent: a round that already has packages is left alone. The caller commits.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
+from decimal import Decimal
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from consortium.db import session_scope, utcnow
-from consortium.models import BidPackage, Product, Question, Round, Run, User, Vendor
+from consortium import optimizer
+from consortium.db import utcnow
+from consortium.models import Round, Run, User, Vendor
 from consortium.publish.inputs import ConsortiumInfo
-from consortium.services import publishing, questions, runs
-from consortium.services.fixture_checks import FixtureError
+from consortium.services import bid_opening, bids, publishing, sealing
+from consortium.services.problem import build_problem
+from consortium.services.publishing_inputs import package_inputs
 
-QUESTIONS_FILE = "questions.json"
-
-
-def _admin(session: Session) -> User:
-    admin = session.exec(select(User).where(User.role == "admin", User.active.is_(True))
-                         .order_by(User.id)).first()
-    if admin is None:
-        raise FixtureError([(QUESTIONS_FILE, "", "the demo needs an admin user")])
-    return admin
+DEMO_ROUND = "2026-pilot"
+# (vendor, price factor, lots skipped: every n-th lot, 0 = none), all invented.
+OFFERS = (("Pacific Coach Works", Decimal("0.96"), 0),
+          ("Cascade EV Fleet Sales", Decimal("0.98"), 3),
+          ("Summit Electric Trucks", Decimal("1.01"), 2))
 
 
-def publish_closed_round(engine: Engine, slug: str, consortium: ConsortiumInfo | None = None,
-                         time_limit: float = 30.0) -> int:
-    """Optimize, approve and publish the closed round `slug`, unless it is published already.
-
-    Returns how many packages were published (0 when there was nothing to do).
-    """
-    with session_scope(engine) as session:
-        round_ = session.exec(select(Round).where(Round.slug == slug)).first()
-        if round_ is None or round_.status != "closed" or publishing.is_published(session,
-                                                                                  round_.id):
-            return 0
-        admin = _admin(session)
-        run_id = runs.create_run(session, round_, admin, time_limit=time_limit,
-                                 note="demo: the plan whose packages the demo publishes").id
-    if runs.execute_run(engine, run_id) != "succeeded":
-        return 0
-    with session_scope(engine) as session:
-        run, admin = session.get(Run, run_id), _admin(session)
-        runs.approve_run(session, run, admin)
-        now = utcnow().replace(second=0, microsecond=0)
-        packages = publishing.publish_round(
-            session, run, admin, bid_deadline=now + timedelta(days=30),
-            questions_deadline=now + timedelta(days=21), consortium=consortium)
-        return len(packages)
-
-
-def _read(folder: Path) -> list[dict]:
-    path = folder / QUESTIONS_FILE
-    if not path.exists():
-        return []
-    return json.loads(path.read_text(encoding="utf-8")).get("questions", [])
-
-
-def _at(published: datetime, minutes, now: datetime) -> datetime:
-    return min(published + timedelta(minutes=float(minutes)), now)
-
-
-def add_questions(session: Session, folder: Path) -> int:
-    """Ask (and answer) the file's questions on published packages; how many were new.
-
-    Entries whose round has no published package for the product are skipped; unknown vendors or
-    products are a FixtureError, listing every one, and nothing is written.
-    """
-    entries = _read(folder)
-    vendors = {v.name: v for v in session.exec(select(Vendor)).all()}
-    products = {p.code: p for p in session.exec(select(Product)).all()}
-    problems = []
-    for n, e in enumerate(entries):
-        if e.get("vendor") not in vendors:
-            problems.append((QUESTIONS_FILE, f"questions[{n}].vendor", "names no vendor"))
-        if e.get("product") not in products:
-            problems.append((QUESTIONS_FILE, f"questions[{n}].product", "names no product"))
-    if problems:
-        raise FixtureError(problems)
-    added, now = 0, utcnow()
-    for e in entries:
-        package = session.exec(select(BidPackage).join(Round, Round.id == BidPackage.round_id)
-                               .where(Round.slug == e["round"],
-                                      BidPackage.product_id == products[e["product"]].id)).first()
-        if package is None or session.exec(select(Question.id).where(
-                Question.package_id == package.id, Question.text == e["question"])).first():
-            continue
-        published_at = publishing.versions(session, package)[0].published_at
-        published_at = published_at if published_at.tzinfo else published_at.replace(
-            tzinfo=now.tzinfo)
-        asker = session.exec(select(User).where(User.vendor_id == vendors[e["vendor"]].id)
-                             .order_by(User.id)).first()
-        question = questions.ask(session, asker, package, e["question"],
-                                 now=_at(published_at, e.get("asked_after_minutes", 0), now))
-        if e.get("answer"):
-            questions.answer(session, _admin(session), question, e["answer"],
-                             now=_at(published_at, e.get("answered_after_minutes", 0), now))
-        added += 1
+def _plan(session: Session, round_: Round) -> Run:
+    problem = build_problem(session, round_)
+    plan = optimizer.optimize(optimizer.parse_problem(problem), time_limit=30).to_dict()
+    now = utcnow()
+    run = Run(round_id=round_.id, status="succeeded", stage="done", problem=problem, plan=plan,
+              note="demo: the pilot round's plan", started_at=now, finished_at=now,
+              approved_at=now)
+    session.add(run)
     session.flush()
-    return added
+    round_.approved_run_id = run.id
+    session.add(round_)
+    session.flush()
+    return run
 
 
-def prepare(engine: Engine, folder: Path, slug: str,
-            consortium: ConsortiumInfo | None = None) -> dict[str, int]:
-    """Publish the demo's closed round and add its questions; the counts of what was new."""
-    published = publish_closed_round(engine, slug, consortium)
-    with session_scope(engine) as session:
-        added = add_questions(session, folder)
-        session.commit()
-    return {"packages": published, "questions": added}
+def _contents(package_input, factor: Decimal, skip: int, n: int, deadline) -> sealing.BidContents:
+    prices = []
+    for k, lot in enumerate(package_input.lots, start=1):
+        if skip and k % skip == 0:
+            continue
+        wiggle = Decimal(1) + Decimal((k * 7 + n * 3) % 5 - 2) / 100  # -2 % .. +2 %
+        prices.append((lot.id, (Decimal(str(lot.estimated_unit_price)) * factor * wiggle)
+                       .quantize(Decimal(1))))
+    discounts = ()
+    if n == 0 and len(prices) >= 2:  # the first vendor offers 1 % off for its first two lots
+        value = sum(p * next(lot.quantity for lot in package_input.lots if lot.id == lot_id)
+                    for lot_id, p in prices[:2])
+        discounts = ((tuple(lot for lot, _ in prices[:2]), (value / 100).quantize(Decimal(1))),)
+    capacity = ()
+    if n == 2:  # the third vendor can deliver at most 20 units per period
+        capacity = tuple((period, 20) for period in sorted({lot.period
+                                                            for lot in package_input.lots}))
+    return sealing.BidContents(prices=tuple(prices), capacity=capacity, discounts=discounts,
+                               valid_until=(deadline + timedelta(days=180)).date())
+
+
+def seed_demo_tender(session: Session, *, sealer: sealing.Sealer,
+                     consortium: ConsortiumInfo | None = None) -> dict[str, int]:
+    """Publish the demo's closed round in the past, bid on it as the demo vendors, open it.
+
+    Returns counts of what was added (all zero when the round is missing or already published).
+    """
+    counts = {"bid_packages": 0, "sealed_bids": 0, "openings": 0}
+    round_ = session.exec(select(Round).where(Round.slug == DEMO_ROUND)).first()
+    if round_ is None or round_.status != "closed" or publishing.is_published(session, round_.id):
+        return counts
+    run = _plan(session, round_)
+    now = utcnow().replace(microsecond=0)
+    published_at, deadline = now - timedelta(days=30), now - timedelta(days=2)
+    inputs = package_inputs(session, round_, run, bid_deadline=deadline,
+                            questions_deadline=deadline - timedelta(days=7),
+                            published_at=published_at, consortium=consortium)
+    # publish_round refuses deadlines in the past, as it should; the demo's tender is history.
+    packages = [publishing._store_package(session, round_, run, built, None, published_at)
+                for built in publishing._build_all(inputs)]
+    counts["bid_packages"] = len(packages)
+    session.flush()
+    for n, (name, factor, skip) in enumerate(OFFERS):
+        user = session.exec(select(User).join(Vendor, Vendor.id == User.vendor_id)
+                            .where(Vendor.name == name, Vendor.status == "approved")
+                            .order_by(User.id)).first()
+        if user is None:
+            continue
+        for k, (package, pkg_input) in enumerate(zip(packages, inputs)):
+            contents = _contents(pkg_input, factor, skip, n, deadline)
+            if not contents.prices:
+                continue
+            bids.submit_bid(session, package, user, contents, sealer=sealer,
+                            now=published_at + timedelta(days=10 + n, hours=k))
+            counts["sealed_bids"] += 1
+    for package in packages:
+        bid_opening.open_package(session, package, None, sealer=sealer, consortium=consortium,
+                                 now=deadline + timedelta(minutes=1))
+        counts["openings"] += 1
+    return counts

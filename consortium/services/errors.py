@@ -1,17 +1,6 @@
-"""Errors that services raise for the web layer and the CLI to show to people."""
+"""Errors that services raise for the web layer and the CLI to show to people (defined in
+`consortium.errors`, below the models, which raise them too)."""
 
+from consortium.errors import Conflict, NotAllowed, ServiceError
 
-class ServiceError(Exception):
-    """A use case refused: the message says why, in words a user can act on."""
-
-
-class NotAllowed(ServiceError):
-    """The user may not do this (for example: the round is closed)."""
-
-
-class Conflict(ServiceError):
-    """Someone else changed the row first; `current` holds the newer values."""
-
-    def __init__(self, message: str, current: dict | None = None):
-        super().__init__(message)
-        self.current = current or {}
+__all__ = ["Conflict", "NotAllowed", "ServiceError"]

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from consortium.csv_safety import write_rows
+from consortium.optimizer import Plan
 
 
 def cell(value):
@@ -94,15 +95,15 @@ def tranches_csv(rows: list[dict]) -> str:
                      "unit_price", "tranche_cost", "total_cost", "members"), out)
 
 
-def member_savings_csv(plan: dict) -> str:
+def member_savings_csv(plan: Plan) -> str:
     """Each member's stand-alone cost, consortium cost and savings in a plan, with totals."""
     out, totals = [], [0, 0, 0]
-    for m in plan.get("members", []):
-        pct = f"{100 * m['savings'] / m['standalone_cost']:.2f}" if m["standalone_cost"] else ""
-        out.append([m["member"], amount(m["standalone_cost"]), amount(m["consortium_cost"]),
-                    amount(m["savings"]), pct])
-        for i, key in enumerate(("standalone_cost", "consortium_cost", "savings")):
-            totals[i] += m[key]
+    for m in plan.members:
+        pct = f"{100 * m.savings / m.standalone_cost:.2f}" if m.standalone_cost else ""
+        out.append([m.member, amount(m.standalone_cost), amount(m.consortium_cost),
+                    amount(m.savings), pct])
+        for i, value in enumerate((m.standalone_cost, m.consortium_cost, m.savings)):
+            totals[i] += value
     pct = f"{100 * totals[2] / totals[0]:.2f}" if totals[0] else ""
     out.append(["Total", *(amount(round(v, 2)) for v in totals), pct])
     return csv_text(("member", "standalone_cost", "consortium_cost", "savings", "savings_pct"),

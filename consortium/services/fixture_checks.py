@@ -36,6 +36,7 @@ from consortium.models import (
     VendorBase,
     to_money,
 )
+from consortium.models.types import as_utc
 from consortium.services.accounts import MIN_PASSWORD_LENGTH, normalize_email
 from consortium.services.catalog import validate_tiers
 from consortium.services.demand_validation import load_catalog, validate_line_data
@@ -264,7 +265,7 @@ def _deadline(data: dict, file: str, path: str, problems: _Problems) -> datetime
     except ValueError:
         problems.add(file, f"{path}.deadline", f"{data['deadline']!r} is not an ISO date-time")
         return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return as_utc(when)
 
 
 def _check_rounds(folder: Path, problems: _Problems) -> list[dict]:
@@ -321,10 +322,10 @@ def _check_demand(file: Path, round_: Round, members: set[str], catalog: dict[st
         row = {c: v.strip() for c, v in zip(header, cells)}
         clean, errors = validate_line_data(round_, catalog, row)
         if not row.get("ref"):
-            errors["ref"] = "is required in fixture files (the key of the line in its round)"
-        elif row["ref"] in seen:
-            errors["ref"] = f"{row['ref']!r} appears twice"
-        seen.add(row.get("ref"))
+            errors["ref"] = "is required in fixture files (the key of the member's line in its round)"
+        elif (row.get("member"), row["ref"]) in seen:
+            errors["ref"] = f"{row['ref']!r} appears twice for {row.get('member')}"
+        seen.add((row.get("member"), row.get("ref")))
         if row.get("member") not in members:
             errors["member"] = f"{row.get('member')!r} is not a member in members.json or the database"
         for key, message in errors.items():

@@ -27,6 +27,7 @@ from consortium.models import (
     User,
     Vendor,
 )
+from consortium.models.status import RoundStatus
 from consortium.services import accounts, audit
 from consortium.services.fixture_checks import FixtureError, FixtureSet, check_folder
 
@@ -40,17 +41,13 @@ def load_fixtures(session: Session, path: Path | str) -> dict[str, int]:
     Raises FixtureError listing every problem of every file; then nothing is written.
     """
     fixtures = check_folder(session, Path(path))
-    try:
-        counts = _write(session, fixtures)
-        if any(counts.values()):
-            audit.record(session, user=None, action="import", entity="fixtures", entity_id=None,
-                         summary=f"loaded fixtures from {Path(path).name}: "
-                                 + ", ".join(f"{n} {kind}" for kind, n in counts.items() if n),
-                         after=counts)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    counts = _write(session, fixtures)
+    if any(counts.values()):
+        audit.record(session, user=None, action="import", entity="fixtures", entity_id=None,
+                     summary=f"loaded fixtures from {Path(path).name}: "
+                             + ", ".join(f"{n} {kind}" for kind, n in counts.items() if n),
+                     after=counts)
+    session.flush()
     return counts
 
 
@@ -118,14 +115,14 @@ def _write(session: Session, fx: FixtureSet) -> dict[str, int]:
         accounts.create_user(session, email=data["email"], password=data["password"],
                              role=data["role"], name=data.get("name", ""),
                              member=members.get(data.get("member") or ""),
-                             vendor=vendors.get(data.get("vendor") or ""), commit=False)
+                             vendor=vendors.get(data.get("vendor") or ""))
         counts["users"] += 1
 
     have = _existing(session, Round.slug)
     for data in fx.rounds:
         if data["slug"] not in have:
             session.add(Round.model_validate(data, update={
-                "closed_at": data["deadline"] if data["status"] == "closed" else None}))
+                "closed_at": data["deadline"] if data["status"] == RoundStatus.CLOSED else None}))
             counts["rounds"] += 1
     session.flush()
     counts["demand_lines"] = _write_demand(session, fx, members)
@@ -141,11 +138,12 @@ def _write_demand(session: Session, fx: FixtureSet, members: dict[str, Member]) 
     added = 0
     for slug, lines in fx.demand.items():
         round_ = rounds[slug]
-        have = set(session.exec(select(DemandLine.ref).where(DemandLine.round_id == round_.id)))
+        have = set(session.exec(select(DemandLine.member_id, DemandLine.ref)
+                                .where(DemandLine.round_id == round_.id)).all())
         for data in lines:
-            if data["ref"] in have:
-                continue
             member = members[data["member"]]
+            if (member.id, data["ref"]) in have:
+                continue
             author = managers.get(member.id)
             fields = {k: v for k, v in data.items() if k not in ("member", "product")}
             session.add(DemandLine.model_validate(fields, update={

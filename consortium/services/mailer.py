@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from consortium.config import Settings
 from consortium.db import session_scope, utcnow
 from consortium.models import OutboxMessage
+from consortium.models.status import OutboxStatus, sources, transition
 
 MAX_ATTEMPTS = 4  # the first try and three retries
 NO_SMTP = "not sent: no SMTP configured (delivered to the outbox)"
@@ -92,9 +93,9 @@ def _claim(engine: Engine, message_id: int) -> bool:
     # One conditional UPDATE: a retry and the periodic sweep never send the same message twice.
     with session_scope(engine) as session:
         claimed = session.exec(update(OutboxMessage).where(
-            OutboxMessage.id == message_id, OutboxMessage.status == "queued").values(
-            status="sending", attempts=OutboxMessage.attempts + 1)).rowcount
-        session.commit()
+            OutboxMessage.id == message_id,
+            OutboxMessage.status.in_(sources(OutboxStatus.SENDING))).values(
+            status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)).rowcount
     return claimed == 1
 
 
@@ -112,22 +113,24 @@ def deliver(engine: Engine, settings: Settings, message_id: int) -> str:
         message = session.get(OutboxMessage, message_id)
         error = ""
         if not settings.smtp_url:
-            message.status, message.last_error = "unsent", NO_SMTP
+            transition(message, OutboxStatus.UNSENT)
+            message.last_error = NO_SMTP
         else:
             try:
                 smtp_send(parse_smtp_url(settings.smtp_url), build_email(message, settings))
             except (smtplib.SMTPException, OSError, ValueError) as exc:
                 error = f"{type(exc).__name__}: {exc}"[:500]
                 message.last_error = error
-                message.status = "failed" if message.attempts >= MAX_ATTEMPTS else "queued"
+                transition(message, OutboxStatus.FAILED if message.attempts >= MAX_ATTEMPTS
+                           else OutboxStatus.QUEUED)
             else:
-                message.status, message.last_error, message.sent_at = "sent", "", utcnow()
+                transition(message, OutboxStatus.SENT)
+                message.last_error, message.sent_at = "", utcnow()
                 if message.kind in SECRET_LINK_KINDS:
                     message.link = ""  # delivered: the reset link is no longer kept in clear
         session.add(message)
-        session.commit()
         status = message.status
-    if status == "queued":
+    if status == OutboxStatus.QUEUED:
         raise DeliveryFailed(error)
     return status
 
@@ -135,5 +138,5 @@ def deliver(engine: Engine, settings: Settings, message_id: int) -> str:
 def stranded(session: Session, older_than: timedelta = timedelta(minutes=5)) -> list[int]:
     """Queued messages nobody enqueued (written by the CLI, or a lost task), oldest first."""
     return list(session.exec(select(OutboxMessage.id).where(
-        OutboxMessage.status == "queued", OutboxMessage.created_at <= utcnow() - older_than)
+        OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.created_at <= utcnow() - older_than)
         .order_by(OutboxMessage.id)).all())

@@ -45,7 +45,6 @@ def create_member(session: Session, *, data: dict, actor: User | None) -> Member
     audit.record(session, user=actor, action="create", entity="member", entity_id=member.id,
                  member_id=member.id, summary=f"created member {member.name}",
                  after=member_state(member))
-    session.commit()
     return member
 
 
@@ -63,7 +62,6 @@ def update_member(session: Session, member: Member, *, data: dict, actor: User |
                  member_id=member.id, before=before, after=after,
                  summary=f"updated member {member.name}: "
                          f"{', '.join(audit.changed_fields(before, after)) or 'no change'}")
-    session.commit()
     return member
 
 
@@ -96,7 +94,6 @@ def set_member_active(session: Session, member: Member, *, active: bool, actor: 
                  entity="member", entity_id=member.id, member_id=member.id, before=before,
                  after=member_state(member),
                  summary=f"{'reactivated' if active else 'deactivated'} member {member.name}")
-    session.commit()
     return member
 
 
@@ -113,7 +110,7 @@ def create_fleet_manager(session: Session, member: Member, *, email: str, name: 
     password = password or temporary_password()
     try:
         user = accounts.create_user(session, email=email, password=password, role="fleet_manager",
-                                    name=name, member=member, actor=actor, commit=False)
+                                    name=name, member=member, actor=actor)
     except ServiceError as exc:
         field = "password" if "password" in str(exc) else "email"
         raise FieldErrors({field: [str(exc)]}) from exc
@@ -124,7 +121,6 @@ def create_fleet_manager(session: Session, member: Member, *, email: str, name: 
     user.must_change_password = True  # the admin knows it: the person chooses their own first
     session.add(user)
     notifications.account_created(session, user, temporary_password=True)
-    session.commit()
     return user, password
 
 
@@ -141,5 +137,4 @@ def reset_password(session: Session, member: Member, user: User, *,
     audit.record(session, user=actor, action="reset_password", entity="user", entity_id=user.id,
                  member_id=member.id, summary=f"set a new temporary password for {user.email}")
     accounts.password_changed(session, user, by_admin=True)
-    session.commit()
     return password

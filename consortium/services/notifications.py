@@ -15,11 +15,15 @@ from sqlalchemy import event, exists, func, update
 from sqlmodel import Session, select
 
 from consortium import policy
-from consortium.db import utcnow
+from consortium.db import plain_rows, utcnow
 from consortium.models import (
+    Bid,
     BidPackage,
+    BidStatus,
+    BidVersion,
     DeadlineReminder,
     DemandLine,
+    Download,
     Member,
     Notification,
     NotificationOptOut,
@@ -29,6 +33,8 @@ from consortium.models import (
     User,
     Vendor,
 )
+from consortium.models.status import RoundStatus, VendorStatus
+from consortium.models.types import as_utc
 
 # Kinds a user may turn off, with the label of the preferences page.
 OPTIONAL_KINDS = {
@@ -38,17 +44,20 @@ OPTIONAL_KINDS = {
     "round_closed": "A round closes",
     "plan_approved": "A round's plan is approved (your results are ready)",
     "package_published": "Bid packages are published",
-    "addendum_published": "An addendum is published to a package we downloaded",
+    "addendum_published": "An addendum is published to a package we downloaded or bid on",
+    "bids_opened": "The bids of a package we bid on are opened",
     "question_answered": "A vendor's question on a bid package is answered (published to all)",
 }
 # Who can receive each optional kind (the preferences page shows only a role's own kinds).
 ROLE_KINDS = {
     "admin": (),
     "fleet_manager": ("round_opened", "round_deadline", "round_closed", "plan_approved"),
-    "vendor": ("vendor_decision", "package_published", "addendum_published", "question_answered"),
+    "vendor": ("vendor_decision", "package_published", "addendum_published", "question_answered",
+               "bids_opened"),
 }
 # Security messages cannot be turned off.
-ALWAYS_KINDS = ("account_created", "password_reset", "password_changed")
+# A bid's receipt is the vendor's record of what it submitted: never turned off either.
+ALWAYS_KINDS = ("account_created", "password_reset", "password_changed", "bid_receipt")
 REMINDER_DAYS = (7, 1)
 
 _PENDING = "consortium.outbox.pending"
@@ -130,7 +139,7 @@ def _deadline(round_: Round) -> str:
 def vendor_decided(session: Session, vendor: Vendor) -> int:
     """The vendor's users learn that its registration was approved or rejected."""
     users = session.exec(_vendor_users(User.vendor_id == vendor.id)).all()
-    if vendor.status == "approved":
+    if vendor.status == VendorStatus.APPROVED:
         return notify(session, users, kind="vendor_decision", link="/vendors/packages",
                       subject=f"{vendor.name} is approved as a vendor",
                       body="A consortium admin approved your company's registration. You can now "
@@ -181,7 +190,7 @@ def plan_approved(session: Session, round_: Round) -> int:
 
 def package_published(session: Session, round_: Round, packages: list[BidPackage]) -> int:
     """Approved vendors learn that the round's bid packages are published."""
-    users = session.exec(_vendor_users(Vendor.status == "approved")).all()
+    users = session.exec(_vendor_users(Vendor.status == VendorStatus.APPROVED)).all()
     refs = ", ".join(p.reference for p in packages)
     return notify(session, users, kind="package_published", link="/vendors/packages",
                   subject=f"Bid packages of {round_.name} are published",
@@ -189,22 +198,46 @@ def package_published(session: Session, round_: Round, packages: list[BidPackage
                        f"published: {refs}.")
 
 
-def addendum_published(session: Session, users: Iterable[User], package: BidPackage,
-                       version: PackageVersion, previous: PackageVersion | None = None) -> int:
-    """`users` (services.addenda.addendum_recipients) learn of the addendum: its change note and
-    every deadline it moved."""
+def addendum_recipients(session: Session, package: BidPackage) -> tuple[list[User], list[User]]:
+    """Who hears of an addendum to `package`: the active users of vendors who downloaded any version
+    of it or bid on it, each once, as (those told only of the addendum, those whose bid must now be
+    re-confirmed)."""
+    downloaded = select(Download.vendor_id).join(
+        PackageVersion, PackageVersion.id == Download.version_id).where(
+        PackageVersion.package_id == package.id)
+    to_reconfirm = select(Bid.vendor_id).where(Bid.package_id == package.id,
+                                               Bid.status == BidStatus.MUST_RECONFIRM)
+    other_bidders = select(Bid.vendor_id).where(Bid.package_id == package.id)
+    bidders = session.exec(_vendor_users(Vendor.id.in_(to_reconfirm))).all()
+    others = session.exec(_vendor_users(Vendor.id.in_(downloaded) | Vendor.id.in_(other_bidders),
+                                        Vendor.id.not_in(to_reconfirm))).all()
+    return list(others), list(bidders)
+
+
+def addendum_published(session: Session, package: BidPackage, version: PackageVersion,
+                       previous: PackageVersion | None = None) -> int:
+    """Vendors who downloaded any version of the package, or bid on it, learn of its addendum: its
+    change note and every deadline it moved; bidders whose bid must now be re-confirmed are told so."""
     moved = []
     if previous is not None:
         for label, field in (("bid deadline", "bid_deadline"),
                              ("questions deadline", "questions_deadline")):
-            before, after = _aware(getattr(previous, field)), _aware(getattr(version, field))
+            before, after = as_utc(getattr(previous, field)), as_utc(getattr(version, field))
             if before != after:
                 moved.append(f"The {label} is now {after:%Y-%m-%d %H:%M} UTC "
                              f"(was {before:%Y-%m-%d %H:%M} UTC).")
-    return notify(session, users, kind="addendum_published", link=f"/vendors/packages/{package.id}",
-                  subject=f"Addendum {version.number} to {package.reference}",
-                  body=" ".join([f"Addendum {version.number} to {package.reference} was published: "
-                                 f"{version.change_note}", *moved]))
+    others, bidders = addendum_recipients(session, package)
+    subject = f"Addendum {version.number} to {package.reference}"
+    body = " ".join([f"Addendum {version.number} to {package.reference} was published: "
+                     f"{version.change_note}", *moved])
+    sent = notify(session, others, kind="addendum_published",
+                  link=f"/vendors/packages/{package.id}", subject=subject, body=body)
+    return sent + notify(
+        session, bidders, kind="addendum_published", link=f"/bids/packages/{package.id}",
+        subject=f"{subject}: re-confirm your bid",
+        body=f"{body}\n\nYour company's bid was made before this addendum, so it is not valid "
+             "until you re-confirm it or replace it, before the bid deadline "
+             f"({version.bid_deadline:%Y-%m-%d %H:%M} UTC).")
 
 
 def question_answered(session: Session, package: BidPackage, question: str, answer: str) -> int:
@@ -215,8 +248,30 @@ def question_answered(session: Session, package: BidPackage, question: str, answ
                   body=f"Question: {question}\n\nAnswer: {answer}")
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+def bid_receipt(session: Session, user: User, package: BidPackage, row: BidVersion,
+                kind: str) -> int:
+    """The vendor user who submitted or replaced a bid gets its receipt (hash and time)."""
+    what = "submitted" if kind == "submit" else "replaced"
+    return notify(session, [user], kind="bid_receipt", link=f"/bids/receipts/{row.id}",
+                  subject=f"Receipt: your bid on {package.reference} was {what}",
+                  body=f"Your sealed bid on {package.reference} was {what} at "
+                       f"{row.submitted_at:%Y-%m-%d %H:%M:%S} UTC. Receipt (SHA-256 of the "
+                       f"canonical bid JSON): {row.receipt_sha256}. Keep it: the tabulation "
+                       "lists it when the bids are opened.")
+
+
+def bids_opened(session: Session, package: BidPackage, admins: bool = True) -> int:
+    """The package's bidders (and the admins) learn that its bids were opened."""
+    bidders = select(Bid.vendor_id).where(Bid.package_id == package.id)
+    users = list(session.exec(_vendor_users(Vendor.id.in_(bidders))).all())
+    if admins:
+        users += session.exec(select(User).where(User.role == "admin", User.active.is_(True))
+                              .order_by(User.id)).all()
+    return notify(session, users, kind="bids_opened",
+                  link=f"/bids/packages/{package.id}/tabulation",
+                  subject=f"Bids opened: {package.reference}",
+                  body=f"The bids on {package.reference} were opened; the bid tabulation lists "
+                       "every valid bid with its receipt hash.")
 
 
 def send_deadline_reminders(session: Session, now: datetime | None = None) -> int:
@@ -227,8 +282,8 @@ def send_deadline_reminders(session: Session, now: datetime | None = None) -> in
     """
     now = now or utcnow()
     sent = 0
-    for round_ in session.exec(select(Round).where(Round.status == "open")).all():
-        left = _aware(round_.deadline) - now
+    for round_ in session.exec(select(Round).where(Round.status == RoundStatus.OPEN)).all():
+        left = round_.deadline - now
         due = [d for d in REMINDER_DAYS if timedelta(0) < left <= timedelta(days=d)]
         if not due:
             continue
@@ -256,8 +311,8 @@ def send_deadline_reminders(session: Session, now: datetime | None = None) -> in
 
 def unread_count(session: Session, user: User) -> int:
     """How many of the user's notifications are unread (one COUNT query)."""
-    return session.exec(select(func.count()).select_from(Notification).where(
-        policy.visible(user, Notification), Notification.read_at.is_(None))).one()
+    return plain_rows(session, select(func.count()).select_from(Notification).where(
+        policy.visible(user, Notification), Notification.read_at.is_(None))).scalar_one()
 
 
 def list_query(user: User):

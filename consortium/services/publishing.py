@@ -1,15 +1,15 @@
 """Publishing bid packages: preview, publish a round's approved plan, addenda, downloads.
 
-A published version and its files are frozen: the guard at the bottom refuses any update or
-delete of BidPackage, PackageVersion, PackageFile and Download rows, whatever the route.
+A published version and its files are frozen: the guard registered with the models
+(consortium.models.packages) refuses any update or delete of BidPackage, PackageVersion,
+PackageFile and Download rows, in every process.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -17,10 +17,13 @@ from consortium import policy
 from consortium.db import utcnow
 from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
                                Run, User)
+from consortium.models.packages import PublishedPackageIsFrozen  # noqa: F401 (re-exported)
+from consortium.models.status import RunStatus
+from consortium.models.types import as_utc
 from consortium.publish.build import FILE_ORDER, MEDIA_TYPES, BuiltPackage, build_package
 from consortium.publish.inputs import AmendmentInfo, ConsortiumInfo
 from consortium.publish.validate import InvalidPackage
-from consortium.services import addenda, audit, notifications
+from consortium.services import audit, bids, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.publishing_inputs import package_inputs
 
@@ -33,14 +36,6 @@ class PublishError(ServiceError):
         self.errors = errors or []
 
 
-class PublishedPackageIsFrozen(RuntimeError):
-    """Raised when code tries to change or delete a published package, version, file or download."""
-
-
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 def _now() -> datetime:
@@ -49,7 +44,7 @@ def _now() -> datetime:
 
 def check_deadlines(bid_deadline: datetime, questions_deadline: datetime, now: datetime) -> None:
     """Both deadlines in the future, questions before bids."""
-    bid, questions = _aware(bid_deadline), _aware(questions_deadline)
+    bid, questions = as_utc(bid_deadline), as_utc(questions_deadline)
     if bid <= now:
         raise PublishError("The bid deadline must be in the future.")
     if questions <= now:
@@ -63,7 +58,7 @@ def approved_run(session: Session, round_: Round) -> Run:
     if not round_.approved_run_id:
         raise PublishError(f"Round {round_.name} has no approved plan yet; approve a run first.")
     run = session.get(Run, round_.approved_run_id)
-    if run is None or run.round_id != round_.id or run.status != "succeeded" or not run.plan:
+    if run is None or run.round_id != round_.id or run.status != RunStatus.SUCCEEDED or not run.plan:
         raise PublishError(f"The approved run of round {round_.name} has no usable plan.")
     return run
 
@@ -74,7 +69,7 @@ def _first_writer(session: Session, message: str):
     try:
         yield
     except IntegrityError as exc:
-        session.rollback()
+        session.rollback()  # the failed flush leaves the session unusable until rolled back
         raise PublishError(message) from exc
 
 
@@ -97,8 +92,8 @@ def preview(session: Session, round_: Round, *, bid_deadline: datetime,
     run = approved_run(session, round_)
     now = _now()
     check_deadlines(bid_deadline, questions_deadline, now)
-    inputs = package_inputs(session, round_, run, bid_deadline=_aware(bid_deadline),
-                            questions_deadline=_aware(questions_deadline), published_at=now,
+    inputs = package_inputs(session, round_, run, bid_deadline=as_utc(bid_deadline),
+                            questions_deadline=as_utc(questions_deadline), published_at=now,
                             product_codes=[product_code] if product_code else None,
                             consortium=consortium)
     return _build_all(inputs)
@@ -156,15 +151,15 @@ def publish_round(session: Session, run: Run, user: User | None, *, bid_deadline
                            "correct a package.")
     now = _now()
     check_deadlines(bid_deadline, questions_deadline, now)
-    inputs = package_inputs(session, round_, run, bid_deadline=_aware(bid_deadline),
-                            questions_deadline=_aware(questions_deadline), published_at=now,
+    inputs = package_inputs(session, round_, run, bid_deadline=as_utc(bid_deadline),
+                            questions_deadline=as_utc(questions_deadline), published_at=now,
                             consortium=consortium)
     built_all = _build_all(inputs)
     with _first_writer(session, f"Round {round_.name} was published by someone else just now; "
                                 "reload the page."):
         packages = [_store_package(session, round_, run, built, user, now) for built in built_all]
         notifications.package_published(session, round_, packages)
-        session.commit()
+        session.flush()
     return packages
 
 
@@ -195,6 +190,8 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
     """Publish version N+1 of `package` with a change note; earlier versions stay as they are.
 
     The content comes from `run` (default: the round's approved run, which may be a newer plan).
+    The bid deadline may move later, never earlier. Sealed bids made against an earlier version
+    must then be re-confirmed (services.bids); their vendors are told, with the downloaders.
     """
     change_note = (change_note or "").strip()
     if not change_note:
@@ -205,14 +202,18 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
     latest = previous[-1]
     round_ = session.get(Round, package.round_id)
     run = run or approved_run(session, round_)
-    if run.round_id != round_.id or run.status != "succeeded" or not run.plan:
+    if run.round_id != round_.id or run.status != RunStatus.SUCCEEDED or not run.plan:
         raise PublishError(f"Run {run.id} is not a succeeded run of round {round_.name}.")
-    bid = _aware(bid_deadline or latest.bid_deadline)
-    questions = _aware(questions_deadline or latest.questions_deadline)
+    bid = as_utc(bid_deadline or latest.bid_deadline)
+    questions = as_utc(questions_deadline or latest.questions_deadline)
+    if bid < as_utc(latest.bid_deadline):
+        raise PublishError(f"An addendum may extend the bid deadline "
+                           f"({as_utc(latest.bid_deadline):%Y-%m-%d %H:%M} UTC), never shorten it: "
+                           "vendors plan their bids on it.")
     now = _now()
     check_deadlines(bid, questions, now)
     number = latest.number + 1
-    amendments = tuple(AmendmentInfo(v.number, _aware(v.published_at), v.change_note)
+    amendments = tuple(AmendmentInfo(v.number, as_utc(v.published_at), v.change_note)
                        for v in previous if v.number > 0)
     amendments += (AmendmentInfo(number, now, change_note),)
     product = session.get(Product, package.product_id)
@@ -231,8 +232,9 @@ def publish_addendum(session: Session, package: BidPackage, user: User | None, *
                      summary=f"published addendum {number} of {package.reference}",
                      after={"version": number, "change_note": change_note, "run_id": run.id,
                             "manifest_sha256": version.manifest_sha256})
-        addenda.notify_addendum(session, package, version, latest)
-        session.commit()
+        bids.require_reconfirmation(session, package, version)
+        notifications.addendum_published(session, package, version, previous=latest)
+        session.flush()
     return version
 
 
@@ -247,16 +249,6 @@ def record_download(session: Session, user: User, file: PackageFile) -> Download
     download = Download(user_id=user.id, vendor_id=vendor.id, file_id=file.id,
                         version_id=file.version_id, at=utcnow())
     session.add(download)
-    session.commit()
+    session.flush()
     return download
 
-
-FROZEN = (BidPackage, PackageVersion, PackageFile, Download)
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_published_changes(session, _flush_context, _instances) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, FROZEN) and (obj in session.deleted or session.is_modified(obj)):
-            raise PublishedPackageIsFrozen(
-                f"{type(obj).__name__} rows are frozen once published; publish an addendum instead")

@@ -1,18 +1,26 @@
-"""Turn a round's approved plan and the catalog rows into one `PackageInput` per product."""
+"""Turn a round's approved plan and the catalog rows into one `PackageInput` per product.
+
+The plan is read through the optimizer's `Plan` (`run_results.plan_of`); members are found by the
+`member_id` the plan carries, so a member renamed after the run keeps its delivery address.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from collections import defaultdict
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from consortium.models import Member, PriceTier, Product, Round, Run
+from consortium.optimizer.plan import Allocation as PlanAllocation
+from consortium.optimizer.plan import Tranche
 from consortium.publish.inputs import (AmendmentInfo, ConsortiumInfo, DeliveryRow, LotInfo,
                                        MemberInfo, PackageInput, ProductInfo, Tier)
 from consortium.services.errors import ServiceError
+from consortium.services.run_results import plan_of, problem_of
 
 
 def _slug(text: str) -> str:
@@ -25,9 +33,10 @@ def _period_key(periods: list[str]):
 
 
 def _tiers(session: Session, run: Run, product: Product) -> tuple[Tier, ...]:
-    for entry in (run.problem or {}).get("products", []):
-        if entry.get("code") == product.code and entry.get("tiers"):
-            return tuple(Tier(int(t["min_qty"]), t["unit_price"]) for t in entry["tiers"])
+    problem = problem_of(run)
+    for entry in (problem.products if problem else ()):
+        if entry.code == product.code and entry.tiers:
+            return tuple(Tier(int(t.min_qty), t.unit_price) for t in entry.tiers)
     rows = session.exec(select(PriceTier).where(PriceTier.product_id == product.id)
                         .order_by(PriceTier.min_qty)).all()
     return tuple(Tier(t.min_qty, int(t.unit_price) if t.unit_price == int(t.unit_price)
@@ -44,29 +53,45 @@ def _product_info(session: Session, run: Run, product: Product) -> ProductInfo:
         max_per_period=product.max_per_period, tiers=_tiers(session, run, product))
 
 
-def _lots(tranches: list[dict], period_key) -> list[tuple[LotInfo, dict]]:
-    ordered = sorted(tranches, key=lambda t: (period_key(t["period"]),
-                                              json.dumps(t.get("options") or {}, sort_keys=True),
-                                              str(t.get("id"))))
-    def options(t: dict) -> tuple:
-        return tuple(sorted((str(k), str(v)) for k, v in (t.get("options") or {}).items()))
+def _lots(tranches: list[Tranche], period_key) -> list[tuple[LotInfo, Tranche]]:
+    ordered = sorted(tranches, key=lambda t: (period_key(t.period),
+                                              json.dumps(dict(t.options), sort_keys=True),
+                                              str(t.id)))
 
-    return [(LotInfo(id=f"LOT-{n}", tranche_id=str(t.get("id", "")), options=options(t),
-                     period=t["period"], quantity=int(t["quantity"]),
-                     estimated_unit_price=t.get("unit_price", 0),
-                     estimated_value=t.get("total_cost", 0)), t)
+    def options(t: Tranche) -> tuple:
+        return tuple(sorted((str(k), str(v)) for k, v in t.options.items()))
+
+    return [(LotInfo(id=f"LOT-{n}", tranche_id=str(t.id), options=options(t),
+                     period=t.period, quantity=int(t.quantity),
+                     estimated_unit_price=t.unit_price, estimated_value=t.total_cost), t)
             for n, t in enumerate(ordered, start=1)]
 
 
-def _members(session: Session, names: set[str]) -> dict[str, MemberInfo]:
-    rows = {m.name: m for m in session.exec(select(Member).where(Member.name.in_(names))).all()}
+MemberKey = tuple[str, object]  # ("id", 7) or, in plans stored before ids, ("name", "Seattle")
+
+
+def _member_key(alloc: PlanAllocation) -> MemberKey:
+    return ("id", alloc.member_id) if alloc.member_id is not None else ("name", alloc.member)
+
+
+def _members(session: Session,
+             allocations: Iterable[PlanAllocation]) -> dict[MemberKey, MemberInfo]:
+    """Each allocation's member as the database has it now: by id (name and address follow a
+    rename), or by name in a plan stored before ids existed; a member gone from the database
+    keeps the plan's name, without an address."""
+    names = {_member_key(a): a.member for a in allocations}
+    ids = [key[1] for key in names if key[0] == "id"]
+    plain = [key[1] for key in names if key[0] == "name"]
+    by_id = {m.id: m for m in session.exec(select(Member).where(Member.id.in_(ids)))} if ids else {}
+    by_name = ({m.name: m for m in session.exec(select(Member).where(Member.name.in_(plain)))}
+               if plain else {})
     info = {}
-    for name in names:
-        m = rows.get(name)
-        info[name] = (MemberInfo(id=f"member-{m.id}", name=m.name,
-                                 delivery_address=m.delivery_address, state=m.state,
-                                 country=m.country) if m
-                      else MemberInfo(id=f"member-{_slug(name)}", name=name))
+    for key, name in names.items():
+        m = by_id.get(key[1]) if key[0] == "id" else by_name.get(key[1])
+        info[key] = (MemberInfo(id=f"member-{m.id}", name=m.name,
+                                delivery_address=m.delivery_address, state=m.state,
+                                country=m.country) if m
+                     else MemberInfo(id=f"member-{_slug(name)}", name=name))
     return info
 
 
@@ -82,11 +107,11 @@ def package_inputs(session: Session, round_: Round, run: Run, *, bid_deadline: d
                    change_note: str = "", amendments: tuple[AmendmentInfo, ...] = (),
                    consortium: ConsortiumInfo | None = None) -> list[PackageInput]:
     """One PackageInput per product of `run`'s plan (or only `product_codes`), sorted by code."""
-    tranches = (run.plan or {}).get("tranches") or []
-    by_product: dict[str, list[dict]] = defaultdict(list)
-    for tranche in tranches:
-        if int(tranche.get("quantity", 0)) > 0:
-            by_product[tranche["product"]].append(tranche)
+    plan = plan_of(run)
+    by_product: dict[str, list[Tranche]] = defaultdict(list)
+    for tranche in (plan.tranches if plan else ()):
+        if int(tranche.quantity) > 0:
+            by_product[tranche.product].append(tranche)
     codes = sorted(by_product) if product_codes is None else list(product_codes)
     if not codes:
         raise ServiceError("The approved plan has no tranches, so there is nothing to publish.")
@@ -99,22 +124,24 @@ def package_inputs(session: Session, round_: Round, run: Run, *, bid_deadline: d
         if product is None:
             raise ServiceError(f"Product {code} of the plan is not in the catalog.")
         lots = _lots(by_product[code], period_key)
+        members = _members(session, (a for _, t in lots for a in t.allocations))
         units: dict[tuple, int] = defaultdict(int)
         for lot, tranche in lots:
-            for a in tranche.get("allocations") or []:
-                units[(a["member"], lot.period, lot.id)] += int(a["quantity"])
-        members = _members(session, {key[0] for key in units})
+            for a in tranche.allocations:
+                units[(members[_member_key(a)].name, _member_key(a), lot.period, lot.id)] += \
+                    int(a.quantity)
         lot_order = {lot.id: n for n, (lot, _) in enumerate(lots)}
         deliveries = tuple(
-            DeliveryRow(member=m, delivery_address=members[m].delivery_address, period=p,
+            DeliveryRow(member=name, delivery_address=members[key].delivery_address, period=p,
                         lot_id=lot_id, units=n)
-            for (m, p, lot_id), n in sorted(units.items(), key=lambda kv: (
-                kv[0][0], period_key(kv[0][1]), lot_order[kv[0][2]])))
+            for (name, key, p, lot_id), n in sorted(units.items(), key=lambda kv: (
+                kv[0][0], period_key(kv[0][2]), lot_order[kv[0][3]])))
         inputs.append(PackageInput(
             consortium=consortium or ConsortiumInfo(), round_name=round_.name,
             round_slug=round_.slug, periods=tuple(round_.periods),
             product=_product_info(session, run, product), lots=tuple(lot for lot, _ in lots),
-            deliveries=deliveries, members=tuple(members[n] for n in sorted(members)),
+            deliveries=deliveries,
+            members=tuple(sorted(members.values(), key=lambda m: (m.name, m.id))),
             bid_deadline=bid_deadline, questions_deadline=questions_deadline,
             published_at=published_at, version=version, change_note=change_note,
             ocid_prefix=(consortium or ConsortiumInfo()).ocid_prefix,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from consortium.db import utcnow
-from consortium.models import DemandLine, Member, Product, Round, RoundBase, User
+from consortium.db import plain_rows, utcnow
+from consortium.models import DemandLine, Member, Product, Round, RoundBase, RoundStatus, User, transition
+from consortium.models.types import as_utc
 from consortium.services import audit, notifications
 from consortium.services.editing import FieldErrors, check_version, field_errors_from, fingerprint
 from consortium.services.errors import NotAllowed, ServiceError
@@ -58,11 +59,6 @@ def round_version(round_: Round) -> str:
     return fingerprint(round_state(round_))
 
 
-def aware(value: datetime) -> datetime:
-    """`value` as an aware UTC datetime (naive values are taken as UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _check(session: Session, data: dict, round_: Round | None) -> dict:
     errors: dict[str, list[str]] = {}
     data = dict(data)
@@ -85,8 +81,8 @@ def _check(session: Session, data: dict, round_: Round | None) -> dict:
     clean["periods"] = periods
     deadline = clean.get("deadline")
     if isinstance(deadline, datetime):
-        clean["deadline"] = deadline = aware(deadline)
-        unchanged = round_ is not None and aware(round_.deadline) == deadline
+        clean["deadline"] = deadline = as_utc(deadline)
+        unchanged = round_ is not None and round_.deadline == deadline
         if deadline <= utcnow() and not unchanged:
             errors.setdefault("deadline", []).append("The demand deadline must be in the future.")
     slug = clean.get("slug")
@@ -102,14 +98,13 @@ def create_round(session: Session, *, name: str, periods: list[str], deadline: d
                  slug: str = "", description: str = "", actor: User | None = None) -> Round:
     """A new round in draft, with its delivery periods and demand deadline (audited)."""
     clean = _check(session, {"name": name, "slug": slug, "description": description,
-                             "periods": periods, "deadline": deadline, "status": "draft"}, None)
+                             "periods": periods, "deadline": deadline, "status": RoundStatus.DRAFT}, None)
     round_ = Round.model_validate(clean)
     session.add(round_)
     session.flush()
     audit.record(session, user=actor, action="create", entity="round", entity_id=round_.id,
                  round_id=round_.id, summary=f"created round {round_.slug}",
                  after=round_state(round_))
-    session.commit()
     return round_
 
 
@@ -126,7 +121,7 @@ def update_round(session: Session, round_: Round, *, data: dict, actor: User | N
     if list(merged["periods"]) != list(round_.periods) and line_count(session, round_):
         errors["periods"] = [("The periods are locked: this round already has demand lines. "
                               "Periods can change only while a round has no demand.")]
-    if round_.status == "closed" and aware(merged["deadline"]) != aware(round_.deadline):
+    if round_.status == RoundStatus.CLOSED and as_utc(merged["deadline"]) != round_.deadline:
         errors["deadline"] = ["The round is closed; its demand deadline can no longer change."]
     try:
         clean = _check(session, merged, round_)
@@ -144,45 +139,39 @@ def update_round(session: Session, round_: Round, *, data: dict, actor: User | N
                  round_id=round_.id, before=before, after=after,
                  summary=f"updated round {round_.slug}: "
                          f"{', '.join(audit.changed_fields(before, after)) or 'no change'}")
-    session.commit()
     return round_
 
 
-def _transition(session: Session, round_: Round, *, to: str, actor: User | None) -> Round:
+def _transition(session: Session, round_: Round, *, to: RoundStatus, actor: User | None) -> Round:
     before = round_state(round_)
-    round_.status = to
-    if to == "closed":
+    transition(round_, to, label=f"{round_.name} ({round_.slug})")
+    if to == RoundStatus.CLOSED:
         round_.closed_at = utcnow()
     session.add(round_)
-    audit.record(session, user=actor, action={"open": "open", "closed": "close"}[to],
+    audit.record(session, user=actor, action={RoundStatus.OPEN: "open", RoundStatus.CLOSED: "close"}[to],
                  entity="round", entity_id=round_.id, round_id=round_.id, before=before,
                  after=round_state(round_), summary=f"{to} round {round_.slug}")
-    if to == "open":
+    if to == RoundStatus.OPEN:
         notifications.round_opened(session, round_)
     else:
         notifications.round_closed(session, round_)
-    session.commit()
     return round_
 
 
 def open_round(session: Session, round_: Round, *, actor: User | None) -> Round:
     """Open a draft round for demand (its deadline must still be ahead)."""
-    if round_.status != "draft":
-        raise NotAllowed(f"Only a draft round can be opened; {round_.name} is {round_.status}.")
-    if aware(round_.deadline) <= utcnow():
+    if round_.status != RoundStatus.DRAFT:  # refused first: its message beats the deadline's
+        return _transition(session, round_, to=RoundStatus.OPEN, actor=actor)
+    if round_.deadline <= utcnow():
         raise NotAllowed("The demand deadline has passed; move it into the future before opening.")
     if not round_.periods:
         raise NotAllowed("Add delivery periods before opening the round.")
-    return _transition(session, round_, to="open", actor=actor)
+    return _transition(session, round_, to=RoundStatus.OPEN, actor=actor)
 
 
 def close_round(session: Session, round_: Round, *, actor: User | None) -> Round:
     """Close an open round: demand is frozen and the optimizer can run on it."""
-    if round_.status == "closed":
-        raise NotAllowed(f"{round_.name} ({round_.slug}) is already closed.")
-    if round_.status != "open":
-        raise NotAllowed(f"Only an open round can be closed; {round_.name} is still a draft.")
-    return _transition(session, round_, to="closed", actor=actor)
+    return _transition(session, round_, to=RoundStatus.CLOSED, actor=actor)
 
 
 @dataclass
@@ -293,7 +282,7 @@ def round_totals(session: Session, round_: Round, filters: DemandFilters | None 
              .join(lines, lines.c.product_id == Product.id)
              .group_by(Product.id, Product.code, Product.name, lines.c.earliest))
     products = {}
-    for product_id, code, name, earliest, count, units in session.exec(query).all():
+    for product_id, code, name, earliest, count, units in plain_rows(session, query).all():
         products[product_id] = ProductName(code, name)
         units = int(units or 0)
         totals.cells[(code, earliest)] = totals.cells.get((code, earliest), 0) + units

@@ -17,14 +17,16 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from consortium.db import session_scope, utcnow
-from consortium.models import Round, Run, User
+from consortium.db import after_commit, session_scope, utcnow
+from consortium.models import Round, Run, ScenarioRun, User
+from consortium.models.status import RoundStatus, RunStatus, allowed, sources, transition
+from consortium.optimizer.progress import Stage
+from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
 from consortium.services import audit, notifications
 from consortium.services.errors import NotAllowed, ServiceError
 
 log = logging.getLogger(__name__)
 
-SOLVERS = ("highs", "cbc")
 TIME_LIMIT_RANGE = (1.0, 3600.0)
 GAP_RANGE = (0.0, 0.5)
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes within one stage
@@ -69,12 +71,12 @@ def check_problem(problem: dict) -> None:
 
 
 def create_run(session: Session, round_: Round, user: User | None, *, time_limit: float = 60.0,
-               gap: float = 1e-6, fairness: bool = True, solver: str = "highs",
+               gap: float = 1e-6, fairness: bool = True, solver: str = DEFAULT_SOLVER,
                note: str = "") -> Run:
-    """A queued run of a closed round, with the problem it will solve; committed."""
+    """A queued run of a closed round, with the problem it will solve (flushed)."""
     from consortium.services.problem import build_problem
 
-    if round_.status != "closed":
+    if round_.status != RoundStatus.CLOSED:
         raise NotAllowed(f"Close the round before running the optimizer (it is {round_.status}).")
     errors = parameter_errors(time_limit, gap, solver)
     if errors:
@@ -82,7 +84,7 @@ def create_run(session: Session, round_: Round, user: User | None, *, time_limit
     problem = build_problem(session, round_)
     check_problem(problem)
     run = Run.model_validate({
-        "round_id": round_.id, "status": "queued", "stage": "queued",
+        "round_id": round_.id, "status": RunStatus.QUEUED, "stage": RunStatus.QUEUED,
         "time_limit": float(time_limit), "gap": float(gap), "fairness": bool(fairness),
         "solver": solver, "problem": problem, "note": note[:500],
         "created_by_id": user.id if user else None,
@@ -95,22 +97,40 @@ def create_run(session: Session, round_: Round, user: User | None, *, time_limit
                          f"{time_limit:g} s, gap {gap:g}, fairness {'on' if fairness else 'off'}, "
                          f"{solver})",
                  after=audit.snapshot(run, ("time_limit", "gap", "fairness", "solver")))
-    session.commit()
     return run
+
+
+class QueueUnreachable(ServiceError):
+    """The job queue refused a committed run; the run is marked failed with the reason."""
 
 
 def enqueue_run(session: Session, round_: Round, user: User | None, *, enqueue: Callable[[int], None],
                 **params) -> Run:
-    """Create a run (see `create_run`) and hand it to the job queue via `enqueue(run_id)`."""
-    run = create_run(session, round_, user, **params)
-    try:
-        enqueue(run.id)
-    except Exception as exc:  # the queue is unreachable: the run must not look queued forever
-        log.exception("could not queue run %s", run.id)
-        _finish(session.get_bind(), run.id, error="The job queue could not be reached "
-                f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then run again.")
-        raise ServiceError("The job queue could not be reached; the run was not started.") from exc
-    session.refresh(run)
+    """Create a run (see `create_run`) and hand it to the job queue once the caller's transaction
+    commits (see `queue_run`)."""
+    return queue_run(session, create_run(session, round_, user, **params), enqueue)
+
+
+def queue_run(session: Session, run: Run, enqueue: Callable[[int], None]) -> Run:
+    """Once the caller's transaction commits, hand the queued `run` to the job queue via
+    `enqueue(run_id)` (so the worker always finds the committed row).
+
+    When the queue cannot be reached, the run is marked failed (it must not look queued forever)
+    and the edge's commit raises `QueueUnreachable` after committing.
+    """
+    engine, run_id = session.get_bind(), run.id
+
+    def hand_over() -> None:
+        try:
+            enqueue(run_id)
+        except Exception as exc:
+            log.exception("could not queue run %s", run_id)
+            _finish(engine, run_id, error="The job queue could not be reached "
+                    f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then run again.")
+            raise QueueUnreachable("The job queue could not be reached; the run was not "
+                                   "started.") from exc
+
+    after_commit(session, hand_over)
     return run
 
 
@@ -153,10 +173,8 @@ class _Heartbeat(threading.Thread):
 
 def _write(engine: Engine, run_id: int, **values) -> None:
     with engine.begin() as conn:
-        conn.execute(update(Run).where(Run.id == run_id, Run.status == "running").values(**values))
-
-
-TERMINAL = ("succeeded", "failed")
+        conn.execute(update(Run).where(Run.id == run_id, Run.status == RunStatus.RUNNING)
+                     .values(**values))
 
 
 def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str = "") -> bool:
@@ -165,17 +183,18 @@ def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str
     One conditional UPDATE, so a run marked failed (its worker paused past the stale limit)
     stays failed when the worker resumes and reports.
     """
-    values = {"status": "failed" if error else "succeeded", "error": error, "plan": plan,
-              "stage": "failed" if error else "done", "finished_at": utcnow()}
+    status = RunStatus.FAILED if error else RunStatus.SUCCEEDED
+    values = {"status": status, "error": error, "plan": plan,
+              "stage": RunStatus.FAILED if error else Stage.DONE, "finished_at": utcnow()}
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
         if run is None:
             return False
         if plan is not None:
             values["progress_done"] = values["progress_total"] = max(run.progress_total, 1)
-        result = session.execute(update(Run).where(Run.id == run_id, Run.status.not_in(TERMINAL))
+        result = session.execute(update(Run).where(Run.id == run_id,
+                                                  Run.status.in_(sources(status)))
                                  .values(**values).execution_options(synchronize_session=False))
-        session.commit()
     if result.rowcount != 1:
         log.warning("run %s already finished (%s); its late %s result was discarded",
                     run_id, run.status, values["status"])
@@ -194,13 +213,13 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
 
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
-        if run is None or run.status != "queued":
+        if run is None or not allowed(run.status, RunStatus.RUNNING):
             log.warning("run %s is %s, not queued; skipped", run_id, run.status if run else "missing")
             return run.status if run else None
-        run.status, run.stage = "running", "validate"
+        transition(run, RunStatus.RUNNING)
+        run.stage = Stage.VALIDATE
         run.started_at = run.heartbeat_at = utcnow()
         session.add(run)
-        session.commit()
         params = {"time_limit": run.time_limit, "gap": run.gap, "fairness": run.fairness,
                   "solver": run.solver}
         problem_dict = run.problem
@@ -224,12 +243,12 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
         with session_scope(engine) as session:
             run = session.get(Run, run_id)
             return run.status if run else None
-    return "failed" if error else "succeeded"
+    return RunStatus.FAILED if error else RunStatus.SUCCEEDED
 
 
 def stale_reason(minutes: int, status: str) -> str:
     """The error a run gets when its worker stopped."""
-    if status == "queued":
+    if status == RunStatus.QUEUED:
         return (f"No worker picked this run up within {minutes} minutes. Start the worker "
                 "(consortium worker, or consortium serve) and run it again.")
     return (f"The worker stopped while solving (no progress for {minutes} minutes). "
@@ -241,11 +260,11 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
     'queued' for longer than that while no worker shows any sign of life. Returns how many."""
     cutoff = utcnow() - older_than
     minutes = max(1, round(older_than.total_seconds() / 60))
-    running = session.exec(select(Run).where(Run.status == "running")).all()
+    running = session.exec(select(Run).where(Run.status == RunStatus.RUNNING)).all()
     stale = [r for r in running if (r.heartbeat_at or r.started_at or r.created_at) < cutoff]
     alive = len(running) > len(stale)
     if not alive:
-        stale += session.exec(select(Run).where(Run.status == "queued",
+        stale += session.exec(select(Run).where(Run.status == RunStatus.QUEUED,
                                                 Run.created_at < cutoff)).all()
     failed = 0
     for run in stale:
@@ -253,7 +272,8 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
         # Conditional: a run that finished meanwhile keeps its result.
         result = session.execute(
             update(Run).where(Run.id == run.id, Run.status == run.status)
-            .values(status="failed", stage="failed", error=error, finished_at=utcnow())
+            .values(status=RunStatus.FAILED, stage=RunStatus.FAILED, error=error,
+                    finished_at=utcnow())
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             continue
@@ -261,18 +281,23 @@ def mark_stale_runs(session: Session, older_than: timedelta) -> int:
         audit.record(session, user=None, action="fail", entity="run", entity_id=run.id,
                      round_id=run.round_id, summary=f"Run {run.id} marked failed: {error}")
     if stale:
-        session.commit()
+        session.flush()
         for run in stale:
             session.refresh(run)
     return failed
 
 
-def approve_run(session: Session, run: Run, user: User) -> Round:
-    """Make a succeeded run the round's approved plan (replacing any earlier approval)."""
+def approve_run(session: Session, run: Run, user: User | None) -> Round:
+    """Make a succeeded run the round's approved plan (replacing any earlier approval).
+
+    `user` is None when approved from the command line (`consortium runs approve`)."""
     round_ = session.get(Round, run.round_id)
-    if run.status != "succeeded" or not run.plan:
+    if is_scenario_run(session, run.id):
+        raise NotAllowed(f"Run {run.id} is a scenario's run: a what-if, which can never be "
+                         "approved or published.")
+    if run.status != RunStatus.SUCCEEDED or not run.plan:
         raise NotAllowed("Only a run that succeeded can be approved.")
-    if round_.status != "closed":
+    if round_.status != RoundStatus.CLOSED:
         raise NotAllowed("Only a plan of a closed round can be approved.")
     if round_.approved_run_id == run.id:
         raise NotAllowed(f"Run {run.id} is already the approved plan of this round.")
@@ -280,23 +305,32 @@ def approve_run(session: Session, run: Run, user: User) -> Round:
     # One conditional UPDATE: of simultaneous approvals of the same run only one changes the
     # round (and writes the audit entry); the others see it already approved.
     result = session.execute(
-        update(Round).where(Round.id == round_.id, Round.status == "closed",
+        update(Round).where(Round.id == round_.id, Round.status == RoundStatus.CLOSED,
                             or_(Round.approved_run_id.is_(None), Round.approved_run_id != run.id))
         .values(approved_run_id=run.id).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        session.rollback()
+    if result.rowcount != 1:  # nothing was changed: the caller's edge rolls back
         raise NotAllowed(f"Run {run.id} is already the approved plan of this round.")
     session.refresh(round_)
-    run.approved_at, run.approved_by_id = utcnow(), user.id
+    run.approved_at, run.approved_by_id = utcnow(), user.id if user else None
     session.add(run)
     audit.record(session, user=user, action="approve", entity="round", entity_id=round_.id,
                  round_id=round_.id, before=before, after=audit.snapshot(round_, ("approved_run_id",)),
                  summary=f"Approved run {run.id} as the plan of {round_.name}")
     notifications.plan_approved(session, round_)
-    session.commit()
     return round_
 
 
+def scenario_run_ids():
+    """A subquery of the ids of scenarios' runs (what-ifs, never the round's own runs)."""
+    return select(ScenarioRun.run_id)
+
+
+def is_scenario_run(session: Session, run_id: int) -> bool:
+    """Whether the run belongs to a scenario (and so can never be approved or published)."""
+    link = session.exec(select(ScenarioRun.id).where(ScenarioRun.run_id == run_id)).first()
+    return link is not None
+
+
 def runs_query(round_: Round):
-    """The runs of a round, unordered (the caller sorts them)."""
-    return select(Run).where(Run.round_id == round_.id)
+    """The runs of a round (scenarios' runs left out), unordered (the caller sorts them)."""
+    return select(Run).where(Run.round_id == round_.id, Run.id.not_in(scenario_run_ids()))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from consortium.db import utcnow
-from consortium.models import BidPackage, Download, PackageVersion, User, Vendor
+from consortium.models import BidPackage, Download, PackageVersion, Product, Round, User, Vendor
+from consortium.models.status import VendorStatus
 from consortium.services import audit, throttle
 from consortium.services.accounts import create_user, normalize_email
 from consortium.services.errors import ServiceError
@@ -50,7 +54,7 @@ def register_vendor(session: Session, *, company: str, contact_name: str, email:
         raise ServiceError(f"An account with the email {email} already exists; sign in instead.")
     vendor = Vendor.model_validate({"name": company, "contact_name": contact_name.strip(),
                                     "contact_email": email, "phone": phone.strip(),
-                                    "website": website.strip(), "status": "pending"})
+                                    "website": website.strip(), "status": VendorStatus.PENDING})
     try:
         session.add(vendor)
         session.flush()
@@ -59,10 +63,10 @@ def register_vendor(session: Session, *, company: str, contact_name: str, email:
                      after=audit.snapshot(vendor, ("name", "contact_name", "contact_email",
                                                    "status")))
         create_user(session, email=email, password=password, role="vendor",
-                    name=contact_name.strip(), vendor=vendor, commit=False)
-        session.commit()
+                    name=contact_name.strip(), vendor=vendor)
+        session.flush()
     except IntegrityError as exc:  # the same company or email registered a moment ago
-        session.rollback()
+        session.rollback()  # the failed flush leaves the session unusable until rolled back
         raise ServiceError(f"{company} or {email} was registered a moment ago; sign in instead, "
                            "or contact the consortium.") from exc
     return vendor
@@ -78,11 +82,7 @@ class PackageListing:
     @property
     def is_open(self) -> bool:
         """Bids are still accepted."""
-        deadline = self.latest.bid_deadline
-        if deadline.tzinfo is None:
-            from datetime import timezone
-            deadline = deadline.replace(tzinfo=timezone.utc)
-        return deadline > utcnow()
+        return self.latest.bid_deadline > utcnow()
 
 
 def published_packages(session: Session) -> list[PackageListing]:
@@ -107,3 +107,55 @@ def superseded_download(session: Session, vendor_id: int, package: BidPackage,
     if not numbers or latest.number in numbers:
         return None
     return max(numbers)
+
+
+@dataclass
+class PackagePage:
+    """What a vendor's package page shows: versions, the latest one's files, its lots (read from
+    its OCDS release), its delivery schedule (from its CSV), and any superseded download."""
+
+    versions: list[PackageVersion]
+    latest: PackageVersion
+    files: list
+    lots: list[dict]
+    items: dict[str, dict]
+    schedule: list[dict]
+    product: Product
+    round: Round
+    superseded: int | None
+
+
+# Published files never change, so what was read from one is kept by its SHA-256.
+_PARSED: dict[tuple[str, str], object] = {}
+_PARSED_MAX = 256
+
+
+def _parsed(file, kind: str):
+    key = (kind, file.sha256)
+    if key not in _PARSED:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        if kind == "ocds":
+            _PARSED[key] = json.loads(file.content)["releases"][0]["tender"]
+        else:
+            _PARSED[key] = list(csv.DictReader(io.StringIO(file.content.decode("utf-8"))))
+    return _PARSED[key]
+
+
+def package_page(session: Session, package: BidPackage, vendor_id: int) -> PackagePage:
+    """The content of `package`'s page for the vendor `vendor_id` (latest version first)."""
+    from consortium.publish.build import OCDS_NAME, SCHEDULE_NAME
+    from consortium.services import publishing
+
+    versions = publishing.versions(session, package)
+    latest = versions[-1]
+    files = publishing.files_of(session, latest)
+    by_name = {f.name: f for f in files}
+    tender = _parsed(by_name[OCDS_NAME], "ocds")
+    return PackagePage(
+        versions=versions, latest=latest, files=files, lots=tender["lots"],
+        items={i["relatedLot"]: i for i in tender["items"]},
+        schedule=_parsed(by_name[SCHEDULE_NAME], "csv"),
+        product=session.get(Product, package.product_id),
+        round=session.get(Round, package.round_id),
+        superseded=superseded_download(session, vendor_id, package, latest))

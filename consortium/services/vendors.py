@@ -6,10 +6,9 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from consortium.db import utcnow
-from consortium.models import VENDOR_STATUSES, User, Vendor, VendorBase
+from consortium.models import VENDOR_STATUSES, User, Vendor, VendorBase, VendorStatus, transition
 from consortium.services import audit, notifications
 from consortium.services.editing import FieldErrors, check_version, field_errors_from, fingerprint
-from consortium.services.errors import NotAllowed
 
 VENDOR_FIELDS = ("name", "contact_name", "contact_email", "phone", "website", "address", "status")
 
@@ -40,16 +39,15 @@ def _check(session: Session, data: dict, vendor: Vendor | None) -> dict:
 
 def create_vendor(session: Session, *, data: dict, actor: User | None) -> Vendor:
     """Add a vendor the admin knows (approved unless the data says otherwise; audited)."""
-    clean = _check(session, {"status": "approved", **data}, None)
+    clean = _check(session, {"status": VendorStatus.APPROVED, **data}, None)
     vendor = Vendor.model_validate(clean)
-    if vendor.status == "approved":
+    if vendor.status == VendorStatus.APPROVED:
         vendor.approved_at = utcnow()
         vendor.approved_by_id = actor.id if actor else None
     session.add(vendor)
     session.flush()
     audit.record(session, user=actor, action="create", entity="vendor", entity_id=vendor.id,
                  summary=f"created vendor {vendor.name}", after=vendor_state(vendor))
-    session.commit()
     return vendor
 
 
@@ -67,31 +65,28 @@ def update_vendor(session: Session, vendor: Vendor, *, data: dict, actor: User |
                  before=before, after=after,
                  summary=f"updated vendor {vendor.name}: "
                          f"{', '.join(audit.changed_fields(before, after)) or 'no change'}")
-    session.commit()
     return vendor
 
 
-def _decide(session: Session, vendor: Vendor, status: str, actor: User | None) -> Vendor:
-    if vendor.status == status:
-        raise NotAllowed(f"{vendor.name} is already {status}.")
+def _decide(session: Session, vendor: Vendor, status: VendorStatus, actor: User | None) -> Vendor:
     before = vendor_state(vendor)
-    vendor.status = status
-    vendor.approved_at = utcnow() if status == "approved" else None
-    vendor.approved_by_id = (actor.id if actor else None) if status == "approved" else None
+    transition(vendor, status)
+    approved = status == VendorStatus.APPROVED
+    vendor.approved_at = utcnow() if approved else None
+    vendor.approved_by_id = (actor.id if actor else None) if approved else None
     session.add(vendor)
-    audit.record(session, user=actor, action="approve" if status == "approved" else "reject",
+    audit.record(session, user=actor, action="approve" if approved else "reject",
                  entity="vendor", entity_id=vendor.id, before=before, after=vendor_state(vendor),
                  summary=f"{status} vendor {vendor.name}")
     notifications.vendor_decided(session, vendor)
-    session.commit()
     return vendor
 
 
 def approve_vendor(session: Session, vendor: Vendor, *, actor: User | None) -> Vendor:
     """Approve a vendor's registration: its users can then see published bid packages."""
-    return _decide(session, vendor, "approved", actor)
+    return _decide(session, vendor, VendorStatus.APPROVED, actor)
 
 
 def reject_vendor(session: Session, vendor: Vendor, *, actor: User | None) -> Vendor:
     """Reject a vendor's registration (it can be approved later if that was a mistake)."""
-    return _decide(session, vendor, "rejected", actor)
+    return _decide(session, vendor, VendorStatus.REJECTED, actor)

@@ -13,7 +13,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     Refuses to start with unsafe settings (see Settings.check).
     """
     from consortium.db import make_engine
-    from consortium.web import errors, guard, nav, security
+    from consortium.web import errors, guard, nav, security, transaction
     from consortium.web.access import close_db
     from consortium.web.blueprints import register_blueprints
     from consortium.web.extensions import csrf, login_manager
@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
                                 x_proto=settings.trusted_proxies)
     app.extensions["consortium.engine"] = make_engine(settings.effective_database_url)
+    from consortium.services.sealing import make_sealer
+    app.extensions["consortium.sealer"] = make_sealer(settings)  # BID_SEALING_KEY or dev key
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -53,5 +55,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     nav.init_app(app)
     guard.init_app(app)  # before the blueprints: their <int:id> rules use its converter
     register_blueprints(app)
+    transaction.init_app(app)  # after the blueprints: the commit runs before their hooks
     from consortium.jobs import init_app as init_jobs; init_jobs(app)  # noqa: E702
     return app

@@ -88,6 +88,8 @@ def _enforce():
         if request.method in EXEMPT_METHODS:
             return None
         return current_app.login_manager.unauthorized()
+    if verdict.not_found:
+        abort(404)
     if verdict.reason:
         from consortium.web.errors import render_error
         return render_error(403, verdict.reason)

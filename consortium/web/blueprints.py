@@ -10,18 +10,19 @@ from flask import Flask
 # Modules that add routes to a blueprint made in another module (demand.bp, admin.bp): imported
 # here, not by the blueprint's module, so that no two modules import each other.
 ROUTE_MODULES = ("demand_csv", "admin.audit", "admin.members", "admin.products", "admin.rounds",
-                 "admin.vendors")
+                 "admin.vendors", "bids_csv", "tabulation")
 
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
     from consortium.web.access import check_guarded
-    from consortium.web.views import (account, admin, api, auth, demand, main, notices,
-                                      notifications, packages, questions, results, runs, vendors)
+    from consortium.web.views import (account, admin, api, auth, bids, demand, hints, main,
+                                      member_value, notices, notifications, packages, questions,
+                                      results, runs, scenarios, vendors)
     for name in ROUTE_MODULES:
         import_module(f"consortium.web.views.{name}")
 
-    for module in (auth, main, admin, demand, runs, results, packages, vendors, api, account,
-                   notifications, notices, questions):
+    for module in (auth, main, admin, demand, runs, hints, results, packages, vendors, bids, api,
+                   account, notifications, notices, scenarios, member_value, questions):
         app.register_blueprint(module.bp)
     check_guarded(app)

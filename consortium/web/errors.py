@@ -69,7 +69,8 @@ def _message(exc: HTTPException) -> str | None:
     return description if description and description != type(exc).description else None
 
 
-def _database_error(exc: SQLAlchemyError):
+def database_error(exc: SQLAlchemyError):
+    """The 500 (or 503 when the database is unreachable) page for a database error; rolls back."""
     rollback_request_session()
     unreachable = isinstance(exc, (OperationalError, DisconnectionError)) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated)
@@ -88,7 +89,7 @@ def init_app(app: Flask) -> None:
         if code != 500:
             app.register_error_handler(code, lambda e, code=code: render_error(code, _message(e)))
     app.register_error_handler(500, _server_error)
-    app.register_error_handler(SQLAlchemyError, _database_error)
+    app.register_error_handler(SQLAlchemyError, database_error)
     app.register_error_handler(
         CSRFError,
         lambda e: render_error(400, "The form expired or was not sent from this site. "

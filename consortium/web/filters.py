@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import Flask, url_for
 
 from consortium.db import utcnow
+from consortium.models.types import as_utc
 
 # A row id no table reaches (SQLite's and PostgreSQL's integer ids stay below it in practice):
 # the place-holder `row_url` builds a URL with once, to cut out the place for each row's id.
@@ -18,6 +19,9 @@ def money(value, cents: bool = False) -> str:
     """$1,234,567 (or with cents)."""
     if value is None or value == "":
         return "—"
+    if not cents and (type(value) is int or type(value) is float and value.is_integer()):
+        # Whole amounts (most figures of a plan) need no Decimal: the same text, faster.
+        return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
     value = Decimal(str(value))
     if value < 0:
         return "-" + money(-value, cents)
@@ -51,18 +55,14 @@ def when(value: datetime | None) -> str:
     """A timestamp in UTC, minute precision."""
     if value is None:
         return "—"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def countdown(value: datetime | None) -> str:
     """"3 days 4 hours left", or "passed"."""
     if value is None:
         return "—"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    delta = value - utcnow()
+    delta = as_utc(value) - utcnow()
     seconds = int(delta.total_seconds())
     if seconds <= 0:
         return "passed"
@@ -112,3 +112,5 @@ def register_filters(app: Flask) -> None:
                                   signed_money=signed_money, plural=plural,
                                   duration=duration, version_label=version_label)
     app.jinja_env.globals["row_url"] = row_url
+    from consortium.models.status import ENUMS, live
+    app.jinja_env.globals.update({kind.__name__: kind for kind in ENUMS}, live_statuses=live)

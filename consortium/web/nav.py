@@ -1,8 +1,13 @@
-"""The navigation bar per role; an entry shows only once its view exists."""
+"""The navigation bar per role; an entry shows only once its view exists.
+
+Every page links the same stylesheets, scripts and menu entries: their URLs are built once per
+app and script root (`fixed_url`) rather than routed again on each request. They hold no user
+data: which entries a user sees is still decided per request.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 NAV = {
@@ -21,6 +26,7 @@ NAV = {
     ],
     "vendor": [
         ("vendors.packages", "Bid packages"),
+        ("bids.mine", "My bids"),
     ],
 }
 
@@ -33,6 +39,22 @@ def has_view(endpoint: str) -> bool:
 def link(endpoint: str, **values) -> str | None:
     """url_for(endpoint) when that view exists, else None (templates skip the link)."""
     return url_for(endpoint, **values) if has_view(endpoint) else None
+
+
+def fixed_url(endpoint: str, filename: str | None = None) -> str:
+    """url_for(endpoint) of a view without arguments (or of a static file), built once."""
+    cache = current_app.extensions.setdefault("consortium.fixed_urls", {})
+    key = (request.script_root, endpoint, filename)
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = (url_for(endpoint, filename=filename) if filename is not None
+                            else url_for(endpoint))
+    return url
+
+
+def static_url(filename: str) -> str:
+    """url_for("static", filename=filename), built once."""
+    return fixed_url("static", filename)
 
 
 def _may_open(endpoint: str) -> bool:
@@ -50,6 +72,7 @@ def init_app(app: Flask) -> None:
     def _nav():
         items = []
         if current_user.is_authenticated:
-            items = [(url_for(e), label, e) for e, label in NAV.get(current_user.role, [])
+            items = [(fixed_url(e), label, e) for e, label in NAV.get(current_user.role, [])
                      if has_view(e) and _may_open(e)]
-        return {"nav_items": items, "link": link, "has_view": has_view}
+        return {"nav_items": items, "link": link, "has_view": has_view, "fixed_url": fixed_url,
+                "static_url": static_url}

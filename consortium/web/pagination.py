@@ -9,6 +9,8 @@ from flask import request
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from consortium.db import plain_rows
+
 DEFAULT_PER_PAGE = 50
 
 
@@ -50,9 +52,10 @@ def sorted_query(query, columns: dict, default: str):
 
 
 def paginate(session: Session, query, *, per_page: int = DEFAULT_PER_PAGE,
-             total: int | None = None) -> Page:
+             total: int | None = None, plain: bool = False) -> Page:
     """The request's page (`?page=N`) of `query`'s rows, with the total count (counted here
-    unless the caller already knows it from the same request's totals)."""
+    unless the caller already knows it from the same request's totals). `plain`: `query`
+    selects columns, and the rows are read without the ORM (db.plain_rows)."""
     try:
         number = max(1, int(request.args.get("page", 1)))
     except ValueError:
@@ -61,6 +64,7 @@ def paginate(session: Session, query, *, per_page: int = DEFAULT_PER_PAGE,
         total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
     pages = max(1, ceil(total / per_page))
     number = min(number, pages)
-    items = session.exec(query.offset((number - 1) * per_page).limit(per_page)).all()
+    query = query.offset((number - 1) * per_page).limit(per_page)
+    items = plain_rows(session, query).all() if plain else session.exec(query).all()
     return Page(items=list(items), number=number, per_page=per_page, total=total,
                 args=request_args())

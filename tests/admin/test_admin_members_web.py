@@ -78,7 +78,7 @@ def test_second_save_of_a_stale_member_form_is_refused(admin_client, session, me
     second = admin_client.post(f"/admin/members/{member.id}", data={
         "name": "Second Name", "country": "US", "version": stale})
     page = second.get_data(as_text=True)
-    assert second.status_code == 200
+    assert second.status_code == 409  # refused: the request rolls back
     assert "Someone else changed this member" in page
     assert "The newer saved values" in page and "First Name" in page
     session.refresh(member)

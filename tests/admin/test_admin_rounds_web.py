@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import AuditEntry, Round
 from consortium.services.problem import build_problem
 from consortium.services.rounds import round_version
@@ -202,7 +202,9 @@ def test_demand_overview_shows_the_rounds_recent_changes(admin_client, session, 
     from consortium.services import rounds as round_service
     round_ = round_service.create_round(session, name="Audited round", periods=["A", "B"],
                                         deadline=utcnow() + timedelta(days=3), actor=admin)
+    commit(session)
     round_service.open_round(session, round_, actor=admin)
+    commit(session)
     page = admin_client.get(f"/admin/rounds/{round_.id}/demand").get_data(as_text=True)
     recent = page.split("Recent changes")[1]
     assert recent.index("open round audited-round") < recent.index("created round audited-round")

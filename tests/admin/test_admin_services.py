@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import AuditEntry, PriceTier, Product, Round
 from consortium.services import catalog, rounds
 from consortium.services.editing import FieldErrors
@@ -60,6 +60,7 @@ def test_invalid_product_saves_nothing(session, admin):
     with pytest.raises(FieldErrors) as exc:
         catalog.create_product(session, data=_product_data(), tiers=[(1, D(10)), (1, D(20))],
                                actor=admin)
+        commit(session)
     assert exc.value.errors["tiers"] == ["Tier 2: quantities must increase (1 is not above 1).",
                                          "Tier 2: prices must never rise (20 is above 10 of tier 1)."]
     session.rollback()
@@ -70,12 +71,15 @@ def test_invalid_product_saves_nothing(session, admin):
 
 def test_product_update_refuses_a_stale_version(session, admin):
     product = catalog.create_product(session, data=_product_data(), tiers=[(1, D(100))], actor=admin)
+    commit(session)
     seen = catalog.product_version(session, product)
     catalog.update_product(session, product, data={"name": "First save"}, tiers=[(1, D(100))],
                            actor=admin, version=seen)
+    commit(session)
     with pytest.raises(Conflict) as exc:
         catalog.update_product(session, product, data={"name": "Second save"},
                                tiers=[(1, D(90))], actor=admin, version=seen)
+        commit(session)
     assert exc.value.current["name"] == "First save"
     session.rollback()
     assert session.get(Product, product.id).name == "First save"
@@ -89,17 +93,23 @@ def _deadline(days=10):
 def test_round_lifecycle_draft_open_closed(session, admin):
     round_ = rounds.create_round(session, name="Fleet 2027", periods=rounds.quarters("2027Q1", 4),
                                  deadline=_deadline(), actor=admin)
+    commit(session)
     assert (round_.slug, round_.status, round_.closed_at) == ("fleet-2027", "draft", None)
     with pytest.raises(NotAllowed, match="still a draft"):
         rounds.close_round(session, round_, actor=admin)
+        commit(session)
     rounds.open_round(session, round_, actor=admin)
+    commit(session)
     assert round_.status == "open"
     with pytest.raises(NotAllowed, match="Only a draft round can be opened"):
         rounds.open_round(session, round_, actor=admin)
+        commit(session)
     rounds.close_round(session, round_, actor=admin)
+    commit(session)
     assert round_.status == "closed" and round_.closed_at is not None
     with pytest.raises(NotAllowed, match="already closed"):
         rounds.close_round(session, round_, actor=admin)
+        commit(session)
     actions = session.exec(select(AuditEntry.action).where(AuditEntry.entity == "round")
                            .order_by(AuditEntry.id)).all()
     assert actions == ["create", "open", "close"]
@@ -109,16 +119,19 @@ def test_round_deadline_must_be_in_the_future(session, admin):
     with pytest.raises(FieldErrors) as exc:
         rounds.create_round(session, name="Late round", periods=["2027Q1"],
                             deadline=utcnow() - timedelta(minutes=1), actor=admin)
+        commit(session)
     assert exc.value.errors["deadline"] == ["The demand deadline must be in the future."]
     past = factories.make_round(session, status="draft", deadline=utcnow() - timedelta(days=1))
     with pytest.raises(NotAllowed, match="deadline has passed"):
         rounds.open_round(session, past, actor=admin)
+        commit(session)
 
 
 def test_round_periods_are_validated(session, admin):
     with pytest.raises(FieldErrors) as exc:
         rounds.create_round(session, name="Dup periods", periods=["2027Q1", "2027Q1"],
                             deadline=_deadline(), actor=admin)
+        commit(session)
     assert exc.value.errors["periods"] == ["Each delivery period may appear only once."]
 
 
@@ -127,16 +140,19 @@ def test_periods_are_locked_once_the_round_has_demand(session, admin, member):
     version = rounds.round_version(round_)
     rounds.update_round(session, round_, data={"periods": ["2027Q1", "2027Q2"]}, actor=admin,
                         version=version)
+    commit(session)
     assert round_.periods == ["2027Q1", "2027Q2"]
     factories.make_line(session, round=round_, member=member, product=factories.make_product(session))
     with pytest.raises(FieldErrors) as exc:
         rounds.update_round(session, round_, data={"periods": ["2027Q1", "2027Q2", "2027Q3"]},
                             actor=admin)
+        commit(session)
     assert "locked" in exc.value.errors["periods"][0]
     session.rollback()
     assert session.get(Round, round_.id).periods == ["2027Q1", "2027Q2"]
     # Other fields still change.
     rounds.update_round(session, round_, data={"name": "Renamed round"}, actor=admin)
+    commit(session)
     assert session.get(Round, round_.id).name == "Renamed round"
 
 

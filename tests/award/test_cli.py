@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from consortium.award_cli import award_optimize_command
+from consortium.cli.award import award_optimize_command
 from consortium.cli import cli
 from tests.award.checker import check_award
 

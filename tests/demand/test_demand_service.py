@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import commit, session_scope, utcnow
 from consortium.models import AuditEntry, DemandLine
 from consortium.services import demand
 from consortium.services.errors import Conflict, NotAllowed
@@ -70,8 +70,10 @@ def test_inactive_product_is_refused(session, round_):
 def test_add_line_generates_ref_and_audits(session, bus, round_, member, fleet_manager):
     line = demand.add_line(session, round_=round_, member=member, actor=fleet_manager,
                            raw=raw_line())
+    commit(session)
     second = demand.add_line(session, round_=round_, member=member, actor=fleet_manager,
                              raw=raw_line(quantity="3"))
+    commit(session)
     assert (line.ref, second.ref) == ("LA-fleet-2027-001", "LA-fleet-2027-002")
     assert line.version == 1 and line.created_by_id == fleet_manager.id
     entry = session.exec(select(AuditEntry).where(AuditEntry.entity_id == line.id)).one()
@@ -81,19 +83,25 @@ def test_add_line_generates_ref_and_audits(session, bus, round_, member, fleet_m
     assert entry.after["options"] == {"charging": "CCS1"}
 
 
-def test_given_ref_must_be_unique_in_round(session, bus, round_, member, other_member,
-                                           fleet_manager):
-    factories.make_line(session, round=round_, member=other_member, product=bus, ref="X-1")
+def test_given_ref_must_be_unique_among_the_members_lines(session, bus, round_, member,
+                                                          other_member, fleet_manager):
+    factories.make_line(session, round=round_, member=member, product=bus, ref="X-1")
+    factories.make_line(session, round=round_, member=other_member, product=bus, ref="X-2")
     with pytest.raises(demand.InvalidLine) as exc:
         demand.add_line(session, round_=round_, member=member, actor=fleet_manager,
                         raw=raw_line(ref="X-1"))
-    assert "not available" in exc.value.errors["ref"]
+        commit(session)
+    assert exc.value.errors["ref"] == demand.ref_error("X-1")
+    # Another member's ref is no reason: refs are unique per member.
+    assert demand.add_line(session, round_=round_, member=member, actor=fleet_manager,
+                           raw=raw_line(ref="X-2")).ref == "X-2"
 
 
 def test_update_records_before_and_after(session, bus, round_, member, fleet_manager):
     line = factories.make_line(session, round=round_, member=member, product=bus, quantity=5)
     changed = demand.update_line(session, line=line, actor=fleet_manager, expected_version=1,
                                  raw=raw_line(ref=line.ref, quantity="7", notes="more"))
+    commit(session)
     assert changed == ["latest", "notes", "quantity"]  # the factory's window ends in 2027Q4
     assert line.quantity == 7 and line.version == 2 and line.updated_by_id == fleet_manager.id
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "update")).one()
@@ -114,13 +122,16 @@ def test_stale_version_is_refused_with_newer_values(session, bus, round_, member
     line = factories.make_line(session, round=round_, member=member, product=bus, quantity=5)
     demand.update_line(session, line=line, actor=fleet_manager, expected_version=1,
                        raw=raw_line(ref=line.ref, quantity="8"))
+    commit(session)
     with pytest.raises(Conflict) as exc:
         demand.update_line(session, line=line, actor=fleet_manager, expected_version=1,
                            raw=raw_line(ref=line.ref, quantity="99"))
+        commit(session)
     assert exc.value.current["quantity"] == 8 and exc.value.current["version"] == 2
     assert exc.value.current["updated_by"] == fleet_manager.email
     with pytest.raises(Conflict):
         demand.delete_line(session, line=line, actor=fleet_manager, expected_version=1)
+        commit(session)
     session.expire_all()
     assert session.get(DemandLine, line.id).quantity == 8
 
@@ -128,9 +139,8 @@ def test_stale_version_is_refused_with_newer_values(session, bus, round_, member
 def test_concurrent_save_loses_at_the_database(session, engine, bus, round_, member,
                                                fleet_manager):
     """Both sessions read version 1; the update's WHERE version=1 lets only the first win."""
-    from sqlmodel import Session
     line = factories.make_line(session, round=round_, member=member, product=bus, quantity=5)
-    with Session(engine, expire_on_commit=False) as other:
+    with session_scope(engine) as other:
         theirs = other.get(DemandLine, line.id)
         demand.update_line(other, line=theirs, actor=fleet_manager, expected_version=1,
                            raw=raw_line(ref=line.ref, quantity="6"))
@@ -138,6 +148,7 @@ def test_concurrent_save_loses_at_the_database(session, engine, bus, round_, mem
     with pytest.raises(Conflict) as exc:
         demand.update_line(session, line=line, actor=fleet_manager, expected_version=1,
                            raw=raw_line(ref=line.ref, quantity="9"))
+        commit(session)
     assert exc.value.current["quantity"] == 6
 
 
@@ -145,6 +156,7 @@ def test_delete_records_before(session, bus, round_, member, fleet_manager):
     line = factories.make_line(session, round=round_, member=member, product=bus, quantity=5)
     line_id = line.id
     demand.delete_line(session, line=line, actor=fleet_manager, expected_version=1)
+    commit(session)
     assert session.get(DemandLine, line_id) is None
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "delete")).one()
     assert entry.entity_id == line_id and entry.before["quantity"] == 5 and entry.after is None
@@ -159,11 +171,14 @@ def test_locked_round_refuses_every_change(session, bus, member, fleet_manager, 
     assert not demand.is_editable(round_)
     with pytest.raises(NotAllowed, match="read-only"):
         demand.add_line(session, round_=round_, member=member, actor=fleet_manager, raw=raw_line())
+        commit(session)
     with pytest.raises(NotAllowed, match="read-only"):
         demand.update_line(session, line=line, actor=fleet_manager, expected_version=1,
                            raw=raw_line(quantity="2"))
+        commit(session)
     with pytest.raises(NotAllowed, match="read-only"):
         demand.delete_line(session, line=line, actor=fleet_manager, expected_version=1)
+        commit(session)
     assert session.exec(select(DemandLine)).all() == [line]
 
 
@@ -177,12 +192,14 @@ def test_deadline_is_exclusive(session, bus):
 def test_admin_may_correct_after_deadline_but_not_when_closed(session, bus, member, admin):
     round_ = factories.make_round(session, deadline=utcnow() - timedelta(days=1))
     line = demand.add_line(session, round_=round_, member=member, actor=admin, raw=raw_line())
+    commit(session)
     assert line.created_by_id == admin.id
     round_.status = "closed"
     session.add(round_)
     session.commit()
     with pytest.raises(NotAllowed):
         demand.delete_line(session, line=line, actor=admin, expected_version=1)
+        commit(session)
 
 
 def test_other_members_lines_cannot_be_changed(session, bus, round_, member, other_fleet_manager):
@@ -190,11 +207,14 @@ def test_other_members_lines_cannot_be_changed(session, bus, round_, member, oth
     with pytest.raises(NotAllowed, match="your own member"):
         demand.update_line(session, line=line, actor=other_fleet_manager, expected_version=1,
                            raw=raw_line())
+        commit(session)
     with pytest.raises(NotAllowed):
         demand.delete_line(session, line=line, actor=other_fleet_manager, expected_version=1)
+        commit(session)
     with pytest.raises(NotAllowed):
         demand.add_line(session, round_=round_, member=member, actor=other_fleet_manager,
                         raw=raw_line())
+        commit(session)
 
 
 @pytest.mark.parametrize("pooled, typed, price, tier, to_next, next_price", [

@@ -16,6 +16,7 @@ from playwright.sync_api import sync_playwright
 from sqlmodel import Session
 
 from consortium.cli import FIXTURES
+from consortium.db import commit
 from consortium.services.fixtures import demo_logins, load_fixtures
 from tests.e2e.live_server import launch_options, live_app, serving
 
@@ -59,18 +60,22 @@ def _demo_server(folder: Path):
     engine = app.extensions["consortium.engine"]
     with Session(engine, expire_on_commit=False) as session:
         load_fixtures(session, FIXTURES / "demo")
+        commit(session)
         closed = session.exec(select(Round).where(Round.status == "closed")).first()
         opened = session.exec(select(Round).where(Round.status == "open")).first()
         admin = session.exec(select(User).where(User.role == "admin")).first()
         run = runs.create_run(session, closed, admin, note="screenshots")
+        commit(session)
     runs.execute_run(engine, run.id)
     with Session(engine, expire_on_commit=False) as session:
         run = session.get(type(run), run.id)
         runs.approve_run(session, run, admin)
+        commit(session)
         now = utcnow().replace(second=0, microsecond=0)
         packages = publishing.publish_round(session, run, admin,
                                             bid_deadline=now + timedelta(days=30),
                                             questions_deadline=now + timedelta(days=21))
+        commit(session)
     ids = {"run": run.id, "open_round": opened.id, "closed_round": closed.id,
            "package": packages[0].id}
     return serving(app), ids

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session
 
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from tests import factories
 from tests.e2e.live_server import live_app, serving
 from tests.publish.conftest import load_demo_catalog
@@ -60,14 +60,17 @@ def site(tmp_path_factory):
                                 product=products["SEDAN-EV"], quantity=12,
                                 options={"charging": "J3400-NACS"})
         run = runs.create_run(session, closed, admin, time_limit=20, note="a11y")
+        commit(session)
     runs.execute_run(engine, run.id)
     with Session(engine, expire_on_commit=False) as session:
         run = session.get(type(run), run.id)
         runs.approve_run(session, run, admin)
+        commit(session)
         now = utcnow().replace(second=0, microsecond=0)
         packages = publishing.publish_round(session, run, admin,
                                             bid_deadline=now + timedelta(days=30),
                                             questions_deadline=now + timedelta(days=21))
+        commit(session)
         session.commit()
         ids = {"run": run.id, "open_round": opened.id, "closed_round": closed.id,
                "package": packages[0].id}

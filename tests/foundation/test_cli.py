@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from consortium import cli as cli_module
+from consortium.cli import root as cli_module
 from consortium.db import make_engine
 from consortium.models import DemandLine, Member, User
 from consortium.services.fixtures import demo_logins
@@ -62,6 +62,7 @@ def test_demo_sets_up_the_database_and_prints_one_login_per_role(env, monkeypatc
     result = _invoke(env, "demo", "--port", "5077")
     assert result.exit_code == 0, result.output
     assert "Loaded the demo consortium: 20 members" in result.output
+    assert "bid packages" in result.output and "openings" in result.output
     assert "Consortium is running at http://127.0.0.1:5077/" in result.output
     for role, email, password in demo_logins(cli_module.FIXTURES / "demo"):
         assert any(role in line and email in line and password in line

@@ -10,6 +10,7 @@ from consortium.config import DEV_SECRET_KEY, ConfigError, Settings
 from consortium.web import create_app
 
 GOOD_SECRET = "a" * 16 + "b" * 16 + "c" * 8
+SEALING_KEY = "0" * 43 + "="  # a valid Fernet key (32 zero-ish bytes), for these tests only
 
 
 def test_from_env_reads_every_setting(tmp_path):
@@ -50,7 +51,8 @@ def test_production_refuses_unsafe_secret(tmp_path, secret, message):
 
 
 def test_production_accepts_a_long_secret(tmp_path):
-    settings = Settings.from_env({"SECRET_KEY": GOOD_SECRET, "CONSORTIUM_INSTANCE": str(tmp_path)})
+    settings = Settings.from_env({"SECRET_KEY": GOOD_SECRET, "CONSORTIUM_INSTANCE": str(tmp_path),
+                                  "BID_SEALING_KEY": SEALING_KEY})
     settings.check()
     app = create_app(settings)
     assert app.config["SECRET_KEY"] == GOOD_SECRET and not app.config["TESTING"]
@@ -69,3 +71,32 @@ def test_development_and_testing_may_use_the_built_in_secret(tmp_path, env):
 def test_unknown_environment_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="CONSORTIUM_ENV must be one of"):
         Settings.from_env({"CONSORTIUM_ENV": "staging", "CONSORTIUM_INSTANCE": str(tmp_path)}).check()
+
+
+def test_defaults_are_stated_once():
+    from dataclasses import fields
+
+    from consortium.config import ENVIRONMENT
+
+    settings = Settings.from_env({})
+    defaults = Settings(instance_path=settings.instance_path)
+    assert settings == defaults
+    test_only = {"huey_immediate", "csrf_enabled"}
+    assert set(ENVIRONMENT) == {f.name for f in fields(Settings)} - test_only
+    typed = Settings.from_env({"PORT": "8080", "LOGIN_DELAY_SECONDS": "2.5",
+                               "SESSION_COOKIE_SECURE": "true", "PUBLIC_URL": "https://x.org/"})
+    assert (typed.port, typed.login_delay_seconds, typed.session_cookie_secure,
+            typed.public_url) == (8080, 2.5, True, "https://x.org")
+
+
+def test_production_refuses_to_start_without_a_bid_sealing_key(tmp_path):
+    settings = Settings.from_env({"SECRET_KEY": GOOD_SECRET, "CONSORTIUM_INSTANCE": str(tmp_path)})
+    with pytest.raises(ConfigError, match="BID_SEALING_KEY is missing"):
+        create_app(settings)
+
+
+def test_a_bid_sealing_key_that_is_not_a_fernet_key_is_refused(tmp_path):
+    settings = Settings.from_env({"CONSORTIUM_ENV": "development", "BID_SEALING_KEY": "hunter2",
+                                  "CONSORTIUM_INSTANCE": str(tmp_path)})
+    with pytest.raises(ConfigError, match="not a Fernet key"):
+        settings.check()

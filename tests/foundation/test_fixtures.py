@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, select
 from werkzeug.security import check_password_hash
 
 from consortium.cli import FIXTURES
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import DemandLine, PriceTier, Product, Round, User
 from consortium.services.fixtures import (
     FixtureError,
@@ -34,6 +34,7 @@ def _row_counts(session) -> dict[str, int]:
 def test_demo_loads_once_and_twice_adds_nothing(session):
     assert database_is_empty(session)
     counts = load_fixtures(session, DEMO)
+    commit(session)
     assert counts["members"] == 20 and counts["vendors"] == 3 and counts["products"] == 7
     assert counts["users"] == 1 + 20 + 3 and counts["rounds"] == 2
     assert 100 <= counts["demand_lines"] <= 250
@@ -42,6 +43,7 @@ def test_demo_loads_once_and_twice_adds_nothing(session):
     assert before["demandline"] == counts["demand_lines"]
 
     again = load_fixtures(session, DEMO)
+    commit(session)
     assert set(again.values()) == {0}
     assert _row_counts(session) == before
     _check_demo_content(session)
@@ -104,6 +106,7 @@ def bad_folder(tmp_path):
 def test_bad_fixtures_are_refused_with_file_row_and_reason_and_nothing_loaded(session, bad_folder):
     with pytest.raises(FixtureError) as caught:
         load_fixtures(session, bad_folder)
+        commit(session)
     problems = caught.value.problems
     assert ("products.json", "products[0].tiers") in {(f, w) for f, w, _ in problems}
     assert any(f == "products.json" and w == "products[2].vendor" and "Nobody Inc" in r
@@ -124,6 +127,7 @@ def test_unreadable_json_and_unknown_field_are_reported(session, tmp_path):
     (tmp_path / "demand-no-such-round.csv").write_text("ref,member,product,quantity,earliest,latest\n")
     with pytest.raises(FixtureError) as caught:
         load_fixtures(session, tmp_path)
+        commit(session)
     where = {(f, w) for f, w, _ in caught.value.problems}
     assert ("members.json", "members[0].mayor") in where
     assert any(f == "vendors.json" and w.startswith("line 1") for f, w in where)
@@ -134,3 +138,4 @@ def test_unreadable_json_and_unknown_field_are_reported(session, tmp_path):
 def test_a_missing_folder_is_refused(session, tmp_path):
     with pytest.raises(FixtureError, match="is not a folder"):
         load_fixtures(session, tmp_path / "nope")
+        commit(session)

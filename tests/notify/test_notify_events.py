@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import Download, PackageFile, PackageVersion
 from consortium.services.mailer import NO_SMTP
 from tests import factories
@@ -66,7 +66,7 @@ def test_plan_approved_tells_members_with_demand_to_see_their_results(
     product = factories.make_product(session)
     round_ = factories.make_round(session, status="closed")
     factories.make_line(session, round=round_, member=member, product=product)
-    run = factories.make_run(session, round=round_, plan={"status": "optimal", "tranches": []})
+    run = factories.make_run(session, round=round_, plan=factories.plan_dict())
     assert admin_client.post(f"/admin/runs/{run.id}/approve").status_code == 302
     [message] = outbox(session, kind="plan_approved")
     assert message.to == fleet_manager.email and "see your results" in message.subject
@@ -98,6 +98,7 @@ def test_package_published_to_approved_vendors_and_addendum_to_downloaders(
     session.commit()
     from consortium.services.publishing import publish_addendum
     publish_addendum(session, session.get(BidPackage, bus.id), admin, change_note="Fixed a typo")
+    commit(session)
     [message] = outbox(session, kind="addendum_published")
     assert message.to == downloader.email and "Addendum 1" in message.subject
     assert "Fixed a typo" in message.body and message.link == f"/vendors/packages/{bus.id}"

@@ -10,7 +10,7 @@ from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from consortium import cli as cli_module
-from consortium.db import make_engine, utcnow
+from consortium.db import commit, make_engine, utcnow
 from consortium.migrate import upgrade
 from consortium.models import AuditEntry
 from consortium.services import audit, members
@@ -32,6 +32,7 @@ def _cli(database_url, *args):
 def _three_changes(session, admin, member):
     for state in ("NV", "OR", "WA"):
         members.update_member(session, member, data={"state": state}, actor=admin)
+        commit(session)
     return session.exec(select(AuditEntry).order_by(AuditEntry.seq)).all()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from consortium import cli as cli_module
-from consortium.db import make_engine
+from consortium.db import commit, make_engine
 from consortium.models import AuditEntry, Member
 from consortium.services import audit, members
 from consortium.services.audit_chain import verify
@@ -45,6 +45,7 @@ def _dump(engine) -> dict[str, list[dict]]:
 def populated(session, admin):
     """The demo consortium, an optimizer run and audited changes in the test database."""
     load_fixtures(session, FIXTURES)
+    commit(session)
     session.commit()
     member = session.exec(select(Member).order_by(Member.id)).first()
     members.update_member(session, member, data={"state": "NV"}, actor=admin)

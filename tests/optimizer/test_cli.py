@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from consortium.optimizer import read_plan
-from consortium.optimizer_cli import optimize_command
+from consortium.cli.optimize import optimize_command
 from tests.optimizer.checker import check_plan
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "problems"

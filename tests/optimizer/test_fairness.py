@@ -159,7 +159,7 @@ def test_fair_plans_match_enumeration_where_the_guarantee_binds():
 def test_the_command_line_summary_gives_the_waiver_reason(tmp_path):
     from click.testing import CliRunner
 
-    from consortium.optimizer_cli import optimize_command
+    from consortium.cli.optimize import optimize_command
 
     data = problem([product(max_per_period=5)], [
         line("X1", "Xenia", 5, "2027Q1", "2027Q2"),

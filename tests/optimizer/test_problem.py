@@ -90,7 +90,7 @@ BROKEN_ERRORS = [
     ("products[1].max_per_period", "-1 must be an integer >= 1"),
     ("products[1].tranche_cost", '"free" must be a number >= 0'),
     ("demand[0].max_unit_prise", ("unknown field (expected one of earliest, id, latest, "
-                                  "max_unit_price, member, options, product, quantity, "
+                                  "max_unit_price, member, member_id, options, product, quantity, "
                                   "splittable)")),
     ("demand[0].member", '"" must be a non-empty string'),
     ("demand[0].product", '"Z" is not one of the product codes'),

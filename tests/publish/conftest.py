@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import Member, PriceTier, Product, Run
 from tests import factories
 
@@ -43,10 +43,7 @@ def demo_plan() -> dict:
         _tranche("T5", "SEDAN-EV", {"charging": "CCS1"}, "2027Q2", 30485, 1500,
                  [("Denver", 35), ("Los Angeles", 25)]),
     ]
-    total = sum(t["total_cost"] for t in tranches)
-    return {"status": "optimal", "placed_units": sum(t["quantity"] for t in tranches),
-            "total_cost": total, "lower_bound": total, "gap": 0.0, "tranches": tranches,
-            "unplaced": [], "members": [], "totals": {}, "solver": {"name": "HiGHS"}}
+    return factories.plan_dict(tranches=tranches)
 
 
 def load_demo_catalog(session) -> dict:
@@ -104,5 +101,6 @@ def published(session, admin, demo_round, deadlines):
     """The demo round, published: {product code: BidPackage}."""
     from consortium.services.publishing import publish_round
     packages = publish_round(session, demo_round[1], admin, **deadlines)
+    commit(session)
     from consortium.models import Product as P
     return {session.get(P, p.product_id).code: p for p in packages}

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from consortium.cli import cli
+from consortium.db import commit
 from consortium.models import BidPackage, PackageFile
 from consortium.publish.validate import validation_errors
 from consortium.services import publishing
@@ -18,6 +19,7 @@ from consortium.services import publishing
 def test_api_lists_published_packages(client, session, demo_round, admin, deadlines):
     assert client.get("/api/packages").get_json() == {"count": 0, "packages": []}
     publishing.publish_round(session, demo_round[1], admin, **deadlines)
+    commit(session)
     data = client.get("/api/packages").get_json()
     assert data["count"] == 2
     bus = next(p for p in data["packages"] if p["product"]["code"] == "BEB-40")
@@ -37,6 +39,7 @@ def test_api_serves_the_stored_ocds(client, session, published, admin):
     assert response.data == stored.content
     assert validation_errors(response.get_json()) == []
     publishing.publish_addendum(session, bus, admin, change_note="Corrected the delivery address.")
+    commit(session)
     latest = client.get(f"/api/packages/{bus.reference}/ocds.json").get_json()
     assert latest["releases"][0]["id"].endswith("-v1")
     first = client.get(f"/api/packages/{bus.reference}/ocds.json?version=0")

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from consortium.db import commit, session_scope
 from consortium.models import AuditEntry, BidPackage, Download, PackageFile, PackageVersion
 from consortium.publish import ocds
 from consortium.publish.build import FILE_ORDER, OCDS_NAME, PDF_NAME, ZIP_NAME
@@ -73,17 +74,20 @@ def test_only_the_approved_run_is_published(session, admin, demo_round, deadline
     session.commit()
     with pytest.raises(PublishError, match="approved"):
         publishing.publish_round(session, run, admin, **deadlines)
+        commit(session)
     round_.approved_run_id = None
     session.add(round_)
     session.commit()
     with pytest.raises(PublishError, match="no approved plan"):
         publishing.publish_round(session, run, admin, **deadlines)
+        commit(session)
     assert _count(session, BidPackage) == 0
 
 
 def test_a_round_is_published_once(session, admin, published, demo_round, deadlines):
     with pytest.raises(PublishError, match="already published"):
         publishing.publish_round(session, demo_round[1], admin, **deadlines)
+        commit(session)
     assert _count(session, PackageVersion) == 2
 
 
@@ -92,10 +96,12 @@ def test_deadlines_are_checked(session, admin, demo_round, deadlines):
         publishing.publish_round(session, demo_round[1], admin,
                                  bid_deadline=deadlines["questions_deadline"],
                                  questions_deadline=deadlines["bid_deadline"])
+        commit(session)
     past = deadlines["bid_deadline"] - timedelta(days=60)
     with pytest.raises(PublishError, match="future"):
         publishing.publish_round(session, demo_round[1], admin, bid_deadline=past,
                                  questions_deadline=past - timedelta(days=1))
+        commit(session)
     assert _count(session, BidPackage) == 0
 
 
@@ -111,6 +117,7 @@ def test_invalid_ocds_publishes_nothing(session, admin, demo_round, deadlines, m
     monkeypatch.setattr(ocds, "release_package", broken)
     with pytest.raises(PublishError) as info:
         publishing.publish_round(session, demo_round[1], admin, **deadlines)
+        commit(session)
     assert any("SEDAN-EV" in e and "ocid" in e for e in info.value.errors)
     session.rollback()
     for model in (BidPackage, PackageVersion, PackageFile):
@@ -123,9 +130,11 @@ def test_addendum_is_a_new_version_and_leaves_the_old_one(session, admin, publis
     old = {f.name: (f.sha256, f.content) for f in publishing.files_of(session, v0)}
     with pytest.raises(PublishError, match="change note"):
         publishing.publish_addendum(session, bus, admin, change_note="  ")
+        commit(session)
     later = deadlines["bid_deadline"] + timedelta(days=7)
     v1 = publishing.publish_addendum(session, bus, admin, change_note="Bid deadline extended a week.",
                                      bid_deadline=later)
+    commit(session)
     assert v1.number == 1 and v1.change_note == "Bid deadline extended a week."
     session.expire_all()
     assert {f.name: (f.sha256, f.content) for f in publishing.files_of(session, v0)} == old
@@ -136,6 +145,7 @@ def test_addendum_is_a_new_version_and_leaves_the_old_one(session, admin, publis
     assert release["tender"]["amendments"][0]["description"] == "Bid deadline extended a week."
     assert release["tender"]["tenderPeriod"]["endDate"].startswith(later.strftime("%Y-%m-%dT%H:%M"))
     v2 = publishing.publish_addendum(session, bus, admin, change_note="Answers to questions.")
+    commit(session)
     assert v2.number == 2
     assert [a["id"] for a in json.loads(publishing.files_of(session, v2)[3].content)
             ["releases"][0]["tender"]["amendments"]] == ["addendum-1", "addendum-2"]
@@ -166,6 +176,7 @@ def test_downloads_are_logged_for_approved_vendors_only(session, published, vend
     version = publishing.latest_version(session, published["BEB-40"])
     file = publishing.files_of(session, version)[0]
     download = publishing.record_download(session, vendor_user, file)
+    commit(session)
     assert (download.vendor_id, download.user_id, download.file_id, download.version_id) == (
         vendor_user.vendor_id, vendor_user.id, file.id, version.id)
     assert download.at is not None
@@ -173,21 +184,22 @@ def test_downloads_are_logged_for_approved_vendors_only(session, published, vend
         user = factories.make_user(session, "vendor", vendor=factories.make_vendor(session, status=status))
         with pytest.raises(NotAllowed, match="not been approved"):
             publishing.record_download(session, user, file)
+            commit(session)
     with pytest.raises(NotAllowed):
         publishing.record_download(session, factories.make_user(session, "admin"), file)
+        commit(session)
     assert _count(session, Download) == 1
 
 
 def test_a_publishing_race_is_refused_cleanly(session, engine, admin, published, monkeypatch):
     """Another admin writes addendum 1 between our check and our commit: we get a clear refusal."""
-    from sqlmodel import Session
     bus = published["BEB-40"]
     real = publishing._build_all
 
     def build_then_someone_else_publishes(inputs):
         built = real(inputs)
         monkeypatch.setattr(publishing, "_build_all", real)  # their publish builds normally
-        with Session(engine) as other:
+        with session_scope(engine) as other:  # their request commits first
             publishing.publish_addendum(other, other.get(BidPackage, bus.id), None,
                                         change_note="Theirs.")
         return built
@@ -195,6 +207,7 @@ def test_a_publishing_race_is_refused_cleanly(session, engine, admin, published,
     monkeypatch.setattr(publishing, "_build_all", build_then_someone_else_publishes)
     with pytest.raises(PublishError, match="someone else just now"):
         publishing.publish_addendum(session, bus, admin, change_note="Ours.")
+        commit(session)
     session.expire_all()
     assert [(v.number, v.change_note) for v in publishing.versions(session, bus)] == [
         (0, ""), (1, "Theirs.")]

@@ -6,6 +6,7 @@ import re
 
 from sqlmodel import select
 
+from consortium.db import commit
 from consortium.models import Download, PackageFile, PackageVersion, User, Vendor
 from consortium.services import publishing
 from tests import factories
@@ -54,6 +55,7 @@ def test_vendors_see_only_published_packages(client, session, vendor_user, demo_
     page = client.get("/vendors/packages").get_data(as_text=True)
     assert "No package is open for bids" in page and "ocds-consortium" not in page
     packages = publishing.publish_round(session, demo_round[1], admin, **deadlines)
+    commit(session)
     page = client.get("/vendors/packages").get_data(as_text=True)
     for p in packages:
         assert p.reference in page and f"/vendors/packages/{p.id}" in page
@@ -101,6 +103,7 @@ def test_superseded_notice_after_an_addendum(client, session, vendor_user, publi
     old_file = publishing.files_of(session, v0)[0]
     assert client.get(f"/vendors/files/{old_file.id}").status_code == 200
     publishing.publish_addendum(session, bus, admin, change_note="Lot 3 moved to 2027Q4.")
+    commit(session)
     page = client.get(f"/vendors/packages/{bus.id}").get_data(as_text=True)
     assert "You downloaded the original; it has been superseded by addendum 1" in page
     assert "Lot 3 moved to 2027Q4." in page

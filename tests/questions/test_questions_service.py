@@ -132,6 +132,7 @@ def test_answered_by_an_addendum(session, admin, asker, rival, published):
     session.rollback()
     v1 = publishing.publish_addendum(session, bus, admin, change_note="Lot 3 moved to 2027Q4.")
     other_v1 = publishing.publish_addendum(session, sedan, admin, change_note="Sedan fix.")
+    session.commit()  # the addenda stand; the refused answer below is rolled back alone
     with pytest.raises(QuestionError, match="Choose an addendum"):
         questions.answer_by_addendum(session, admin, question, other_v1)  # another package's
     session.rollback()

@@ -1,7 +1,7 @@
 """Fleet managers see their member's part of the approved plan, and nothing else."""
 
 from __future__ import annotations
-
+from consortium.db import commit
 from consortium.jobs import get_jobs
 from consortium.services.runs import approve_run, enqueue_run
 from tests import factories
@@ -11,8 +11,10 @@ from tests.runs.conftest import fresh
 
 def _approved_run(app, session, round_, admin):
     run = enqueue_run(session, round_, admin, enqueue=get_jobs(app).enqueue_run)
+    commit(session)
     run = fresh(session, run)
     approve_run(session, run, admin)
+    commit(session)
     return run
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from consortium.cli import AppHolder, cli
+from consortium.db import commit
 from consortium.models import Run
 from tests.runs.conftest import fresh
 
@@ -74,6 +75,7 @@ def test_the_demo_round_gives_the_same_plan_from_the_browser_and_the_cli(app, ad
     from consortium.services.fixtures import load_fixtures
 
     load_fixtures(session, FIXTURES / "demo")
+    commit(session)
     demo = session.exec(select(Round).where(Round.status == "closed")).first()
     assert demo is not None, "the demo fixtures have a closed round"
     response = admin_client.post(f"/admin/rounds/{demo.id}/runs",

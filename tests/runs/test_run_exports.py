@@ -8,6 +8,7 @@ import csv
 import html
 import io
 
+from consortium.db import commit
 from consortium.jobs import get_jobs
 from consortium.services.runs import approve_run, enqueue_run
 from tests import factories
@@ -52,12 +53,12 @@ def test_fairness_cost_only_when_fairness_was_on(admin_client, closed_round):
 
 
 def _plan(la_cost, la_savings):
-    return {"status": "optimal", "placed_units": 6, "total_cost": la_cost, "gap": 0.0,
-            "tranches": [], "unplaced": [],
-            "members": [{"member": "Los Angeles", "standalone_cost": 610000,
-                         "consortium_cost": la_cost, "savings": la_savings}],
-            "totals": {"standalone_cost": 610000, "consortium_cost": la_cost,
-                       "savings": la_savings, "savings_pct": 1.0, "fairness_cost": 0}}
+    return factories.plan_dict(
+        placed_units=6, total_cost=la_cost, lower_bound=la_cost,
+        members=[{"member": "Los Angeles", "standalone_cost": 610000,
+                  "consortium_cost": la_cost, "savings": la_savings}],
+        totals={"standalone_cost": 610000, "consortium_cost": la_cost, "savings": la_savings,
+                "savings_pct": 1.0, "fairness_cost": 0})
 
 
 def test_comparison_per_member_signed_and_approvable(admin_client, session, closed_round):
@@ -87,7 +88,9 @@ def test_run_csvs_are_admin_only(client, session, closed_round, fleet_manager):
 def test_fleet_manager_downloads_only_their_results(app, client, session, admin, fleet_manager,
                                                    other_fleet_manager, closed_round):
     run = enqueue_run(session, closed_round, admin, enqueue=get_jobs(app).enqueue_run)
+    commit(session)
     approve_run(session, fresh(session, run), admin)
+    commit(session)
     login(client, fleet_manager)
     page = client.get(f"/results/rounds/{closed_round.id}").get_data(as_text=True)
     assert f"/results/rounds/{closed_round.id}/results.csv" in page

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from consortium import optimizer
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.jobs import get_jobs
 from consortium.models import AuditEntry, Run
 from consortium.services.errors import NotAllowed, ServiceError
@@ -18,7 +18,9 @@ from tests.runs.conftest import fresh
 
 
 def _enqueue(app, session, round_, admin, **params):
-    return enqueue_run(session, round_, admin, enqueue=get_jobs(app).enqueue_run, **params)
+    run = enqueue_run(session, round_, admin, enqueue=get_jobs(app).enqueue_run, **params)
+    commit(session)  # the edge: the run is queued once it is committed
+    return run
 
 
 def test_enqueue_executes_the_run_end_to_end(app, session, admin, closed_round):
@@ -102,8 +104,9 @@ def test_a_queue_that_cannot_be_reached_fails_the_run(session, admin, closed_rou
     def down(run_id):
         raise ConnectionError("connection refused")
 
+    enqueue_run(session, closed_round, admin, enqueue=down)
     with pytest.raises(ServiceError, match="job queue could not be reached"):
-        enqueue_run(session, closed_round, admin, enqueue=down)
+        commit(session)  # committed first, then handed to the queue
     run = session.exec(select(Run)).one()
     session.refresh(run)
     assert run.status == "failed" and "ConnectionError" in run.error

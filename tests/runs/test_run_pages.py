@@ -147,7 +147,7 @@ def test_approving_after_publication_says_to_publish_addenda(admin_client, sessi
 
 
 def test_approval_needs_csrf(session, closed_round, admin, csrf_client):
-    run = factories.make_run(session, round=closed_round, plan={"status": "optimal"})
+    run = factories.make_run(session, round=closed_round, plan=factories.plan_dict())
     client = csrf_client
     with client.session_transaction() as s:
         s["_user_id"] = str(admin.id)
@@ -171,7 +171,7 @@ def test_compare_page(admin_client, session, closed_round):
 @pytest.mark.parametrize("who", ["fleet_manager", "vendor_user"])
 def test_only_admins_run_approve_or_see_runs(client, session, closed_round, request, who):
     user = request.getfixturevalue(who)
-    run = factories.make_run(session, round=closed_round, plan={"status": "optimal"})
+    run = factories.make_run(session, round=closed_round, plan=factories.plan_dict())
     login(client, user)
     for url in (f"/admin/rounds/{closed_round.id}/runs", f"/admin/runs/{run.id}",
                 f"/admin/runs/{run.id}/progress", f"/admin/runs/{run.id}/plan.json",

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 from redis.exceptions import RedisError
 
+from consortium.db import commit
 from consortium.jobs import (
     get_jobs,
     make_huey,
@@ -33,6 +34,7 @@ def _app(settings, engine):
 
 def _solve_through_the_queue(jobs, session, round_, admin) -> Run:
     run = enqueue_run(session, round_, admin, enqueue=jobs.enqueue_run, time_limit=30)
+    commit(session)
     assert fresh(session, run).status == "queued"  # the request returned before any solve
     assert len(jobs.huey) == 1
     consumer = start_consumer_thread(jobs)

@@ -17,8 +17,8 @@ from tests import factories
 
 # Tables only the app itself reads and writes (sign-in limits, the audit chain, reset links...):
 # no page loads them by id, so they have no rule and nobody may see them through the policy.
-INTERNAL = {"AuditChain", "DeadlineReminder", "LoginAttempt", "NotificationOptOut",
-            "PasswordResetRequest", "PasswordResetToken", "Throttle"}
+INTERNAL = {"AuditChain", "DeadlineReminder", "DemandRefCounter", "LoginAttempt",
+            "NotificationOptOut", "PasswordResetRequest", "PasswordResetToken", "Throttle"}
 
 
 def test_every_table_has_a_rule_or_is_internal():
@@ -212,3 +212,47 @@ def test_audiences(session, audience, role, status, allowed):
         assert verdict.reason == policy.NOT_APPROVED  # the 403 page says why
     assert policy.admits(audience, None, session) == policy.SIGN_IN
     assert policy.admits(policy.PUBLIC, None, session).allowed
+
+
+def test_hint_jobs_are_for_admins_only(session, admin, fleet_manager, vendor_user, member):
+    from consortium.models import HintJob
+    round_ = factories.make_round(session, status="closed")
+    run = factories.make_run(session, round=round_, approved=True)
+    job = HintJob(run_id=run.id, status="succeeded", visible=True, result={"lines": []})
+    session.add(job)
+    session.commit()
+    assert policy.can_see(admin, job, session) and policy.can_change(admin, job, session)
+    for user in (fleet_manager, vendor_user):  # even visible: the row holds every city's hints
+        assert not policy.can_see(user, job, session)
+        assert not session.exec(select(HintJob).where(policy.visible(user, HintJob))).all()
+
+
+@pytest.mark.parametrize("role", ["admin", "fleet_manager", "vendor"])
+def test_the_admins_unseen_pages_answer_others_as_missing(session, role, member):
+    """The what-if pages: admins in, other signed-in users refused as if they did not exist
+    (404), visitors sent to sign in."""
+    vendor = factories.make_vendor(session, status="approved") if role == "vendor" else None
+    user = factories.make_user(session, role, vendor=vendor,
+                               member=member if role == "fleet_manager" else None)
+    verdict = policy.admits(policy.ADMIN_ONLY_UNSEEN, user, session)
+    assert verdict.allowed is (role == "admin")
+    assert verdict.not_found is (role != "admin")
+    assert policy.admits(policy.ADMIN_ONLY_UNSEEN, None, session) == policy.SIGN_IN
+
+
+def test_scenarios_and_member_values_are_the_admins_alone(session, admin, fleet_manager):
+    from consortium.models import MemberValueJob, Scenario, ScenarioRun
+    round_ = factories.make_round(session, status="closed")
+    run = factories.make_run(session, round=round_, approved=True)  # visible to fleet managers
+    scenario = Scenario(round_id=round_.id, base_run_id=run.id, name="What if")
+    session.add(scenario)
+    session.commit()
+    job = MemberValueJob(run_id=run.id)
+    link = ScenarioRun(scenario_id=scenario.id, run_id=run.id)
+    session.add_all([job, link])
+    session.commit()
+    assert policy.can_see(fleet_manager, run, session)
+    for row in (scenario, job, link):
+        assert policy.can_see(admin, row, session) and policy.can_change(admin, row, session)
+        assert not policy.can_see(fleet_manager, row, session)
+        assert not policy.can_change(fleet_manager, row, session)

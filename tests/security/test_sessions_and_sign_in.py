@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import commit, utcnow
 from consortium.models import Throttle, User
 from consortium.services import accounts, throttle
 from tests import factories
@@ -58,10 +58,11 @@ def test_a_password_change_ends_sessions_through_one_service_function(app, sessi
     client, remember_client = _remember_client(app, admin)
     user = session.get(User, admin.id)
     accounts.set_password(session, user, "a brand new password")
+    commit(session)
     assert not _signed_in(client) and not _signed_in(remember_client)
     before = session.get(User, admin.id).session_version
     accounts.end_sessions(session, user)
-    session.commit()
+    commit(session)
     assert session.get(User, admin.id).session_version == before + 1
 
 
@@ -96,6 +97,45 @@ def test_forty_simultaneous_guesses_are_each_counted(app, admin, settings):
     checked = codes.count(401)
     assert set(codes) <= {401, 429}, codes
     assert checked <= settings.login_max_failures_per_account, codes
+
+
+def _ip_count(session, ip: str) -> int:
+    session.expire_all()
+    row = session.exec(select(Throttle).where(Throttle.scope == "login-ip",
+                                              Throttle.key == ip)).first()
+    return row.attempts if row else 0
+
+
+def test_forty_simultaneous_failures_from_one_address_are_each_counted(app, session, admin,
+                                                                        settings):
+    """Wrong guesses at 40 accounts at once from one address: the address's count reaches 40
+    and only its first `login_max_failures_per_ip` guesses are checked."""
+    limit = settings.login_max_failures_per_ip
+    assert limit < 40
+    clients = [app.test_client() for _ in range(40)]
+    responses = concurrently([
+        lambda c=c, n=n: c.post("/login", data={"email": f"guess{n}@example.com",
+                                                "password": "wrong password!"})
+        for n, c in enumerate(clients)])
+    codes = [r.status_code if not isinstance(r, BaseException) else repr(r) for r in responses]
+    assert sorted(codes) == [401] * limit + [429] * (40 - limit), codes
+    assert _ip_count(session, "127.0.0.1") == 40
+    # The real password from that address now waits for the window too.
+    response = app.test_client().post("/login", data={"email": admin.email,
+                                                      "password": factories.PASSWORD})
+    assert response.status_code == 429
+
+
+def test_sign_ins_from_one_address_count_failures_only(app, session, admin, settings):
+    client = app.test_client()
+    for _ in range(3):
+        _wrong(client, admin)
+    login(client, admin)
+    assert _ip_count(session, "127.0.0.1") == 3
+    # After the window the count starts afresh.
+    later = utcnow() + timedelta(minutes=settings.login_window_minutes, seconds=1)
+    assert throttle.count(session, "login-ip", "127.0.0.1",
+                          timedelta(minutes=settings.login_window_minutes), now=later) == 1
 
 
 def test_delays_grow_after_the_free_attempts(session):

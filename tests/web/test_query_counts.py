@@ -11,16 +11,19 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from consortium.db import commit
 from tests import factories
 from tests.conftest import login
 from tests.publish.conftest import deadlines, demo_round, published  # noqa: F401 (fixtures)
 from tests.runs.conftest import closed_round  # noqa: F401 (fixture)
 
 # Statements per page, the user's own sign-in lookup and the navigation's unread-notification
-# count included.
+# count included; the fleet round page and the run page each look up the hint jobs once, and
+# the run page whether the run belongs to a scenario (one lookup, whatever the number of runs).
 # The vendor package page: 10, plus the published answers and the vendor's own questions.
-CAPS = {"fleet round page": 5, "admin demand overview": 8, "run page": 5,
-        "vendor package page": 12, "CSV preview": 5}
+CAPS = {"fleet round page": 6, "admin demand overview": 8, "run page": 7,
+        "vendor package page": 12, "CSV preview": 5, "admin package list": 7,
+        "download log": 5, "admin package page": 12}
 
 
 @contextmanager
@@ -94,6 +97,7 @@ def test_run_page_does_not_grow_with_other_runs(app, engine, session, admin,
     from consortium.services.runs import create_run, execute_run
 
     run_id = create_run(session, closed_round, admin).id
+    commit(session)
     execute_run(engine, run_id)
     session.expire_all()
     run = session.get(Run, run_id)
@@ -115,6 +119,7 @@ def test_vendor_package_page_does_not_grow_with_versions(app, engine, session, a
     few = statements_of(vendor, engine, path, "Lots")
     for n in range(3):
         publish_addendum(session, package, admin, change_note=f"Addendum {n + 1}")
+        commit(session)
         session.commit()
     many = statements_of(vendor, engine, path, "Addendum 3")
     assert len(many) == len(few) <= CAPS["vendor package page"], many
@@ -136,3 +141,56 @@ def test_csv_preview_does_not_grow_with_rows(app, engine, session, catalog, memb
 
     few, many = preview(3), preview(500)
     assert len(many) == len(few) <= CAPS["CSV preview"], many
+
+
+def _more_packages(session, count: int) -> None:
+    """`count` more published packages (one version each) in another round."""
+    from datetime import timedelta
+
+    from consortium.db import utcnow
+    from consortium.models import BidPackage, PackageVersion
+
+    round_ = factories.make_round(session, status="closed", approved_run_id=None)
+    run = factories.make_run(session, round=round_, approved=True)
+    for n in range(count):  # one product each: a round has one package per product
+        package = BidPackage(round_id=round_.id, product_id=factories.make_product(session).id,
+                             reference=f"ocds-test-{round_.id}-{n}", title=f"Package {n}")
+        session.add(package)
+        session.flush()
+        session.add(PackageVersion(package_id=package.id, number=0, run_id=run.id,
+                                   bid_deadline=utcnow() + timedelta(days=30),
+                                   questions_deadline=utcnow() + timedelta(days=21)))
+    session.commit()
+
+
+def test_admin_package_list_does_not_grow_with_packages(app, engine, session, admin,
+                                                        published):  # noqa: F811
+    boss = signed_in(app, admin)
+    few = statements_of(boss, engine, "/admin/packages/", published["BEB-40"].reference)
+    _more_packages(session, 8)
+    many = statements_of(boss, engine, "/admin/packages/", "Package 7")
+    assert len(many) == len(few) <= CAPS["admin package list"], many
+
+
+def test_download_log_and_package_page_do_not_grow_with_downloads(
+        app, engine, session, admin, vendor_user, published):  # noqa: F811
+    from consortium.services import publishing
+
+    package = published["BEB-40"]
+    files = publishing.files_of(session, publishing.latest_version(session, package))
+
+    def download(count: int) -> None:
+        for n in range(count):
+            publishing.record_download(session, vendor_user, files[n % len(files)])
+        session.commit()
+
+    boss = signed_in(app, admin)
+    download(2)
+    few = (statements_of(boss, engine, "/admin/packages/downloads", files[1].name),
+           statements_of(boss, engine, f"/admin/packages/{package.id}", files[1].name))
+    download(40)
+    many = (statements_of(boss, engine, "/admin/packages/downloads", vendor_user.email),
+            statements_of(boss, engine, f"/admin/packages/{package.id}", vendor_user.email))
+    for name, small, large in zip(("download log", "admin package page"), few, many):
+        assert len(large) == len(small), (name, large)
+        assert len(large) <= CAPS[name], (name, len(large), large)

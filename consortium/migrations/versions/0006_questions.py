@@ -1,7 +1,7 @@
 """questions and answers: vendors' questions on published packages and their public answers
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-01 16:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

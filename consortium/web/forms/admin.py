@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from decimal import Decimal
 
+from consortium.models.types import as_utc
 from consortium.web.forms.base import FlaskForm
 from wtforms import (
     BooleanField,
@@ -230,7 +230,7 @@ class RoundForm(VersionedForm):
 
     def deadline_utc(self):
         """The deadline as an aware UTC datetime."""
-        return self.deadline.data.replace(tzinfo=UTC)
+        return as_utc(self.deadline.data)
 
 
 class ConfirmForm(FlaskForm):

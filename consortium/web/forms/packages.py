@@ -11,13 +11,6 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def as_utc(value: datetime | None) -> datetime | None:
-    """A datetime-local value (naive, meant as UTC) as an aware UTC datetime."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
 def default_deadlines(now: datetime) -> tuple[datetime, datetime]:
     """Bid deadline 30 days ahead and questions 21 days ahead, at 17:00 UTC."""
     day = now.astimezone(timezone.utc).replace(hour=17, minute=0, second=0, microsecond=0)

@@ -4,7 +4,8 @@ from consortium.web.forms.base import FlaskForm
 from wtforms import BooleanField, DecimalField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
 
-from consortium.services.runs import GAP_RANGE, SOLVERS, TIME_LIMIT_RANGE
+from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
+from consortium.services.runs import GAP_RANGE, TIME_LIMIT_RANGE
 
 
 def finite(form, field):
@@ -25,7 +26,7 @@ class RunForm(FlaskForm):
         validators=[InputRequired(), finite, NumberRange(*GAP_RANGE,
                     message="Between %(min)s and %(max)s (0.01 is 1%%).")])
     fairness = BooleanField("No member worse off than buying alone (fairness)", default=True)
-    solver = SelectField("Solver", choices=list(SOLVERS), default="highs")
+    solver = SelectField("Solver", choices=list(SOLVERS), default=DEFAULT_SOLVER)
     note = StringField("Note (optional)", validators=[Length(max=500)])
     submit = SubmitField("Run optimizer")
 
@@ -34,3 +35,19 @@ class ApproveForm(FlaskForm):
     """Approve a run as the round's plan (a POST with CSRF)."""
 
     submit = SubmitField("Approve this plan")
+
+
+class HintsForm(FlaskForm):
+    """Start hints for a run: the least saving a hint must bring when it places no more units."""
+
+    threshold = DecimalField(
+        "Threshold (least saving shown)", default=1, places=None,
+        validators=[InputRequired(), finite, NumberRange(0, 1e12,
+                    message="An amount of 0 or more.")])
+    submit = SubmitField("Compute hints")
+
+
+class HintsVisibilityForm(FlaskForm):
+    """Show or hide a hint job's hints to fleet managers (a POST with CSRF)."""
+
+    submit = SubmitField("Show to fleet managers")

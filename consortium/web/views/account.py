@@ -40,12 +40,10 @@ def change_password():
             accounts.change_password(db(), current_user, current=form.current_password.data,
                                      new=form.new_password.data)
         except ServiceError as exc:
-            db().rollback()
             target = form.current_password if "current" in str(exc) else form.new_password
             target.errors = list(target.errors) + [str(exc)]
             status = 400
         else:
-            db().commit()
             # The change ended every session of the user (their session version moved on);
             # this one continues under the new version, the others stay signed out.
             login_user(current_user._get_current_object())
@@ -67,10 +65,8 @@ def forgot_password():
             accounts.request_password_reset(db(), email=form.email.data,
                                             ip=request.remote_addr or "unknown")
         except accounts.TooManyAttempts as exc:
-            db().rollback()
             flash(str(exc), "error")
             return render_template("account/forgot_password.html", form=form), 429
-        db().commit()
         flash(FORGOT_ANSWER, "success")
         return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
@@ -88,10 +84,8 @@ def reset_password(token: str):
         try:
             accounts.reset_password_with_token(session, token, form.new_password.data)
         except ServiceError as exc:
-            session.rollback()
             form.new_password.errors = list(form.new_password.errors) + [str(exc)]
             return render_template("account/reset_password.html", form=form), 400
-        session.commit()
         flash("Your password is set. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200

@@ -62,7 +62,6 @@ def logout():
     if form.validate_on_submit():
         # Ends this user's sessions everywhere, so a copied cookie is dead too.
         accounts.end_sessions(db(), current_user)
-        db().commit()
         logout_user()
         flash("You are signed out.", "success")
         return redirect(url_for("auth.login"))

@@ -1,24 +1,23 @@
 """CSV routes of the demand blueprint: template and export downloads, upload, preview, confirm.
 
-An upload is kept in the instance folder (uploads/<token>.csv with a .json note of who uploaded
-it for which round) between the preview and the confirmation, so no row data travels back from
-the browser; the confirmation checks the whole file again before importing it in one transaction.
+An upload is kept between the preview and the confirmation (services.csv_uploads), so no row data
+travels back from the browser; the confirmation checks the whole file again before importing it in
+one transaction.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
-import time
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from consortium.db import after_commit
 from consortium.models import Member, Round
 from consortium.services import csv_import, demand
+from consortium.services.csv_uploads import UploadNotFound, UploadStore
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.web.access import db, load_or_404
 from consortium.web.errors import render_error
@@ -26,86 +25,20 @@ from consortium.web.filters import plural
 from consortium.web.forms.demand import CsvConfirmForm, CsvUploadForm
 from consortium.web.views.demand import bp
 
-UPLOAD_TTL_SECONDS = 2 * 3600
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 PREVIEW_PER_PAGE = 100
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _uploads() -> UploadStore:
+    return UploadStore(Path(current_app.instance_path) / "uploads")
 
 
-def _purge_expired(folder: Path) -> None:
-    limit = time.time() - UPLOAD_TTL_SECONDS
-    for path in [*folder.glob("*.json"), *folder.glob("*.claimed")]:
-        try:
-            expired = path.stat().st_mtime < limit
-        except OSError:  # imported or claimed meanwhile by another request
-            continue
-        if expired:
-            path.with_suffix(".csv").unlink(missing_ok=True)
-            path.unlink(missing_ok=True)
-
-
-def save_upload(round_: Round, filename: str, data: bytes) -> str:
-    """Keep an uploaded file for the preview; returns its random token."""
-    folder = _upload_dir()
-    _purge_expired(folder)
-    token = secrets.token_urlsafe(24)
-    (folder / f"{token}.csv").write_bytes(data)
-    (folder / f"{token}.json").write_text(json.dumps({
-        "user_id": current_user.id, "member_id": current_user.member_id, "round_id": round_.id,
-        "filename": filename, "at": time.time()}))
-    return token
-
-
-def load_upload(round_: Round, token: str, note: str = ".json") -> tuple[dict, bytes]:
+def _load(round_: Round, token: str, note: str = ".json") -> tuple[dict, bytes]:
     """The kept upload if it is the current user's, for this round, and not expired; else 404."""
-    if not TOKEN_RE.match(token or ""):
-        abort(404)
-    folder = _upload_dir()
     try:
-        meta = json.loads((folder / f"{token}{note}").read_text())
-        data = (folder / f"{token}.csv").read_bytes()
-    except (OSError, ValueError):
+        return _uploads().load(token, user_id=current_user.id, member_id=current_user.member_id,
+                               round_id=round_.id, note=note)
+    except UploadNotFound:
         abort(404)
-    if (meta.get("user_id") != current_user.id or meta.get("member_id") != current_user.member_id
-            or meta.get("round_id") != round_.id
-            or meta.get("at", 0) < time.time() - UPLOAD_TTL_SECONDS):
-        abort(404)
-    return meta, data
-
-
-def claim_upload(token: str) -> Path | None:
-    """Take a kept upload for importing, atomically: of simultaneous confirmations (a
-    double-click) exactly one gets the file; the others get None. `release_upload` gives it
-    back when the import fails, `discard_upload` forgets it once imported."""
-    folder = _upload_dir()
-    claimed = folder / f"{token}.claimed"
-    try:
-        # rename() is atomic: only one request can move the note away.
-        (folder / f"{token}.json").rename(claimed)
-    except OSError:
-        return None
-    return claimed
-
-
-def release_upload(token: str) -> None:
-    """Put back a claimed upload whose import failed, so it can be confirmed again."""
-    folder = _upload_dir()
-    try:
-        (folder / f"{token}.claimed").rename(folder / f"{token}.json")
-    except OSError:
-        pass
-
-
-def discard_upload(token: str) -> None:
-    """Forget a kept upload once imported."""
-    folder = _upload_dir()
-    for suffix in (".csv", ".json", ".claimed"):
-        (folder / f"{token}{suffix}").unlink(missing_ok=True)
 
 
 def _csv_response(text: str, filename: str) -> Response:
@@ -194,7 +127,8 @@ def csv_upload(round_id):
         csv_import.check_upload(db(), round_, data, _max_bytes(), current_user.member_id)
     except csv_import.CsvFileError as exc:
         return _upload_page(round_, form, str(exc), 422)
-    token = save_upload(round_, Path(upload.filename).name[:200], data)
+    token = _uploads().save(user_id=current_user.id, member_id=current_user.member_id,
+                            round_id=round_.id, filename=Path(upload.filename).name[:200], data=data)
     return redirect(url_for("demand.csv_preview", round_id=round_.id, token=token))
 
 
@@ -202,7 +136,7 @@ def csv_upload(round_id):
 def csv_preview(round_id, token):
     """The checked file: every row with its errors (paginated); the import button when all valid."""
     round_ = load_or_404(Round, round_id)
-    meta, data = load_upload(round_, token)
+    meta, data = _load(round_, token)
     try:
         checked = csv_import.check_upload(db(), round_, data, _max_bytes(), current_user.member_id)
     except csv_import.CsvFileError as exc:
@@ -227,20 +161,21 @@ def csv_confirm(round_id):
     if not form.validate_on_submit():
         abort(400)
     token = form.token.data
-    if not TOKEN_RE.match(token or ""):
+    if not UploadStore.valid_token(token):
         abort(404)
     try:
         include = frozenset(int(n) for n in request.form.getlist("include"))
     except ValueError:
         abort(400)
-    if claim_upload(token) is None:  # a second click, or an expired or unknown token
+    uploads = _uploads()
+    if not uploads.claim(token):  # a second click, or an expired or unknown token
         flash("This file was already imported (or its preview expired); see the lines below.",
               "info")
         return redirect(url_for("demand.round_lines", round_id=round_.id))
     try:
-        meta, data = load_upload(round_, token, ".claimed")
+        meta, data = _load(round_, token, ".claimed")
     except HTTPException:
-        release_upload(token)  # not this user's upload: leave it to its owner
+        uploads.release(token)  # not this user's upload: leave it to its owner
         raise
     try:
         checked = csv_import.check_upload(db(), round_, data, _max_bytes(), current_user.member_id)
@@ -249,17 +184,16 @@ def csv_confirm(round_id):
             actor=current_user, checked=checked, filename=meta.get("filename", ""), data=data,
             include=include, include_all=bool(form.include_all.data))
     except NotAllowed as exc:
-        release_upload(token)
+        uploads.release(token)
         flash(str(exc), "error")
         return redirect(url_for("demand.round_lines", round_id=round_.id))
-    except ServiceError as exc:  # includes CsvFileError
-        db().rollback()
-        release_upload(token)
+    except ServiceError as exc:  # includes CsvFileError; nothing was written (validated first)
+        uploads.release(token)
         flash(f"{exc} Nothing was imported; see the errors below.", "error")
         return redirect(url_for("demand.csv_preview", round_id=round_.id, token=token))
     except BaseException:
-        release_upload(token)
+        uploads.release(token)
         raise
-    discard_upload(token)
+    after_commit(db(), lambda: uploads.discard(token))  # the lines are saved: the file goes
     flash(import_message(result, meta.get("filename") or "the file"), "success")
     return redirect(url_for("demand.round_lines", round_id=round_.id))

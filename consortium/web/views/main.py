@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from consortium import policy
 from consortium.models import BidPackage, DemandLine, Member, Product, Round, Run, User, Vendor
+from consortium.models.status import RoundStatus, VendorStatus
 from consortium.services import questions
 from consortium.web.access import db, guard
 
@@ -34,7 +35,7 @@ def home():
             "members": _count(Member, Member.active.is_(True)),
             "products": _count(Product, Product.active.is_(True)),
             "vendors": _count(Vendor),
-            "pending_vendors": _count(Vendor, Vendor.status == "pending"),
+            "pending_vendors": _count(Vendor, Vendor.status == VendorStatus.PENDING),
             "users": _count(User),
             "runs": _count(Run),
         }
@@ -48,7 +49,7 @@ def home():
                                unanswered_count=questions.unanswered_count(session))
     if current_user.is_fleet_manager:
         member = session.get(Member, current_user.member_id)
-        visible = [r for r in rounds if r.status != "draft"]
+        visible = [r for r in rounds if r.status != RoundStatus.DRAFT]
         lines = dict(session.exec(
             select(DemandLine.round_id, func.count())
             .where(policy.visible(current_user, DemandLine))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from consortium.models import Notification, OutboxMessage, User
+from consortium.models.status import OutboxStatus
 from consortium.policy import ADMIN, SIGNED_IN
 from consortium.services import notifications as svc
 from consortium.services.mailer import NO_SMTP
@@ -18,8 +19,9 @@ from consortium.web.pagination import paginate
 bp = Blueprint("notifications", __name__)
 guard(bp, SIGNED_IN, outbox=ADMIN, outbox_message=ADMIN)
 
-OUTBOX_STATUSES = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed",
-                   "unsent": "Not sent: no SMTP configured"}
+OUTBOX_STATUSES = {OutboxStatus.QUEUED: "Queued", OutboxStatus.SENDING: "Sending",
+                   OutboxStatus.SENT: "Sent", OutboxStatus.FAILED: "Failed",
+                   OutboxStatus.UNSENT: "Not sent: no SMTP configured"}
 
 
 @bp.app_context_processor
@@ -64,7 +66,6 @@ def mark_read(notification_id: int):
     if not form.validate_on_submit():
         abort(400)
     svc.mark_read(db(), notification)
-    db().commit()
     if request.args.get("open") and notification.link.startswith("/") \
             and not notification.link.startswith("//"):
         return redirect(notification.link)
@@ -77,7 +78,6 @@ def mark_all_read():
     if not CsrfOnlyForm().validate_on_submit():
         abort(400)
     count = svc.mark_all_read(db(), current_user)
-    db().commit()
     flash(f"Marked {count} notification{'s' if count != 1 else ''} read.", "success")
     return redirect(_back())
 
@@ -98,7 +98,6 @@ def preferences():
             return render_template("notifications/preferences.html", form=form, kinds=kinds,
                                    off=svc.disabled_kinds(session, current_user)), 400
         svc.set_enabled_kinds(session, current_user, chosen)
-        session.commit()
         flash("Your notification settings are saved.", "success")
         return redirect(url_for("notifications.preferences"))
     return render_template("notifications/preferences.html", form=form, kinds=kinds,

@@ -9,15 +9,16 @@ from flask_login import current_user
 from sqlmodel import select
 
 from consortium.db import utcnow
-from consortium.models import (BidPackage, Download, PackageFile, PackageVersion, Product, Round,
-                               User, Vendor)
+from consortium.models import BidPackage, Download, PackageFile, Product, Round
+from consortium.models.types import as_utc
 from consortium.policy import ADMIN
 from consortium.publish.build import PDF_NAME
+from consortium.services import package_queries as queries
 from consortium.services import publishing
 from consortium.services.errors import ServiceError
 from consortium.services.publishing_inputs import consortium_info
 from consortium.web.access import db, guard, load_or_404
-from consortium.web.forms.packages import AddendumForm, PublishForm, as_utc, default_deadlines
+from consortium.web.forms.packages import AddendumForm, PublishForm, default_deadlines
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("packages", __name__, url_prefix="/admin/packages")
@@ -36,12 +37,10 @@ def admin_index():
     query = sorted_query(select(BidPackage), {"reference": BidPackage.reference,
                                               "created": BidPackage.created_at}, "-created")
     page = paginate(session, query)
-    latest = {p.id: publishing.latest_version(session, p) for p in page.items}
-    rounds = {r.id: r for r in session.exec(select(Round)).all()}
-    publishable = [r for r in rounds.values()
-                   if r.approved_run_id and not publishing.is_published(session, r.id)]
-    return render_template("packages/index.html", page=page, latest=latest, rounds=rounds,
-                           publishable=publishable)
+    return render_template("packages/index.html", page=page,
+                           latest=queries.latest_versions(session, page.items),
+                           rounds=queries.rounds_of(session, page.items),
+                           publishable=queries.publishable_rounds(session))
 
 
 def _deadlines_from(form: PublishForm):
@@ -127,38 +126,23 @@ def admin_package(package_id: int):
         status = 422
     versions = publishing.versions(session, package)
     files = {v.id: publishing.files_of(session, v) for v in versions}
-    downloads = _downloads(session, select(Download).join(PackageVersion)
-                           .where(PackageVersion.package_id == package.id)
-                           .order_by(Download.at.desc()).limit(20))
+    downloads = queries.recent_downloads(session, package)
     return render_template("packages/package.html", package=package, versions=versions,
                            files=files, downloads=downloads, form=form,
                            round=session.get(Round, package.round_id),
                            product=session.get(Product, package.product_id)), status
 
 
-def _downloads(session, query) -> list[dict]:
-    rows = session.exec(query).all() if not hasattr(query, "items") else query.items
-    out = []
-    for d in rows:
-        file = session.get(PackageFile, d.file_id)
-        version = session.get(PackageVersion, d.version_id)
-        out.append({"at": d.at, "vendor": session.get(Vendor, d.vendor_id),
-                    "user": session.get(User, d.user_id), "file": file, "version": version,
-                    "package": session.get(BidPackage, version.package_id)})
-    return out
-
-
 @bp.route("/downloads")
 def download_log():
     """Every vendor download, newest first (filter with ?package=ID)."""
     session = db()
-    query = select(Download)
     package_id = request.args.get("package", type=int)
-    if package_id:
-        query = query.join(PackageVersion).where(PackageVersion.package_id == package_id)
-    page = paginate(session, sorted_query(query, {"at": Download.at}, "-at"))
+    page = paginate(session, sorted_query(queries.downloads_query(package_id),
+                                          {"at": Download.at}, "-at"))
     return render_template("packages/downloads.html", page=page,
-                           downloads=_downloads(session, page), package_id=package_id)
+                           downloads=queries.download_rows(session, page.items),
+                           package_id=package_id)
 
 
 @bp.route("/file/<int:file_id>")

@@ -19,35 +19,42 @@ from flask import (
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import plain_rows, utcnow
 from consortium.jobs import get_jobs
 from consortium.models import Round, Run
+from consortium.models.status import RunStatus, live
+from consortium.optimizer import Plan
+from consortium.optimizer.progress import COUNTED, Stage
 from consortium.policy import ADMIN
 from consortium.services import exports, run_results
+from consortium.services import hints as hint_service
 from consortium.services.errors import ServiceError
 from consortium.services.publishing import is_published
 from consortium.services.runs import (
     InvalidProblem,
     approve_run,
     enqueue_run,
+    is_scenario_run,
     mark_stale_runs,
     runs_query,
+    scenario_run_ids,
 )
+from consortium.services.scenarios import scenario_of_run
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.downloads import csv_download
-from consortium.web.forms.runs import ApproveForm, RunForm
+from consortium.web.forms.runs import ApproveForm, HintsForm, RunForm
+from consortium.web.forms.scenarios import ScenarioForm
 from consortium.web.pagination import paginate, sorted_query
 
 bp = Blueprint("runs", __name__, url_prefix="/admin")
 guard(bp, ADMIN)
 
 STAGES = {
-    "queued": "Waiting for the worker", "validate": "Checking the problem",
-    "build": "Building the model", "solve": "Solving", "standalone": "Stand-alone costs",
-    "fairness": "Fairness check", "done": "Done", "failed": "Failed",
+    RunStatus.QUEUED: "Waiting for the worker", Stage.VALIDATE: "Checking the problem",
+    Stage.BUILD: "Building the model", Stage.SOLVE: "Solving",
+    Stage.STANDALONE: "Stand-alone costs",
+    Stage.FAIRNESS: "Fairness check", Stage.DONE: "Done", RunStatus.FAILED: "Failed",
 }
-COUNTED = {"build": "subproblem", "solve": "subproblem", "standalone": "subproblem",
-           "fairness": "step"}
 
 
 def _fail_stale() -> None:
@@ -65,7 +72,7 @@ def elapsed_seconds(run: Run) -> int | None:
 def progress_text(run: Run) -> str:
     """`Solving: subproblem 3 of 7`, for the progress line."""
     label = STAGES.get(run.stage, run.stage.replace("_", " ").capitalize())
-    if run.status != "running" or run.stage not in COUNTED or not run.progress_total:
+    if run.status != RunStatus.RUNNING or run.stage not in COUNTED or not run.progress_total:
         return label
     # The optimizer reports k when it starts on the k-th of n.
     return f"{label}: {COUNTED[run.stage]} {max(run.progress_done, 1)} of {run.progress_total}"
@@ -113,35 +120,41 @@ def _list(round_: Round, form: RunForm, problem_errors=None) -> str:
 def run_detail(run_id: int):
     """One run: its progress while it solves, then the plan at a glance with charts."""
     run = load_or_404(Run, run_id)
-    if run.status in ("queued", "running"):
+    if run.status in live(RunStatus):
         _fail_stale()
     round_ = db().get(Round, run.round_id)
-    plan = run.plan or {}
+    plan = run_results.plan_of(run)
+    problem = run_results.problem_of(run)
     # Only the ids: a run row carries its whole problem and plan.
-    others = db().exec(select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
-                                            Run.status == "succeeded")
-                       .order_by(Run.id.desc()).limit(20)).all()
-    all_rows = run_results.tranche_rows(run.problem, plan) if plan else []
+    scenario = scenario_of_run(db(), run.id)
+    others = [] if scenario else plain_rows(
+        db(), select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
+                                   Run.status == RunStatus.SUCCEEDED, Run.id.not_in(scenario_run_ids()))
+        .order_by(Run.id.desc()).limit(20)).scalars().all()
+    all_rows = run_results.tranche_rows(problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in all_rows if exports.tranche_matches(r, query)]
     return render_template(
         "runs/detail.html", run=run, round=round_, plan=plan, rows=rows, all_rows=all_rows,
         query=query, totals=exports.tranche_totals(rows),
-        charts=run_results.chart_data(run.problem, plan) if plan else None,
-        others=others, approve_form=ApproveForm())
+        charts=run_results.chart_data(problem, plan) if plan else None,
+        others=others, approve_form=ApproveForm(), hints_form=HintsForm(),
+        hint_jobs=hint_service.jobs_of_run(db(), run) if run.status == RunStatus.SUCCEEDED else [],
+        scenario=scenario, scenario_form=ScenarioForm(data={"name": f"What if · run {run.id}"}))
 
 
-def _plan_or_404(run: Run) -> dict:
-    if not run.plan:
+def _plan_or_404(run: Run) -> Plan:
+    plan = run_results.plan_of(run)
+    if plan is None:
         abort(404)
-    return run.plan
+    return plan
 
 
 @bp.route("/runs/<int:run_id>/tranches.csv")
 def run_tranches_csv(run_id: int):
     """The run's tranches (filtered like the page when `q` is given) with a totals row."""
     run = load_or_404(Run, run_id)
-    rows = run_results.tranche_rows(run.problem, _plan_or_404(run))
+    rows = run_results.tranche_rows(run_results.problem_of(run), _plan_or_404(run))
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in rows if exports.tranche_matches(r, query)]
     round_ = db().get(Round, run.round_id)
@@ -161,12 +174,12 @@ def run_members_csv(run_id: int):
 def run_progress(run_id: int):
     """The progress partial polled by the run page; tells htmx to reload the page when done."""
     run = load_or_404(Run, run_id)
-    if run.status in ("queued", "running"):
+    if run.status in live(RunStatus):
         _fail_stale()
         db().refresh(run)
     body = render_template("runs/_progress.html", run=run)
     response = Response(body, mimetype="text/html")
-    if run.status not in ("queued", "running") and request.headers.get("HX-Request"):
+    if run.status not in live(RunStatus) and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"
     return response
 
@@ -203,8 +216,11 @@ def compare(round_id: int):
     b = load_or_404(Run, request.args.get("b"))
     if a.round_id != round_.id or b.round_id != round_.id:
         abort(404)
+    if is_scenario_run(db(), a.id) or is_scenario_run(db(), b.id):
+        abort(404)  # a scenario's run is compared with its base run on the scenario's pages
     return render_template("runs/compare.html", round=round_, a=a, b=b,
-                           result=run_results.compare_runs(a.plan, b.plan),
+                           result=run_results.compare_runs(run_results.plan_of(a),
+                                                           run_results.plan_of(b)),
                            approve_form=ApproveForm())
 
 

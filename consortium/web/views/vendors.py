@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.models import BidPackage, PackageFile, PackageVersion, Product, Round
+from consortium.models import BidPackage, PackageFile, PackageVersion, Round
 from consortium.policy import APPROVED_VENDOR, PUBLIC, approved_vendor
-from consortium.publish.build import OCDS_NAME, SCHEDULE_NAME
 from consortium.services import publishing, questions, vendor_portal
 from consortium.services.errors import ServiceError
 from consortium.web.access import db, guard, load_or_404
@@ -39,11 +34,9 @@ def register():
                 website=form.website.data or "", client=request.remote_addr or "unknown",
                 per_hour=current_app.extensions["consortium.settings"].vendor_signups_per_hour)
         except vendor_portal.SignupThrottled as exc:
-            db().rollback()
             flash(str(exc), "error")
             status = 429
         except ServiceError as exc:
-            db().rollback()
             flash(str(exc), "error")
             status = 409
         else:
@@ -68,52 +61,37 @@ def packages():
 
 @bp.route("/packages/<int:package_id>")
 def package(package_id: int):
-    """A package's lots, delivery schedule, documents, versions, and its questions and answers."""
+    """A package's lots, quantities, delivery schedule, documents, versions, and its questions and
+    answers."""
     return _package_page(load_or_404(BidPackage, package_id), QuestionForm(formdata=None))
 
 
 def _package_page(package: BidPackage, form: QuestionForm, status: int = 200):
     session = db()
     vendor = approved_vendor(session, current_user)
-    versions = publishing.versions(session, package)
-    latest = versions[-1]
-    files = publishing.files_of(session, latest)
-    ocds = json.loads(next(f for f in files if f.name == OCDS_NAME).content)
-    tender = ocds["releases"][0]["tender"]
-    schedule = _schedule_rows(files)
+    page = vendor_portal.package_page(session, package, vendor.id)
     return render_template(
-        "vendors/package.html", package=package, versions=versions, latest=latest, files=files,
-        lots=tender["lots"], items={i["relatedLot"]: i for i in tender["items"]}, schedule=schedule,
-        product=session.get(Product, package.product_id),
-        round=session.get(Round, package.round_id),
-        superseded=vendor_portal.superseded_download(session, vendor.id, package, latest),
+        "vendors/package.html", package=package, **vars(page),
         answered=questions.published(session, package),
         own_questions=questions.of_vendor(session, vendor.id, package),
-        questions_open=questions.questions_open(latest), form=form), status
+        questions_open=questions.questions_open(page.latest), form=form), status
 
 
 @bp.route("/packages/<int:package_id>/questions", methods=["POST"])
 def ask(package_id: int):
-    """Ask a question on a package before its questions deadline."""
+    """Ask a question on a package before its questions deadline (the request commits it)."""
     package = load_or_404(BidPackage, package_id)
     form = QuestionForm()
     if form.validate_on_submit():
         try:
             questions.ask(db(), current_user, package, form.text.data)
         except ServiceError as exc:
-            db().rollback()
             flash(str(exc), "error")
             return _package_page(package, form, 422)
-        db().commit()
         flash("Your question was sent to the consortium. Its answer will be published to every "
               "vendor, without your company's name.", "success")
         return redirect(url_for("vendors.package", package_id=package.id) + "#questions")
     return _package_page(package, form, 422)
-
-
-def _schedule_rows(files: list[PackageFile]) -> list[dict]:
-    content = next(f for f in files if f.name == SCHEDULE_NAME).content.decode("utf-8")
-    return list(csv.DictReader(io.StringIO(content)))
 
 
 @bp.route("/files/<int:file_id>")

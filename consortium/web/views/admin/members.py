@@ -57,6 +57,7 @@ def _member_data(form: MemberForm) -> dict:
 @bp.route("/members/<int:member_id>", methods=["GET", "POST"])
 def member_edit(member_id: int):
     """Edit a member; lists its users, with the form to add a fleet manager."""
+    status = 200
     session = db()
     member = load_or_404(Member, member_id)
     form = MemberForm(obj=member if request.method == "GET" else None)
@@ -68,17 +69,17 @@ def member_edit(member_id: int):
             svc.update_member(session, member, data=_member_data(form), actor=current_user,
                               version=form.version.data)
         except Conflict as exc:
-            session.rollback()
+            status = 409  # a refusal: the request rolls back
             newer = show_conflict(form, exc, svc.member_version(member))
         except FieldErrors as exc:
-            session.rollback()
+            status = 422  # a refusal: the request rolls back
             show_field_errors(form, exc)
         else:
             flash(f"Saved {member.name}.", "success")
             return redirect(url_for("admin.member_edit", member_id=member.id))
     return render_template("admin/member_form.html", form=form, member=member, newer=newer,
                            users=svc.member_users(session, member), user_form=FleetManagerForm(),
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm()), status
 
 
 @bp.route("/members/<int:member_id>/deactivate", methods=["POST"])
@@ -110,6 +111,7 @@ def _set_active(member_id: int, active: bool):
 @bp.route("/members/<int:member_id>/users/new", methods=["GET", "POST"])
 def member_user_new(member_id: int):
     """Create a fleet manager for the member; a temporary password is shown once."""
+    status = 200
     session = db()
     member = load_or_404(Member, member_id)
     form = FleetManagerForm()
@@ -119,10 +121,10 @@ def member_user_new(member_id: int):
                 session, member, email=form.email.data, name=form.name.data or "",
                 password=form.password.data or None, actor=current_user)
         except FieldErrors as exc:
-            session.rollback()
+            status = 422  # a refusal: the request rolls back
             show_field_errors(form, exc)
         except ServiceError as exc:
-            session.rollback()
+            status = 422  # a refusal: the request rolls back
             flash(str(exc), "error")
         else:
             if form.password.data:
@@ -131,7 +133,7 @@ def member_user_new(member_id: int):
             # Shown in this response only: never stored, never put in the session cookie.
             return render_template("admin/member_user_created.html", member=member, user=user,
                                    password=password)
-    return render_template("admin/member_user_form.html", form=form, member=member)
+    return render_template("admin/member_user_form.html", form=form, member=member), status
 
 
 @bp.route("/members/<int:member_id>/users/<int:user_id>/reset-password", methods=["POST"])

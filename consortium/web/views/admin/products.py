@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import CATEGORIES, PriceTier, Product, Vendor, money_json
+from consortium.models.status import VendorStatus
 from consortium.services import catalog
 from consortium.services.editing import FieldErrors
 from consortium.services.errors import Conflict
@@ -49,7 +50,7 @@ def _cents(value):
 
 def _vendor_choices(current: int | None = None) -> list:
     """Approved and pending vendors (and the product's own, whatever its status)."""
-    vendors = db().exec(select(Vendor).where((Vendor.status != "rejected") | (Vendor.id == current))
+    vendors = db().exec(select(Vendor).where((Vendor.status != VendorStatus.REJECTED) | (Vendor.id == current))
                         .order_by(Vendor.name))
     return [choice("", "— none —")] + [choice(v.id, v.name) for v in vendors]
 
@@ -72,6 +73,7 @@ def _chart(tiers) -> dict:
 @bp.route("/products/new", methods=["GET", "POST"])
 def product_new():
     """Add a product with its tiers, options and vendor terms."""
+    status = 200
     form = ProductForm()
     form.vendor_id.choices = _vendor_choices()
     form.tier_errors = []
@@ -80,7 +82,7 @@ def product_new():
             product = catalog.create_product(db(), data=form.data_for_service(),
                                              tiers=form.parsed_tiers, actor=current_user)
         except FieldErrors as exc:
-            db().rollback()
+            status = 422  # a refusal: the request rolls back
             show_field_errors(form, exc)
         else:
             flash(f"Added {product.code} to the catalog.", "success")
@@ -88,12 +90,13 @@ def product_new():
     elif form.is_submitted():
         flash("Nothing was saved: please correct the fields marked below.", "error")
     return render_template("admin/product_form.html", form=form, product=None,
-                           chart=_chart(getattr(form, "parsed_tiers", [])))
+                           chart=_chart(getattr(form, "parsed_tiers", []))), status
 
 
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
 def product_edit(product_id: int):
     """Edit a product, its tiers (price curve shown), options and vendor terms."""
+    status = 200
     session = db()
     product = load_or_404(Product, product_id)
     tiers = catalog.tiers_of(session, product)
@@ -115,10 +118,10 @@ def product_edit(product_id: int):
                                    tiers=form.parsed_tiers, actor=current_user,
                                    version=form.version.data)
         except Conflict as exc:
-            session.rollback()
+            status = 409  # a refusal: the request rolls back
             newer = show_conflict(form, exc, catalog.product_version(session, product))
         except FieldErrors as exc:
-            session.rollback()
+            status = 422  # a refusal: the request rolls back
             show_field_errors(form, exc)
         else:
             flash(f"Saved {product.code}.", "success")
@@ -128,4 +131,4 @@ def product_edit(product_id: int):
     shown = form.parsed_tiers if request.method == "POST" and getattr(form, "parsed_tiers", None) \
         else [(t.min_qty, t.unit_price) for t in tiers]
     return render_template("admin/product_form.html", form=form, product=product, newer=newer,
-                           chart=_chart(shown))
+                           chart=_chart(shown)), status

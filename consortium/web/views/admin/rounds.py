@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.db import utcnow
+from consortium.db import plain_rows, utcnow
 from consortium.models import AuditEntry, DemandLine, Member, Product, Round
+from consortium.models.status import RoundStatus
 from consortium.services import exports
 from consortium.services import rounds as svc
 from consortium.services.editing import FieldErrors
@@ -17,6 +19,7 @@ from consortium.services.errors import Conflict, ServiceError
 from consortium.services.problem import build_problem, problem_json
 from consortium.web.access import db, load_or_404
 from consortium.web.downloads import csv_download
+from consortium.web.filters import money, number, when
 from consortium.web.forms.admin import ConfirmForm, RoundForm
 from consortium.web.pagination import (
     DEFAULT_PER_PAGE,
@@ -52,7 +55,7 @@ def rounds():
 
 def _round_data(form: RoundForm, round_: Round | None = None) -> dict:
     deadline = form.deadline_utc()
-    if round_ is not None and deadline == svc.aware(round_.deadline).replace(second=0, microsecond=0):
+    if round_ is not None and deadline == round_.deadline.replace(second=0, microsecond=0):
         deadline = round_.deadline  # the form shows minutes: an untouched deadline stays exact
     return {"name": form.name.data.strip(), "slug": (form.slug.data or "").strip(),
             "description": form.description.data or "", "periods": form.parsed_periods,
@@ -62,6 +65,7 @@ def _round_data(form: RoundForm, round_: Round | None = None) -> dict:
 @bp.route("/rounds/new", methods=["GET", "POST"])
 def round_new():
     """Create a draft round: name, delivery quarters (or a list) and the demand deadline."""
+    status = 200
     form = RoundForm()
     if request.method == "GET":  # sensible defaults: the next four quarters, a month to answer
         today = utcnow()
@@ -75,13 +79,13 @@ def round_new():
         try:
             round_ = svc.create_round(db(), actor=current_user, **_round_data(form))
         except FieldErrors as exc:
-            db().rollback()
+            status = 422  # a refusal: the request rolls back
             show_field_errors(form, exc)
         else:
             flash(f"Created {round_.name} as a draft. Open it when members may enter demand.",
                   "success")
             return redirect(url_for("admin.round_detail", round_id=round_.id))
-    return render_template("admin/round_form.html", form=form, round=None, locked=False)
+    return render_template("admin/round_form.html", form=form, round=None, locked=False), status
 
 
 @bp.route("/rounds/<int:round_id>")
@@ -90,7 +94,7 @@ def round_detail(round_id: int):
     round_ = load_or_404(Round, round_id)
     links = [(label, url) for endpoint, label in ROUND_LINKS
              if (url := _link(endpoint, round_id=round_.id))]
-    early = svc.aware(round_.deadline) - utcnow() if round_.status == "open" else None
+    early = round_.deadline - utcnow() if round_.status == RoundStatus.OPEN else None
     return render_template("admin/round_detail.html", round=round_,
                            summary=svc.round_summary(db(), round_), links=links,
                            confirm=ConfirmForm(),
@@ -105,6 +109,7 @@ def _link(endpoint: str, **values):
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 def round_edit(round_id: int):
     """Edit a round; its periods are locked once it has demand."""
+    status = 200
     session = db()
     round_ = load_or_404(Round, round_id)
     locked = svc.line_count(session, round_) > 0
@@ -119,16 +124,16 @@ def round_edit(round_id: int):
             svc.update_round(session, round_, data=_round_data(form, round_), actor=current_user,
                              version=form.version.data)
         except Conflict as exc:
-            session.rollback()
+            status = 409  # a refusal: the request rolls back
             newer = show_conflict(form, exc, svc.round_version(round_))
         except FieldErrors as exc:
-            session.rollback()
+            status = 422  # a refusal: the request rolls back
             show_field_errors(form, exc)
         else:
             flash(f"Saved {round_.name}.", "success")
             return redirect(url_for("admin.round_detail", round_id=round_.id))
     return render_template("admin/round_form.html", form=form, round=round_, locked=locked,
-                           newer=newer)
+                           newer=newer), status
 
 
 def _transition(round_id: int, action, done: str):
@@ -185,19 +190,44 @@ def round_demand(round_id: int):
                           "updated": DemandLine.updated_at}, "ref")
     totals = svc.round_totals(session, round_, filters)
     in_round = select(DemandLine.member_id).where(DemandLine.round_id == round_.id)
-    members = session.exec(select(Member.id, Member.name).where(Member.id.in_(in_round))
-                           .order_by(Member.name)).all()
+    members = plain_rows(session, select(Member.id, Member.name).where(Member.id.in_(in_round))
+                         .order_by(Member.name)).all()
     in_round_p = select(DemandLine.product_id).where(DemandLine.round_id == round_.id)
-    products = session.exec(select(Product.id, Product.code, Product.name)
-                            .where(Product.id.in_(in_round_p)).order_by(Product.code)).all()
-    page = paginate(session, query, total=totals.lines)  # the totals counted the same lines
+    products = plain_rows(session, select(Product.id, Product.code, Product.name)
+                          .where(Product.id.in_(in_round_p)).order_by(Product.code)).all()
+    # The totals counted the same lines.
+    page = paginate(session, query, total=totals.lines, plain=True)
     page.args = {**page.args, "round_id": round_.id}  # so pager and sort links keep the round
-    changes = session.exec(select(AuditEntry.at, AuditEntry.user_email, AuditEntry.action,
-                                  AuditEntry.summary).where(AuditEntry.round_id == round_.id)
-                           .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(10)).all()
+    changes = plain_rows(session, select(AuditEntry.at, AuditEntry.user_email, AuditEntry.action,
+                                         AuditEntry.summary).where(AuditEntry.round_id == round_.id)
+                         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(10)).all()
     return render_template("admin/round_demand.html", round=round_, page=page,
-                           totals=totals, filters=filters, members=members, products=products,
-                           changes=changes)
+                           rows=overview_rows(page.items), totals=totals, filters=filters,
+                           members=members, products=products, changes=changes)
+
+
+class OverviewRow(NamedTuple):
+    """One row of the demand overview's lines table, every cell as the page shows it."""
+
+    ref: str
+    member: str
+    product: str
+    quantity: str
+    window: str
+    options: str
+    splittable: str
+    max_unit_price: str
+    updated: str
+
+
+def overview_rows(items) -> list[OverviewRow]:
+    """The table's rows, formatted in one pass (the template only writes them out)."""
+    return [OverviewRow(
+        line.ref, line.member, line.product, number(line.quantity),
+        line.earliest if line.latest == line.earliest else f"{line.earliest}–{line.latest}",
+        ", ".join(f"{k}={v}" for k, v in (line.options or {}).items()),
+        "yes" if line.splittable else "no", money(line.max_unit_price),
+        f"{when(line.updated_at)} · v{line.version}") for line in items]
 
 
 @bp.route("/rounds/<int:round_id>/demand.csv")

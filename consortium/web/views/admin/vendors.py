@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consortium.models import VENDOR_STATUSES, User, Vendor
+from consortium.models.status import VendorStatus
 from consortium.services import vendors as svc
 from consortium.services.editing import FieldErrors
 from consortium.services.errors import Conflict, ServiceError
@@ -31,7 +32,7 @@ def vendors():
     query = sorted_query(query, {"name": Vendor.name, "status": Vendor.status,
                                  "registered": Vendor.created_at}, "name")
     pending = db().exec(select(func.count()).select_from(Vendor)
-                        .where(Vendor.status == "pending")).one()
+                        .where(Vendor.status == VendorStatus.PENDING)).one()
     return render_template("admin/vendors.html", page=paginate(db(), query), status=status, q=q,
                            statuses=VENDOR_STATUSES, pending=pending, confirm=ConfirmForm())
 
@@ -44,22 +45,24 @@ def _vendor_data(form: VendorForm) -> dict:
 @bp.route("/vendors/new", methods=["GET", "POST"])
 def vendor_new():
     """Add a vendor the consortium already works with (approved at once)."""
+    status = 200
     form = VendorForm()
     if form.validate_on_submit():
         try:
             vendor = svc.create_vendor(db(), data=_vendor_data(form), actor=current_user)
         except FieldErrors as exc:
-            db().rollback()
+            status = 422  # a refusal: the request rolls back
             show_field_errors(form, exc)
         else:
             flash(f"Added vendor {vendor.name} (approved).", "success")
             return redirect(url_for("admin.vendors"))
-    return render_template("admin/vendor_form.html", form=form, vendor=None)
+    return render_template("admin/vendor_form.html", form=form, vendor=None), status
 
 
 @bp.route("/vendors/<int:vendor_id>", methods=["GET", "POST"])
 def vendor_edit(vendor_id: int):
     """Edit a vendor's details; approve or reject it from here too."""
+    status = 200
     session = db()
     vendor = load_or_404(Vendor, vendor_id)
     form = VendorForm(obj=vendor if request.method == "GET" else None)
@@ -71,17 +74,17 @@ def vendor_edit(vendor_id: int):
             svc.update_vendor(session, vendor, data=_vendor_data(form), actor=current_user,
                               version=form.version.data)
         except Conflict as exc:
-            session.rollback()
+            status = 409  # a refusal: the request rolls back
             newer = show_conflict(form, exc, svc.vendor_version(vendor))
         except FieldErrors as exc:
-            session.rollback()
+            status = 422  # a refusal: the request rolls back
             show_field_errors(form, exc)
         else:
             flash(f"Saved {vendor.name}.", "success")
             return redirect(url_for("admin.vendor_edit", vendor_id=vendor.id))
     users = session.exec(select(User).where(User.vendor_id == vendor.id).order_by(User.email)).all()
     return render_template("admin/vendor_form.html", form=form, vendor=vendor, newer=newer,
-                           users=users, confirm=ConfirmForm())
+                           users=users, confirm=ConfirmForm()), status
 
 
 def _decide(vendor_id: int, action) -> object:

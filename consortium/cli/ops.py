@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from consortium.cli import AppHolder, pass_holder
+from consortium.cli.context import CliContext, pass_context
 
 
 @click.group("audit")
@@ -15,12 +15,12 @@ def audit_group():
 
 
 @audit_group.command("verify")
-@pass_holder
-def audit_verify_command(holder: AppHolder):
+@pass_context
+def audit_verify_command(context: CliContext):
     """Check every audit entry's hash and link; print OK and the count, or the first broken link."""
     from consortium.services.audit_chain import verify
 
-    with holder.engine.connect() as conn:
+    with context.engine.connect() as conn:
         verdict = verify(conn)
     if not verdict.ok:
         raise click.ClickException(str(verdict))
@@ -29,13 +29,13 @@ def audit_verify_command(holder: AppHolder):
 
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@pass_holder
-def backup_command(holder: AppHolder, file: Path):
+@pass_context
+def backup_command(context: CliContext, file: Path):
     """Write the whole database to FILE (a portable ZIP of every table and the schema revision)."""
     from consortium.services.backup import BackupError, backup
 
     try:
-        summary = backup(holder.engine, file)
+        summary = backup(context.engine, file)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Backed up {summary.rows} rows in {len(summary.tables)} tables "
@@ -45,21 +45,21 @@ def backup_command(holder: AppHolder, file: Path):
 @click.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace the rows of a database that is not empty.")
-@pass_holder
-def restore_command(holder: AppHolder, file: Path, force: bool):
+@pass_context
+def restore_command(context: CliContext, file: Path, force: bool):
     """Replace the database's content with the backup FILE (refuses a non-empty database
     unless --force, and a backup of another schema revision)."""
     from consortium.services.audit_chain import verify
     from consortium.services.backup import BackupError, restore
 
     try:
-        summary = restore(holder.engine, file, force=force)
+        summary = restore(context.engine, file, force=force)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    url = holder.engine.url.render_as_string(hide_password=True)
+    url = context.engine.url.render_as_string(hide_password=True)
     click.echo(f"Restored {summary.rows} rows in {len(summary.tables)} tables (schema "
                f"{summary.revision}, backup taken {summary.created_at}) into {url}.")
-    with holder.engine.connect() as conn:
+    with context.engine.connect() as conn:
         verdict = verify(conn)
     click.echo(f"Audit chain: {verdict}")
     if not verdict.ok:

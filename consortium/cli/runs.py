@@ -7,7 +7,8 @@ import time
 
 import click
 
-from consortium.cli import AppHolder, pass_holder
+from consortium.cli.context import CliContext, pass_context
+from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
 
 
 def _echo_progress(interval: float = 1.0):
@@ -31,20 +32,20 @@ def _echo_progress(interval: float = 1.0):
 @click.option("--gap", type=float, default=1e-6, show_default=True,
               help="Relative optimality gap at which the solver stops (0 to 0.5).")
 @click.option("--no-fairness", is_flag=True, help="Drop the no-member-worse-off guarantee.")
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option("--solver", type=click.Choice(SOLVERS), default=DEFAULT_SOLVER,
+              show_default=True)
 @click.option("--note", default="", help="A note stored with the run.")
-@pass_holder
-def run_command(holder: AppHolder, round_slug, time_limit, gap, no_fairness, solver, note):
+@pass_context
+def run_command(context: CliContext, round_slug, time_limit, gap, no_fairness, solver, note):
     """Run the optimizer on a closed round now (as the web app does) and print the run id last."""
     from sqlmodel import select
 
-    from consortium.db import session_scope
-    from consortium.models import Round, Run
+    from consortium.models import Round, Run, RunStatus
     from consortium.services.errors import ServiceError
     from consortium.services.runs import create_run, execute_run
 
-    engine = holder.engine
-    with session_scope(engine) as session:
+    engine = context.engine
+    with context.session_scope() as session:
         round_ = session.exec(select(Round).where(Round.slug == round_slug)).first()
         if round_ is None:
             raise click.ClickException(f"No round has the slug {round_slug!r}.")
@@ -57,9 +58,9 @@ def run_command(holder: AppHolder, round_slug, time_limit, gap, no_fairness, sol
     click.echo(f"Run {run_id} of {round_name}: time limit {time_limit:g} s, gap {gap:g}, "
                f"fairness {'off' if no_fairness else 'on'}, {solver}")
     status = execute_run(engine, run_id, progress=_echo_progress())
-    with session_scope(engine) as session:
+    with context.session_scope() as session:
         run = session.get(Run, run_id)
-        if status != "succeeded":
+        if status != RunStatus.SUCCEEDED:
             click.echo(f"Failed: {run.error}", err=True)
             click.echo(run_id)
             raise SystemExit(1)
@@ -78,13 +79,13 @@ def run_command(holder: AppHolder, round_slug, time_limit, gap, no_fairness, sol
 @click.command("worker")
 @click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
               help="Runs solved at the same time.")
-@pass_holder
-def worker_command(holder: AppHolder, workers):
+@pass_context
+def worker_command(context: CliContext, workers):
     """Run the job worker: solves queued optimizer runs (Redis with REDIS_URL, else SQLite)."""
     from consortium.jobs import get_jobs, run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    jobs = get_jobs(holder.app)
+    jobs = get_jobs(context.app)
     where = jobs.settings.redis_url and "Redis" or f"SQLite {jobs.huey.storage.filename}"
     click.echo(f"Consortium worker: {workers} worker(s), queue on {where}; Ctrl+C stops it.")
     run_worker(jobs, workers=workers)

@@ -3,15 +3,12 @@ hourly)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import click
 
-
-def _holder():
-    """The AppHolder of the `consortium` command (imported late: cli.py imports this module)."""
-    from consortium.cli import AppHolder
-    return click.get_current_context().ensure_object(AppHolder)
+from consortium.cli.context import current
+from consortium.models.types import as_utc
 
 
 @click.group("notify")
@@ -32,7 +29,7 @@ def reminders(now: str | None):
             moment = datetime.fromisoformat(now)
         except ValueError as exc:
             raise click.BadParameter("use an ISO time such as 2027-03-24T09:00") from exc
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    count = get_jobs(_holder().app).run_deadline_reminders(moment)
+        moment = as_utc(moment)
+    count = get_jobs(current().app).run_deadline_reminders(moment)
     click.echo(f"Reminded {count} fleet manager{'s' if count != 1 else ''}; the emails are queued "
                "for the worker.")

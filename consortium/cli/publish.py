@@ -7,11 +7,8 @@ from pathlib import Path
 
 import click
 
-
-def _holder(ctx: click.Context):
-    """The CLI's AppHolder (imported here: consortium.cli imports this module)."""
-    from consortium.cli import AppHolder
-    return ctx.ensure_object(AppHolder)
+from consortium.cli.context import CliContext, pass_context
+from consortium.models.types import as_utc
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -22,7 +19,7 @@ def _utc(value: datetime | None, default_days: int) -> datetime:
         return day + timedelta(days=default_days)
     if value.hour == 0 and value.minute == 0:
         value = value.replace(hour=17)  # a bare date means the end of that business day
-    return value.replace(tzinfo=timezone.utc)
+    return as_utc(value)
 
 
 @click.command("publish")
@@ -31,16 +28,15 @@ def _utc(value: datetime | None, default_days: int) -> datetime:
               help="Bid deadline in UTC (a date means 17:00). Default: 30 days ahead.")
 @click.option("--questions-deadline", type=click.DateTime(DATE_FORMATS),
               help="Questions deadline in UTC (a date means 17:00). Default: 21 days ahead.")
-@click.pass_context
-def publish_command(ctx: click.Context, run_id: int, bid_deadline, questions_deadline):
+@pass_context
+def publish_command(context: CliContext, run_id: int, bid_deadline, questions_deadline):
     """Publish the bid packages of RUN_ID, which must be its round's approved run."""
-    from consortium.db import session_scope
     from consortium.models import Run
     from consortium.services import publishing
     from consortium.services.errors import ServiceError
     from consortium.services.publishing_inputs import consortium_info
 
-    with session_scope(_holder(ctx).engine) as session:
+    with context.session_scope() as session:
         run = session.get(Run, run_id)
         if run is None:
             raise click.ClickException(f"There is no run {run_id}.")
@@ -48,7 +44,7 @@ def publish_command(ctx: click.Context, run_id: int, bid_deadline, questions_dea
             packages = publishing.publish_round(session, run, None,
                                                 bid_deadline=_utc(bid_deadline, 30),
                                                 questions_deadline=_utc(questions_deadline, 21),
-                                                consortium=consortium_info(_holder(ctx).settings))
+                                                consortium=consortium_info(context.settings))
         except publishing.PublishError as exc:
             raise click.ClickException("\n".join([str(exc), *exc.errors])) from exc
         except ServiceError as exc:
@@ -63,17 +59,16 @@ def publish_command(ctx: click.Context, run_id: int, bid_deadline, questions_dea
 @click.argument("round_slug")
 @click.option("-o", "--output", "output", required=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
-@click.pass_context
-def export_packages_command(ctx: click.Context, round_slug: str, output: Path):
+@pass_context
+def export_packages_command(context: CliContext, round_slug: str, output: Path):
     """Write every published version's files to OUTPUT/<reference>/v<N>/, checking each hash."""
     from sqlmodel import select
 
-    from consortium.db import session_scope
     from consortium.models import BidPackage, Round
     from consortium.publish.bundle import sha256
     from consortium.services import publishing
 
-    with session_scope(_holder(ctx).engine) as session:
+    with context.session_scope() as session:
         round_ = session.exec(select(Round).where(Round.slug == round_slug)).first()
         if round_ is None:
             raise click.ClickException(f"There is no round with the slug {round_slug!r}.")

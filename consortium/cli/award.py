@@ -12,6 +12,7 @@ import click
 from consortium.award import AwardResult, ProblemError, load_award_problem, optimize_award
 from consortium.award.result import dump_award, write_award
 from consortium.optimizer.money import dollars, exact
+from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
 
 
 def summary_lines(result: AwardResult) -> list[str]:
@@ -70,7 +71,7 @@ def _member_totals(result: AwardResult) -> list[tuple]:
               help="Write the award file here ('-' writes the award JSON alone to stdout).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
               show_default=True, help="Time budget in seconds for the two stages.")
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs",
+@click.option("--solver", type=click.Choice(SOLVERS), default=DEFAULT_SOLVER,
               show_default=True, help="HiGHS in process, or PuLP's bundled CBC.")
 def award_optimize_command(problem_path: str, output: str | None, time_limit: float,
                            solver: str) -> None:

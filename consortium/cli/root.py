@@ -1,4 +1,4 @@
-"""The `consortium` command: set up the database, load demo data, serve, and the optimizer."""
+"""The `consortium` group: set up the database, load demo data, serve; other commands join it."""
 
 from __future__ import annotations
 
@@ -8,64 +8,18 @@ from pathlib import Path
 
 import click
 
-from consortium.config import ConfigError, Settings
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-
-class AppHolder:
-    """Builds what a command needs on first use: the settings, the engine, or the whole app.
-
-    Commands that only touch the database (init-db, rounds, export-problem, run, publish, ...)
-    use `engine` and need no SECRET_KEY, which only signs web sessions; `app` (serve, demo,
-    worker) refuses unsafe settings like the web app does.
-    """
-
-    def __init__(self):
-        self._app = None
-        self._engine = None
-        self._settings = None
-        context = click.get_current_context(silent=True)
-        if context is not None:
-            # Close the database connections when the command ends, not at garbage collection.
-            context.find_root().call_on_close(self.close)
-
-    def close(self) -> None:
-        """Dispose of the engine (and so of its pooled connections)."""
-        engine = self._app.extensions["consortium.engine"] if self._app else self._engine
-        if engine is not None:
-            engine.dispose()
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = Settings.from_env()
-        return self._settings
-
-    @property
-    def app(self):
-        if self._app is None:
-            from consortium.web import create_app
-            try:
-                self._app = create_app(self.settings)
-            except ConfigError as exc:
-                raise click.ClickException(str(exc)) from exc
-            if self._engine is not None:
-                self._app.extensions["consortium.engine"].dispose()
-                self._app.extensions["consortium.engine"] = self._engine
-        return self._app
-
-    @property
-    def engine(self):
-        if self._app is not None:
-            return self._app.extensions["consortium.engine"]
-        if self._engine is None:
-            from consortium.db import make_engine
-            self._engine = make_engine(self.settings.effective_database_url)
-        return self._engine
-
-
-pass_holder = click.make_pass_decorator(AppHolder, ensure=True)
+from consortium.cli.award import award_optimize_command
+from consortium.cli.bids import bids_group, runs_group
+from consortium.cli.context import FIXTURES, CliContext, pass_context
+from consortium.cli.hints import hints_command
+from consortium.cli.notify import notify_group
+from consortium.cli.ops import audit_group, backup_command, restore_command
+from consortium.cli.optimize import optimize_command
+from consortium.cli.publish import export_packages_command, publish_command
+from consortium.cli.rounds import export_problem_command, rounds_group
+from consortium.cli.runs import run_command, worker_command
+from consortium.cli.value import member_value_command
+from consortium.config import Settings
 
 
 @click.group()
@@ -75,12 +29,12 @@ def cli():
 
 
 @cli.command("init-db")
-@pass_holder
-def init_db(holder: AppHolder):
+@pass_context
+def init_db(context: CliContext):
     """Create the database or upgrade it to the newest schema."""
     from consortium.migrate import upgrade
-    upgrade(holder.engine)
-    click.echo(f"Database ready: {holder.engine.url.render_as_string(hide_password=True)}")
+    upgrade(context.engine)
+    click.echo(f"Database ready: {context.engine.url.render_as_string(hide_password=True)}")
 
 
 @cli.command("create-user")
@@ -90,17 +44,16 @@ def init_db(holder: AppHolder):
 @click.option("--vendor", "vendor_name", help="The vendor of a vendor user.")
 @click.option("--name", default="", help="The person's name.")
 @click.password_option(help="The password (asked for when not given).")
-@pass_holder
-def create_user(holder: AppHolder, email, role, member_name, vendor_name, name, password):
+@pass_context
+def create_user(context: CliContext, email, role, member_name, vendor_name, name, password):
     """Create a user with a role (fleet managers need --member, vendors --vendor)."""
     from sqlmodel import select
 
-    from consortium.db import session_scope
     from consortium.models import Member, Vendor
     from consortium.services.accounts import create_user as create
     from consortium.services.errors import ServiceError
 
-    with session_scope(holder.engine) as session:
+    with context.session_scope() as session:
         member = vendor = None
         if member_name:
             member = session.exec(select(Member).where(Member.name == member_name)).first()
@@ -121,27 +74,27 @@ def create_user(holder: AppHolder, email, role, member_name, vendor_name, name, 
 @cli.command("load-fixtures")
 @click.option("--path", "path", type=click.Path(path_type=Path), default=FIXTURES / "demo",
               show_default=True, help="The folder of fixture files.")
-@pass_holder
-def load_fixtures(holder: AppHolder, path: Path):
+@pass_context
+def load_fixtures(context: CliContext, path: Path):
     """Load the demo consortium (idempotent: rows that exist are left as they are)."""
-    from consortium.db import session_scope
     from consortium.services.fixtures import FixtureError, load_fixtures as load
 
-    with session_scope(holder.engine) as session:
+    with context.session_scope() as session:
         try:
             counts = load(session, path)
         except FixtureError as exc:
             raise click.ClickException(str(exc)) from exc
+        if path.resolve() == (FIXTURES / "demo").resolve():
+            counts.update(_seed_demo_tender(context, session))
     click.echo("Loaded: " + ", ".join(f"{n} new {name}" for name, n in counts.items()))
 
 
-def _prepare(holder: AppHolder, demo: bool) -> list[tuple[str, str, str]]:
+def _prepare(context: CliContext, demo: bool) -> list[tuple[str, str, str]]:
     """Everything `demo` and `serve` do before serving: upgrade the database and, for the demo,
     load the demo consortium when the database is empty. Returns the demo sign-ins to print."""
-    from consortium.db import session_scope
     from consortium.migrate import upgrade
 
-    upgrade(holder.engine)
+    upgrade(context.engine)
     if not demo:
         return []
     from consortium.services.fixtures import (
@@ -150,37 +103,33 @@ def _prepare(holder: AppHolder, demo: bool) -> list[tuple[str, str, str]]:
         demo_logins,
         load_fixtures,
     )
-    with session_scope(holder.engine) as session:
+    with context.session_scope() as session:
         if database_is_empty(session):
             try:
                 counts = load_fixtures(session, FIXTURES / "demo")
             except FixtureError as exc:
                 raise click.ClickException(str(exc)) from exc
+            counts.update(_seed_demo_tender(context, session))
             click.echo("Loaded the demo consortium: "
                        + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
-            _demo_tender(holder)
         else:
             click.echo("The database already has data; the demo consortium was not loaded again.")
     return demo_logins(FIXTURES / "demo")
 
 
-DEMO_PUBLISHED_ROUND = "2026-pilot"  # the demo's closed round, published with questions
-
-
-def _demo_tender(holder: AppHolder) -> None:
-    """Publish the demo's closed round and add the demo vendors' questions (see demo_tender)."""
-    from consortium.services import demo_tender
-    from consortium.services.fixture_checks import FixtureError
+def _seed_demo_tender(context: CliContext, session) -> dict[str, int]:
+    """The demo's finished tender (packages, vendors' questions and answers, sealed bids, opening)
+    on its closed round; committed."""
+    from consortium.services.demo_questions import add_questions
+    from consortium.services.demo_tender import seed_demo_tender
     from consortium.services.publishing_inputs import consortium_info
+    from consortium.services.sealing import make_sealer
 
-    click.echo(f"Optimizing and publishing the closed round {DEMO_PUBLISHED_ROUND} ...")
-    try:
-        counts = demo_tender.prepare(holder.engine, FIXTURES / "demo", DEMO_PUBLISHED_ROUND,
-                                     consortium_info(holder.settings))
-    except FixtureError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Published {counts['packages']} bid packages with {counts['questions']} vendor "
-               "questions.")
+    counts = seed_demo_tender(session, sealer=make_sealer(context.settings),
+                              consortium=consortium_info(context.settings))
+    counts["vendor_questions"] = add_questions(session, FIXTURES / "demo")
+    session.commit()
+    return counts
 
 
 def _banner(host: str, port: int, logins: list[tuple[str, str, str]]) -> str:
@@ -202,9 +151,9 @@ def _run(app, host: str, port: int) -> None:
     serve(app.extensions["consortium.settings"], host, port)
 
 
-def _serve(holder: AppHolder, host: str, port: int, demo: bool) -> None:
-    app = holder.app
-    logins = _prepare(holder, demo)
+def _serve(context: CliContext, host: str, port: int, demo: bool) -> None:
+    app = context.app
+    logins = _prepare(context, demo)
     click.echo(_banner(host, port, logins))
     sys.stdout.flush()
     _run(app, host, port)
@@ -213,36 +162,28 @@ def _serve(holder: AppHolder, host: str, port: int, demo: bool) -> None:
 @cli.command()
 @click.option("--host", default=None, help="Interface to listen on (default: HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default: PORT or 5000).")
-@pass_holder
-def demo(holder: AppHolder, host, port):
+@pass_context
+def demo(context: CliContext, host, port):
     """Set up the database, load the demo consortium if it is empty, and start the app."""
     os.environ.setdefault("CONSORTIUM_ENV", "development")
     settings = Settings.from_env()
-    _serve(holder, host or settings.host, port or settings.port, demo=True)
+    _serve(context, host or settings.host, port or settings.port, demo=True)
 
 
 @cli.command()
 @click.option("--host", default=None, help="Interface to listen on (default: HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default: PORT or 5000).")
-@pass_holder
-def serve(holder: AppHolder, host, port):
+@pass_context
+def serve(context: CliContext, host, port):
     """Upgrade the database and start the app (with its job worker) on the configured database."""
     settings = Settings.from_env()
-    _serve(holder, host or settings.host, port or settings.port, demo=False)
+    _serve(context, host or settings.host, port or settings.port, demo=False)
 
-
-# Commands that live beside their area; imported last because they import this module.
-from consortium.award_cli import award_optimize_command  # noqa: E402
-from consortium.cli_notify import notify_group  # noqa: E402
-from consortium.cli_ops import audit_group, backup_command, restore_command  # noqa: E402
-from consortium.cli_publish import export_packages_command, publish_command  # noqa: E402
-from consortium.cli_rounds import export_problem_command, rounds_group  # noqa: E402
-from consortium.cli_runs import run_command, worker_command  # noqa: E402
-from consortium.optimizer_cli import optimize_command  # noqa: E402
 
 for _command in (optimize_command, rounds_group, export_problem_command, run_command,
                  worker_command, publish_command, export_packages_command, notify_group,
-                 award_optimize_command, audit_group, backup_command, restore_command):
+                 award_optimize_command, audit_group, backup_command, restore_command,
+                 bids_group, runs_group, hints_command, member_value_command):
     cli.add_command(_command)
 
 

@@ -12,6 +12,7 @@ import click
 from consortium.optimizer import ProblemError, load_problem, optimize
 from consortium.optimizer.money import dollars
 from consortium.optimizer.plan import Plan, dump_plan, write_plan
+from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
 
 
 def _money(value) -> str:
@@ -68,7 +69,7 @@ def summary_lines(plan: Plan) -> list[str]:
               show_default=True, help="Time budget in seconds for the run's solves.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), default=1e-6,
               show_default=True, help="Relative MIP gap for the cost stage.")
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs",
+@click.option("--solver", type=click.Choice(SOLVERS), default=DEFAULT_SOLVER,
               show_default=True, help="HiGHS in process, or PuLP's bundled CBC.")
 @click.option("--no-fairness", is_flag=True,
               help="Drop the guarantee that no member pays more than buying alone.")

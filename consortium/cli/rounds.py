@@ -6,11 +6,8 @@ from pathlib import Path
 
 import click
 
+from consortium.cli.context import current
 
-def _holder():
-    """The AppHolder of the `consortium` command (imported late: cli.py imports this module)."""
-    from consortium.cli import AppHolder
-    return click.get_current_context().ensure_object(AppHolder)
 
 
 @click.group("rounds")
@@ -21,11 +18,10 @@ def rounds_group():
 @rounds_group.command("list")
 def list_rounds():
     """Print each round's slug, status, demand deadline and number of demand lines."""
-    from consortium.db import session_scope
     from consortium.services.rounds import list_rounds_with_counts
     from consortium.web.filters import when
 
-    with session_scope(_holder().engine) as session:
+    with current().session_scope() as session:
         summaries = list_rounds_with_counts(session)
     if not summaries:
         click.echo("No rounds yet. Create one in the web app under Admin > Rounds > New round.")
@@ -41,11 +37,10 @@ def list_rounds():
 @click.argument("slug")
 def close(slug: str):
     """Close the open round SLUG: its demand is frozen for the optimizer."""
-    from consortium.db import session_scope
     from consortium.services.errors import ServiceError
     from consortium.services.rounds import close_round, get_by_slug, line_count
 
-    with session_scope(_holder().engine) as session:
+    with current().session_scope() as session:
         try:
             round_ = close_round(session, get_by_slug(session, slug), actor=None)
         except ServiceError as exc:
@@ -59,12 +54,11 @@ def close(slug: str):
               help="The problem file to write, or - for standard output.")
 def export_problem_command(round_slug: str, output: str):
     """Write ROUND_SLUG's demand as a problem file (docs/problem-format.md)."""
-    from consortium.db import session_scope
     from consortium.services.errors import ServiceError
     from consortium.services.problem import build_problem, problem_json
     from consortium.services.rounds import get_by_slug
 
-    with session_scope(_holder().engine) as session:
+    with current().session_scope() as session:
         try:
             problem = build_problem(session, get_by_slug(session, round_slug))
         except ServiceError as exc:

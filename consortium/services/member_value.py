@@ -1,0 +1,228 @@
+"""Member value of a run: start the background job, execute it in a worker, read its figures.
+
+For each member of a succeeded run, the job solves the run's problem without that member's
+lines (optimizer.value), with the run's own settings, and stores the figures on one
+`MemberValueJob` row per run. Admins see every member's figures; a fleet manager only its own
+member's, for the round's approved plan.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from consortium.db import after_commit, session_scope, utcnow
+from consortium.models import MemberValueJob, Run, User
+from consortium.services import audit
+from consortium.services.errors import NotAllowed, ServiceError
+
+log = logging.getLogger(__name__)
+
+
+class ValueQueueUnreachable(ServiceError):
+    """The job queue refused a committed member-value job; the job is marked failed."""
+
+Progress = Callable[[str, int, int], None]
+PROGRESS_INTERVAL = 0.5
+HEARTBEAT_INTERVAL = 5.0
+LIVE = ("queued", "running")
+TERMINAL = ("succeeded", "failed")
+
+
+def job_for_run(session: Session, run_id: int) -> MemberValueJob | None:
+    """The run's member-value job, if one was ever started."""
+    return session.exec(select(MemberValueJob).where(MemberValueJob.run_id == run_id)).first()
+
+
+def start_member_values(session: Session, run: Run, user: User | None, *,
+                        enqueue: Callable[[int], None]) -> MemberValueJob:
+    """Queue (or re-queue) the member-value job of a succeeded run; committed, then enqueued."""
+    if run.status != "succeeded" or not run.plan:
+        raise NotAllowed("Member values need a run that succeeded.")
+    job = job_for_run(session, run.id)
+    fresh = {"status": "queued", "stage": "queued", "progress_done": 0, "progress_total": 0,
+             "figures": None, "error": "", "created_by_id": user.id if user else None,
+             "created_at": utcnow(), "started_at": None, "heartbeat_at": None,
+             "finished_at": None}
+    if job is None:
+        job = MemberValueJob.model_validate({"run_id": run.id, **fresh})
+        session.add(job)
+        try:
+            session.flush()
+        except IntegrityError:  # another admin started it a moment ago
+            session.rollback()
+            raise NotAllowed(f"The member values of run {run.id} are being computed.") from None
+    else:
+        # Conditional: of two simultaneous restarts only one re-queues the job.
+        result = session.execute(
+            update(MemberValueJob).where(MemberValueJob.id == job.id,
+                                         MemberValueJob.status.in_(TERMINAL))
+            .values(**fresh).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            session.rollback()
+            raise NotAllowed(f"The member values of run {run.id} are being computed.")
+    audit.record(session, user=user, action="member_value", entity="run", entity_id=run.id,
+                 round_id=run.round_id, summary=f"Queued the member values of run {run.id}")
+    session.flush()
+    session.refresh(job)
+    engine, job_id = session.get_bind(), job.id
+
+    def hand_over() -> None:
+        try:
+            enqueue(job_id)
+        except Exception as exc:  # the queue is unreachable: the job must not look queued forever
+            log.exception("could not queue member values %s", job_id)
+            _finish(engine, job_id, error="The job queue could not be reached "
+                    f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then try again.")
+            raise ValueQueueUnreachable("The job queue could not be reached; nothing was "
+                                        "started.") from exc
+
+    after_commit(session, hand_over)
+    return job
+
+
+def _write(engine: Engine, job_id: int, **values) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(MemberValueJob)
+                     .where(MemberValueJob.id == job_id, MemberValueJob.status == "running")
+                     .values(**values))
+
+
+class _ProgressWriter:
+    """member_values' progress callback: stage and counts, in short transactions."""
+
+    def __init__(self, engine: Engine, job_id: int, echo: Progress | None):
+        self.engine, self.job_id, self.echo = engine, job_id, echo
+        self.last_write = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.echo is not None:
+            self.echo(stage, done, total)
+        now = time.monotonic()
+        if now - self.last_write < PROGRESS_INTERVAL and 1 < done < total:
+            return
+        self.last_write = now
+        _write(self.engine, self.job_id, stage=stage[:40], progress_done=int(done),
+               progress_total=int(total), heartbeat_at=utcnow())
+
+
+class _Heartbeat(threading.Thread):
+    """Marks the job alive every few seconds while one long solve gives no progress."""
+
+    def __init__(self, engine: Engine, job_id: int, interval: float):
+        super().__init__(name=f"member-values-{job_id}-heartbeat", daemon=True)
+        self.engine, self.job_id, self.interval = engine, job_id, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                _write(self.engine, self.job_id, heartbeat_at=utcnow())
+            except Exception:  # a busy database must not stop the solves; the next beat retries
+                log.warning("heartbeat of member values %s failed", self.job_id, exc_info=True)
+
+
+def _finish(engine: Engine, job_id: int, *, figures: list | None = None, error: str = "") -> bool:
+    """Store the outcome unless the job already has one (it was marked stale meanwhile)."""
+    values = {"status": "failed" if error else "succeeded", "error": error, "figures": figures,
+              "stage": "failed" if error else "done", "finished_at": utcnow()}
+    with engine.begin() as conn:
+        result = conn.execute(update(MemberValueJob)
+                              .where(MemberValueJob.id == job_id,
+                                     MemberValueJob.status.not_in(TERMINAL))
+                              .values(**values))
+    return result.rowcount == 1
+
+
+def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | None = None,
+                          heartbeat_interval: float = HEARTBEAT_INTERVAL) -> str | None:
+    """Compute a queued job's figures: the worker task and `consortium member-value` call this.
+
+    Returns the final status (None when there is no such job)."""
+    from consortium import optimizer
+    from consortium.optimizer.value import member_values
+
+    with session_scope(engine) as session:
+        job = session.get(MemberValueJob, job_id)
+        if job is None or job.status != "queued":
+            return job.status if job else None
+        run = session.get(Run, job.run_id)
+        job.status, job.stage = "running", "member"
+        job.started_at = job.heartbeat_at = utcnow()
+        session.add(job)
+        problem, plan = run.problem, run.plan
+        params = {"time_limit": run.time_limit, "gap": run.gap, "fairness": run.fairness,
+                  "solver": run.solver}
+    heartbeat = _Heartbeat(engine, job_id, heartbeat_interval)
+    heartbeat.start()
+    figures, error = None, ""
+    try:
+        values = member_values(optimizer.parse_problem(problem),
+                               base=optimizer.plan_from_dict(plan),
+                               progress=_ProgressWriter(engine, job_id, progress), **params)
+        figures = [v.to_dict() for v in values]
+    except Exception as exc:
+        log.exception("member values %s failed", job_id)
+        text = str(exc).strip()
+        detail = text.splitlines()[0][:300] if text else exc.__class__.__name__
+        error = f"The member values could not be computed: {detail}."
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join()
+    if not _finish(engine, job_id, figures=figures, error=error):
+        with session_scope(engine) as session:
+            job = session.get(MemberValueJob, job_id)
+            return job.status if job else None
+    return "failed" if error else "succeeded"
+
+
+def mark_stale_jobs(session: Session, older_than: timedelta) -> int:
+    """Fail jobs whose worker stopped: no sign of life for `older_than`. Returns how many."""
+    cutoff = utcnow() - older_than
+    minutes = max(1, round(older_than.total_seconds() / 60))
+    live = session.exec(select(MemberValueJob).where(MemberValueJob.status.in_(LIVE))).all()
+    failed = 0
+    for job in live:
+        if (job.heartbeat_at or job.started_at or job.created_at) >= cutoff:
+            continue
+        error = (f"No worker picked this up within {minutes} minutes. Start the worker and try "
+                 "again." if job.status == "queued" else
+                 f"The worker stopped while computing (no progress for {minutes} minutes). "
+                 "Try again.")
+        result = session.execute(
+            update(MemberValueJob).where(MemberValueJob.id == job.id,
+                                         MemberValueJob.status == job.status)
+            .values(status="failed", stage="failed", error=error, finished_at=utcnow())
+            .execution_options(synchronize_session=False))
+        failed += result.rowcount
+    if failed:
+        session.flush()
+        for job in live:
+            session.refresh(job)
+    return failed
+
+
+def progress_text(job: MemberValueJob) -> str:
+    """`Solving without member 3 of 7`, for the progress line."""
+    if job.status == "queued":
+        return "Waiting for the worker"
+    if job.status != "running":
+        return job.status.capitalize()
+    if job.stage == "member" and job.progress_total:
+        return f"Solving without member {max(job.progress_done, 1)} of {job.progress_total}"
+    return "Starting"
+
+
+def member_figures(job: MemberValueJob | None, member_name: str) -> dict | None:
+    """One member's figures from a succeeded job (None when there are none)."""
+    if job is None or job.status != "succeeded":
+        return None
+    return next((f for f in job.figures or [] if f["member"] == member_name), None)
