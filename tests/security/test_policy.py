@@ -17,8 +17,8 @@ from tests import factories
 
 # Tables only the app itself reads and writes (sign-in limits, the audit chain, reset links...):
 # no page loads them by id, so they have no rule and nobody may see them through the policy.
-INTERNAL = {"AuditChain", "DeadlineReminder", "LoginAttempt", "NotificationOptOut",
-            "PasswordResetRequest", "PasswordResetToken", "Throttle"}
+INTERNAL = {"AuditChain", "DeadlineReminder", "DemandRefCounter", "LoginAttempt",
+            "NotificationOptOut", "PasswordResetRequest", "PasswordResetToken", "Throttle"}
 
 
 def test_every_table_has_a_rule_or_is_internal():
