@@ -312,13 +312,16 @@ def _scenario(session, engine, admin, run: Run):
     scenarios.drop_member(session, scenario, admin, "Seattle")
     scenario_run = scenarios.run_scenario(session, scenario, admin,
                                           enqueue=lambda run_id: execute_run(engine, run_id))
+    commit(session)  # the run is handed over (and solved) once committed
     return scenario, scenario_run
 
 
 def _doomed_scenario(session, admin, run: Run):
     """A scenario for the admin's delete to remove (the others stay for the other routes)."""
     from consortium.services import scenarios
-    return scenarios.create_scenario(session, run, admin, "To delete")
+    scenario = scenarios.create_scenario(session, run, admin, "To delete")
+    commit(session)
+    return scenario
 
 
 def _url(app, rule, route: Route, ids: dict) -> str:
