@@ -44,6 +44,7 @@ def server(tmp_path_factory):
         now = utcnow().replace(second=0, microsecond=0)
         publishing.publish_round(session, run, admin, bid_deadline=now + timedelta(days=30),
                                  questions_deadline=now + timedelta(days=21))
+        session.commit()
     with serving(app) as live:
         yield live
 

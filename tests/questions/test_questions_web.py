@@ -138,6 +138,7 @@ def test_admin_marks_a_question_answered_by_an_addendum(client, session, admin, 
     v1 = publishing.publish_addendum(session, bus, admin, change_note="Lot 3 moved to 2027Q4.")
     sedan_v1 = publishing.publish_addendum(session, published["SEDAN-EV"], admin,
                                            change_note="Sedan change.")
+    session.commit()
     response = client.post(f"/admin/questions/{q.id}/addendum",
                            data={f"q{q.id}-version_id": str(sedan_v1.id)})
     assert response.status_code == 422  # another package's addendum is not a choice
