@@ -9,7 +9,8 @@ the commit (a `ServiceError`, e.g. the job queue is down) has its message flashe
 view sends the user to.
 
 A view that shows a refusal from a service (a `ServiceError`) answers with an error status (409,
-422, 429...), so that nothing the service may have flushed is kept.
+422, 429...), so that nothing the service may have flushed is kept; one that redirects after a
+refusal calls `rollback_only()` first, for the same end.
 """
 
 from __future__ import annotations
@@ -25,12 +26,19 @@ from consortium.services.errors import ServiceError
 log = logging.getLogger(__name__)
 
 
+def rollback_only() -> None:
+    """Roll the request's transaction back whatever the response (a refusal answered by a
+    redirect)."""
+    g.rollback_only = True
+
+
 def finish_request(response):
-    """Commit the request's session (success) or roll it back (error response)."""
+    """Commit the request's session (success) or roll it back (error response, or a request
+    marked `rollback_only`)."""
     session = g.get("db_session")
     if session is None:
         return response
-    if response.status_code >= 400:
+    if response.status_code >= 400 or g.pop("rollback_only", False):
         session.rollback()
         return response
     try:

@@ -7,12 +7,14 @@ import ast
 from pathlib import Path
 
 import pytest
+from flask import redirect
 from sqlmodel import select
 
 import consortium
 from consortium.db import after_commit, session_scope
 from consortium.models import Member
 from consortium.web.access import db
+from consortium.web.transaction import rollback_only
 
 PACKAGE = Path(consortium.__file__).parent
 
@@ -38,6 +40,21 @@ def _commit_calls(folder: Path) -> list[str]:
 @pytest.mark.parametrize("folder", ["services", "publish"])
 def test_no_service_commits(folder):
     assert _commit_calls(PACKAGE / folder) == []
+
+
+def _rollback_calls(folder: Path) -> list[str]:
+    return [f"{path.name}:{node.lineno} calls .rollback()"
+            for path in sorted(folder.rglob("*.py"))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "rollback"]
+
+
+def test_views_neither_commit_nor_roll_back():
+    """The request commits or rolls back once (web/transaction.py); a view that redirects after
+    a refusal calls rollback_only()."""
+    views = PACKAGE / "web" / "views"
+    assert _commit_calls(views) == [] and _rollback_calls(views) == []
 
 
 def test_the_scan_finds_a_commit(tmp_path):
@@ -87,6 +104,12 @@ def probe_app(app):
         add(name)
         return "refused", 422
 
+    @app.route("/_probe/redirected/<name>", methods=["POST"])
+    def probe_redirected(name):
+        add(name)
+        rollback_only()  # a refusal answered by a redirect
+        return redirect("/")
+
     @app.route("/_probe/raises/<name>", methods=["POST"])
     def probe_raises(name):
         add(name)
@@ -103,5 +126,9 @@ def test_the_request_commits_a_success_and_rolls_back_an_error(probe_app, engine
     assert _count(engine, "Okay City") == 1 and probe_app.seen == ["Okay City"]
     assert client.post("/_probe/refused/Refused City").status_code == 422
     assert client.post("/_probe/raises/Broken City").status_code == 500
+    assert client.post("/_probe/redirected/Redirected City").status_code == 302
     assert _count(engine, "Refused City") == 0 and _count(engine, "Broken City") == 0
-    assert probe_app.seen == ["Okay City"]  # callbacks run only after a commit
+    assert _count(engine, "Redirected City") == 0
+    assert client.post("/_probe/ok/Later City").status_code == 200  # the mark does not linger
+    assert _count(engine, "Later City") == 1
+    assert probe_app.seen == ["Okay City", "Later City"]  # callbacks run only after a commit

@@ -16,6 +16,7 @@ from consortium.services import bid_opening, bids as bid_service
 from consortium.services.errors import ServiceError
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.bids import ConfirmForm, PriceFormUploadForm, bid_form_class
+from consortium.web.transaction import rollback_only
 
 bp = Blueprint("bids", __name__, url_prefix="/bids")
 # Bidding is for approved vendors; the tabulation and receipts also for admins (a receipt only
@@ -77,14 +78,11 @@ def package_bid(package_id: int):
         row = bid_service.submit_bid(session, package, current_user, form.contents(),
                                      sealer=sealer())
     except bid_service.BidError as exc:
-        session.rollback()
         flash(str(exc), "error")
         return render_form(package, version, form, lots, bid, 422, exc.errors)
     except ServiceError as exc:
-        session.rollback()
         flash(str(exc), "error")
         return render_form(package, version, form, lots, bid, 409)
-    session.commit()
     flash(f"Your bid is sealed. Receipt: {row.receipt_sha256}", "success")
     return redirect(url_for("bids.receipt", version_id=row.id))
 
@@ -117,10 +115,9 @@ def _confirmed_action(bid_id: int, template: str, action, done: str):
         try:
             action(session, bid)
         except ServiceError as exc:
-            session.rollback()
+            rollback_only()
             flash(str(exc), "error")
             return redirect(url_for("bids.own_bid", bid_id=bid.id))
-        session.commit()
         flash(done, "success")
         return redirect(url_for("bids.own_bid", bid_id=bid.id))
     version = bid_service.latest(session, package)

@@ -92,10 +92,8 @@ def answer(question_id: int):
         try:
             questions.answer(db(), current_user, question, form.text.data)
         except ServiceError as exc:
-            db().rollback()
             flash(str(exc), "error")
         else:
-            db().commit()
             flash(f"Answer published to every approved vendor of {package.reference}.", "success")
             return _back(question)
     else:
@@ -118,10 +116,8 @@ def answer_by_addendum(question_id: int):
             questions.answer_by_addendum(session, current_user, question, version,
                                          form.note.data or "")
         except ServiceError as exc:
-            session.rollback()
             flash(str(exc), "error")
         else:
-            session.commit()
             flash(f"Marked as answered by addendum {version.number}; every approved vendor "
                   "was told.", "success")
             return _back(question)

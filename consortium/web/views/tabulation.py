@@ -12,6 +12,7 @@ from consortium.services.errors import ServiceError
 from consortium.services.publishing_inputs import consortium_info
 from consortium.web.access import db, load_or_404
 from consortium.web.forms.bids import ConfirmForm
+from consortium.web.transaction import rollback_only
 from consortium.web.views.bids import bp, sealer
 
 
@@ -45,10 +46,9 @@ def open_bids(package_id: int):
             session, package, current_user, sealer=sealer(),
             consortium=consortium_info(current_app.extensions["consortium.settings"]))
     except ServiceError as exc:
-        session.rollback()
+        rollback_only()
         flash(str(exc), "error")
         return redirect(url_for("bids.tabulation", package_id=package.id))
-    session.commit()
     flash(f"Opened {len(opening.tabulation['bids'])} valid bid(s) on {package.reference}.",
           "success")
     return redirect(url_for("bids.tabulation", package_id=package.id))
