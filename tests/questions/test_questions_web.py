@@ -125,6 +125,7 @@ def test_admin_answers_and_other_vendors_see_it_without_the_asker(client, sessio
     page = client.get(f"/vendors/packages/{bus.id}").get_data(as_text=True)
     assert "Is CCS1 required on every bus?" in page and "Yes: CCS1 on every bus of the lot." in page
     assert "Pacific" not in page and asker.email not in page
+    assert page.count('id="questions"') == 1 and re.search(r"<title>[^<]*</title>", page)
     notices = client.get(f"/notices/{bus.reference}").get_data(as_text=True)
     assert "Yes: CCS1 on every bus of the lot." in notices and "Pacific" not in notices
 
