@@ -112,7 +112,8 @@ def _list(round_: Round, form: RunForm, problem_errors=None) -> str:
                          {"id": Run.id, "status": Run.status, "created": Run.created_at}, "-id")
     page = paginate(db(), query, per_page=20)
     page.args["round_id"] = round_.id  # the pager and sort links build this page's URL
-    return render_template("runs/index.html", round=round_, form=form, page=page,
+    plans = {r.id: run_results.plan_of(r) for r in page.items}  # typed, read once per run
+    return render_template("runs/index.html", round=round_, form=form, page=page, plans=plans,
                            problem_errors=problem_errors or [])
 
 

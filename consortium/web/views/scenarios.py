@@ -10,6 +10,7 @@ from consortium.policy import ADMIN_ONLY_UNSEEN
 from consortium.models import Round, Run, Scenario
 from consortium.services import scenarios as service
 from consortium.services.errors import ServiceError
+from consortium.services.run_results import plan_of
 from consortium.services.runs import InvalidProblem
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.runs import RunForm
@@ -55,9 +56,11 @@ def _detail(scenario: Scenario, *, bound: str | None = None, bound_form=None,
     session = db()
     base = session.get(Run, scenario.base_run_id)
     summary = service.problem_summary(scenario.problem)
+    runs = service.scenario_runs(session, scenario)
+    plans = {r.id: plan_of(r) for r in [*runs, *([base] if base else [])]}  # typed, read once
     page = render_template(
         "scenarios/detail.html", scenario=scenario, round=session.get(Round, scenario.round_id),
-        base=base, summary=summary, runs=service.scenario_runs(session, scenario),
+        base=base, summary=summary, runs=runs, plans=plans,
         forms=_forms(scenario, summary, base, bound, bound_form), edit_errors=edit_errors or [],
         failed_edit=bound if edit_errors or (bound_form and bound_form.errors) else None)
     return page, status
