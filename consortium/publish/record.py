@@ -14,6 +14,7 @@ from datetime import datetime
 
 from consortium.publish.inputs import iso
 from consortium.publish.ocds import LOTS_EXTENSION, OCDS_VERSION
+from consortium.publish.ocds_bids import BIDS_EXTENSION
 
 ENQUIRIES_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/"
                        "ocds_enquiry_extension/master/extension.json")
@@ -66,6 +67,8 @@ def releases_package(stored: list[dict], extra: list[dict], uri: str) -> dict:
     extensions = list(latest.get("extensions") or [LOTS_EXTENSION])
     if any("enquiries" in (r.get("tender") or {}) for r in extra):
         extensions.append(ENQUIRIES_EXTENSION)
+    if any("bids" in r for r in extra):
+        extensions.append(BIDS_EXTENSION)
     return {
         "uri": uri,
         "version": OCDS_VERSION,

@@ -2,8 +2,9 @@
 
 The stored OCDS file of each version is served as it was published (api.package_ocds). This
 builds the package's full list of releases for the public API and notices: every version's stored
-release, then a release of the published questions and answers (`tender.enquiries`), validated
-against the vendored schemas before anyone sees it. Later stages add their releases to `extra`.
+release, then a release of the published questions and answers (`tender.enquiries`) and, once the
+bids are opened, the opening's release (`bids`, Bids extension), validated against the vendored
+schemas before anyone sees it. Later stages add their releases to `extra_releases`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 
 from sqlmodel import Session, select
 
-from consortium.models import BidPackage, PackageFile, PackageVersion
+from consortium.models import BidOpening, BidPackage, PackageFile, PackageVersion
 from consortium.publish.build import OCDS_NAME
 from consortium.publish.record import Enquiry, enquiries_release, releases_package
 from consortium.publish.validate import validate_release_package
@@ -29,11 +30,16 @@ def stored_release_packages(session: Session, package: BidPackage) -> list[dict]
 
 
 def extra_releases(session: Session, package: BidPackage) -> list[dict]:
-    """The releases recorded after publication, oldest kind first (today: the enquiries)."""
+    """The releases recorded after publication, oldest kind first: the enquiries, then the bid
+    opening's (published once the bids are opened, never before)."""
     enquiries = [Enquiry(id=a.id, question=a.question, asked_at=a.asked_at, answer=a.answer,
                          answered_at=a.answered_at)
                  for a in questions.published(session, package)]
-    return [r for r in (enquiries_release(package.reference, enquiries),) if r is not None]
+    releases = [r for r in (enquiries_release(package.reference, enquiries),) if r is not None]
+    opening = session.exec(select(BidOpening).where(BidOpening.package_id == package.id)).first()
+    if opening is not None:
+        releases += list(opening.ocds.get("releases", []))
+    return releases
 
 
 def release_package(session: Session, package: BidPackage, uri: str) -> dict:

@@ -15,7 +15,7 @@ from consortium.award import optimize_award, parse_award_problem
 from consortium.db import commit, utcnow
 from consortium.models import AuditEntry, Bid, BidOpening, Notification
 from consortium.publish.validate import validate_release_package, validation_errors
-from consortium.services import bid_export, bid_opening, bids, publishing
+from consortium.services import bid_export, bid_opening, bids, public_record, publishing
 from consortium.services.errors import NotAllowed
 from tests.bids.conftest import contents, set_bid_deadline
 
@@ -195,3 +195,17 @@ def test_runs_approve_from_the_command_line(app, session, demo_round):
     again = _cli(app, ["runs", "approve", str(run.id)])
     assert again.exit_code == 1 and "already the approved plan" in again.output
     assert _cli(app, ["runs", "approve", "999999"]).exit_code == 1
+
+
+def test_the_public_record_gains_the_opening_release_only_once_opened(session, beb, three_bids,
+                                                                      admin, sealer):
+    uri = f"https://example.org/api/packages/{beb.reference}/releases.json"
+    before = public_record.release_package(session, beb, uri)
+    assert not any("bids" in r for r in before["releases"])
+    assert not any("ocds_bid_extension" in e for e in before["extensions"])
+    opening = bid_opening.open_package(session, beb, admin, sealer=sealer, now=_after(session, beb))
+    after = public_record.release_package(session, beb, uri)  # validated before it is returned
+    [bids_release] = [r for r in after["releases"] if "bids" in r]
+    assert bids_release == opening.ocds["releases"][0]
+    assert any("ocds_bid_extension" in e for e in after["extensions"])
+    assert after["releases"][:len(before["releases"])] == before["releases"]
