@@ -207,9 +207,11 @@ def test_build_problem_matches_the_contract(session, member, other_member):
              "min_tranche": 5, "max_per_period": 150, "tranche_cost": 40000},
         ],
         "demand": [
-            {"id": "LA-1", "member": "Los Angeles", "product": "AVAN", "quantity": 3,
+            {"id": "LA-1", "member": "Los Angeles", "member_id": member.id, "product": "AVAN",
+             "quantity": 3,
              "earliest": "2027Q2", "latest": "2027Q2", "options": {}, "splittable": False},
-            {"id": "SEA-1", "member": "Seattle", "product": "BEB-40", "quantity": 12,
+            {"id": "SEA-1", "member": "Seattle", "member_id": other_member.id, "product": "BEB-40",
+             "quantity": 12,
              "earliest": "2027Q1", "latest": "2027Q2", "options": {"charging": "CCS1"},
              "splittable": True, "max_unit_price": 1120000},
         ],
