@@ -3,7 +3,7 @@ ids unique, and each member's results map back to its own line."""
 
 from __future__ import annotations
 
-from consortium.optimizer import optimize, parse_problem, plan_to_dict
+from consortium.optimizer import optimize, parse_problem
 from consortium.services import csv_import, line_refs, run_results
 from consortium.services.problem import build_problem
 from tests import factories
@@ -21,10 +21,11 @@ def test_shared_refs_are_qualified_in_the_problem_and_map_back_to_each_member(
     ids = [d["id"] for d in problem["demand"]]
     assert ids == ["BUS-1@Los Angeles", "BUS-1@Seattle", "BUS-2"]
     assert len(set(ids)) == len(ids)
-    plan = plan_to_dict(optimize(parse_problem(problem), time_limit=20))
-    assert plan["placed_units"] == 13
-    mine = run_results.member_results(plan, "Los Angeles", problem)
-    theirs = run_results.member_results(plan, "Seattle", problem)
+    parsed = parse_problem(problem)
+    plan = optimize(parsed, time_limit=20)
+    assert plan.placed_units == 13
+    mine = run_results.member_results(plan, member, parsed)
+    theirs = run_results.member_results(plan, other_member, parsed)
     assert {a["demand"]: a["quantity"] for a in mine["allocations"]} == {"BUS-1": 7, "BUS-2": 2}
     assert {a["demand"]: a["quantity"] for a in theirs["allocations"]} == {"BUS-1": 4}
     assert {a["demand_id"] for a in theirs["allocations"]} == {"BUS-1@Seattle"}
