@@ -146,3 +146,13 @@ def test_hint_jobs_of_a_dead_worker_are_failed(app, session, admin, closed_round
     assert mark_stale_hints(session, timedelta(minutes=10)) == 1
     assert fresh(session, job).status == "failed" and "worker stopped" in fresh(session, job).error
     assert fresh(session, fresh_job).status == "queued"
+
+
+def test_member_hints_are_keyed_by_the_members_own_ref():
+    from consortium.services.hints import member_hints
+    result = {"lines": [{"line": "L-1@Seattle", "member": "Seattle", "hints": []},
+                        {"line": "L-1@Los Angeles", "member": "Los Angeles", "hints": []},
+                        {"line": "SEA-9", "member": "Seattle", "hints": []}]}
+    assert set(member_hints(result, "Seattle")) == {"L-1", "SEA-9"}
+    assert member_hints(result, "Seattle")["L-1"]["member"] == "Seattle"
+    assert set(member_hints(result, "Los Angeles")) == {"L-1"}
