@@ -135,8 +135,12 @@ class Stack:
 
     def env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
+        if not getattr(self, "_sealing_key", None):  # one key for every process of the stack
+            from cryptography.fernet import Fernet
+            self._sealing_key = Fernet.generate_key().decode()
         env.update(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
                    CONSORTIUM_ENV="production", SECRET_KEY=secrets.token_hex(32),
+                   BID_SEALING_KEY=self._sealing_key,
                    CONSORTIUM_INSTANCE=str(self.instance), PYTHONUNBUFFERED="1")
         return env
 

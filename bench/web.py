@@ -334,8 +334,9 @@ def bench_database(label: str, url: str, args, script: Path) -> list[Result]:
     try:
         print(f"\n[{label}] preparing the data...", flush=True)
         ids = prepare_database(url, folder)
+        from cryptography.fernet import Fernet
         env = {**os.environ, "CONSORTIUM_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-               "DATABASE_URL": url, "CONSORTIUM_INSTANCE": str(folder), "REDIS_URL": ""}
+               "BID_SEALING_KEY": Fernet.generate_key().decode(), "DATABASE_URL": url, "CONSORTIUM_INSTANCE": str(folder), "REDIS_URL": ""}
         env.pop("REDIS_URL")
         app = Gunicorn("consortium.web:create_app()", env, args.workers, ROOT)
         bare = None
