@@ -36,8 +36,10 @@ from bench.web import DEMO_LOGINS, FLEET_LINES, USER_AGENT, prepare_database  # 
 def make_app(url: str, folder: Path):
     from consortium.config import Settings
     from consortium.web import create_app
+    from cryptography.fernet import Fernet
     settings = Settings(env="production", database_url=url, instance_path=folder,
-                        secret_key="bench-" + "x" * 40)
+                        secret_key="bench-" + "x" * 40,
+                        bid_sealing_key=Fernet.generate_key().decode())
     return create_app(settings)
 
 
