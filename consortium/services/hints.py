@@ -20,7 +20,7 @@ from consortium.db import after_commit, session_scope, utcnow
 from consortium.models import HintJob, Product, Round, Run, User
 from consortium.services import audit
 from consortium.services.errors import NotAllowed, ServiceError
-from consortium.services.runs import is_scenario_run, scenario_run_ids
+from consortium.services.runs import is_scenario_run, scenario_run_ids, solve_params
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +118,7 @@ def execute_hints(engine: Engine, job_id: int) -> str | None:
         job.started_at = job.heartbeat_at = utcnow()
         session.add(job)
         problem, plan = run.problem, run.plan
-        params = {"fairness": run.fairness, "time_limit": run.time_limit, "gap": run.gap,
-                  "solver": run.solver}
+        params = solve_params(run)
         threshold = job.threshold
         options = catalog_options(session, problem)
     last = [0.0]

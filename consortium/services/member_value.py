@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from consortium.db import after_commit, session_scope, utcnow
 from consortium.models import MemberValueJob, Run, User
 from consortium.services import audit
+from consortium.services.runs import solve_params
 from consortium.services.errors import NotAllowed, ServiceError
 
 log = logging.getLogger(__name__)
@@ -159,8 +160,7 @@ def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | N
         job.started_at = job.heartbeat_at = utcnow()
         session.add(job)
         problem, plan = run.problem, run.plan
-        params = {"time_limit": run.time_limit, "gap": run.gap, "fairness": run.fairness,
-                  "solver": run.solver}
+        params = solve_params(run)
     heartbeat = _Heartbeat(engine, job_id, heartbeat_interval)
     heartbeat.start()
     figures, error = None, ""

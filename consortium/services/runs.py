@@ -202,6 +202,13 @@ def _finish(engine: Engine, run_id: int, *, plan: dict | None = None, error: str
     return True
 
 
+def solve_params(run: Run) -> dict:
+    """The run's solve settings, as the optimizer's keyword arguments (hints and member values
+    re-solve with the same ones)."""
+    return {"time_limit": run.time_limit, "gap": run.gap, "fairness": run.fairness,
+            "solver": run.solver}
+
+
 def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None,
                 heartbeat_interval: float = HEARTBEAT_INTERVAL) -> str | None:
     """Solve a queued run: the worker task and `consortium run` both call this.
@@ -220,8 +227,7 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
         run.stage = Stage.VALIDATE
         run.started_at = run.heartbeat_at = utcnow()
         session.add(run)
-        params = {"time_limit": run.time_limit, "gap": run.gap, "fairness": run.fairness,
-                  "solver": run.solver}
+        params = solve_params(run)
         problem_dict = run.problem
     heartbeat = _Heartbeat(engine, run_id, heartbeat_interval)
     heartbeat.start()
