@@ -104,13 +104,17 @@ def test_ten_sessions_of_one_city_adding_fifty_lines_each_all_succeed(app, sessi
 def test_simultaneous_csv_imports_and_adds_of_one_city_never_refuse_each_other(
         engine, session, bus, round_, member, fleet_manager):
     from consortium.services import csv_import
-    body = "ref,product,quantity,earliest,latest,options\n" + "".join(
-        f",BEB-40,{n + 1},2027Q1,2027Q3,charging=CCS1\n" for n in range(20))
+    def body(k):
+        # Each file's quantities differ from the other files' and from raw_line()'s (12), so no
+        # row is a likely duplicate of a line committed by a simultaneous request.
+        return "ref,product,quantity,earliest,latest,options\n" + "".join(
+            f",BEB-40,{100 * k + n},2027Q1,2027Q3,charging=CCS1\n" for n in range(20))
 
-    def upload():
+    def upload(k):
         with session_scope(engine) as own:  # one request
             round_now = own.get(Round, round_.id)
-            checked = csv_import.check_upload(own, round_now, body.encode(), 10**6, member.id)
+            checked = csv_import.check_upload(own, round_now, body(k).encode(), 10**6, member.id)
+            assert not checked.duplicates
             return csv_import.import_upload(own, round_=round_now, member=own.get(Member, member.id),
                                             actor=own.get(User, fleet_manager.id),
                                             checked=checked).added
@@ -123,7 +127,7 @@ def test_simultaneous_csv_imports_and_adds_of_one_city_never_refuse_each_other(
                                 actor=own.get(User, fleet_manager.id), raw=raw_line())
         return 10
 
-    results = concurrently([upload, add] * 4)
+    results = concurrently([f for k in range(1, 5) for f in (lambda k=k: upload(k), add)])
     assert results == [20, 10] * 4, results
     refs = session.exec(select(DemandLine.ref)).all()
     assert len(refs) == 120 and len(set(refs)) == 120
