@@ -167,7 +167,8 @@ def test_bid_pages_and_the_tabulation_fit_a_375_px_phone(new_page, published_ten
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     page.get_by_role("link", name="View my bid").click()
     own_url = page.url
-    for url in (receipt_url, own_url, f"{server.url}/bids/", f"{server.url}/vendors/packages/{sedans.id}",
+    for url in (receipt_url, own_url, f"{server.url}/bids/",
+                f"{server.url}/vendors/packages/{sedans.id}",
                 f"{server.url}/bids/packages/{sedans.id}/tabulation"):
         _fits(page, url)
     withdraw = page.get_by_role("link", name="Withdraw my bid")
