@@ -20,6 +20,7 @@ from consortium.models import Bid, BidVersion, User
 from consortium.services import bid_opening, bids
 from tests.bids.conftest import contents, set_bid_deadline
 from tests.e2e.tender import ADMIN, VENDORS, package, sign_in
+from tests.e2e.test_e2e_accessibility import AXE, _report, duplicate_ids, serious_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -117,8 +118,17 @@ def _page_width(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth")
 
 
+def _phone(new_page):
+    """A page at 375 px with axe-core loaded in every document."""
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    page.context.add_init_script(path=str(AXE))
+    return page
+
+
 def _fits(page, url: str) -> None:
-    """The page at `url` is no wider than the phone, and every table sits in a .table-wrap."""
+    """The page at `url` is no wider than the phone, every table sits in a .table-wrap, and
+    axe-core finds no serious or critical problem (nor an id used twice)."""
     response = page.goto(url)
     assert response.status == 200, url
     page.wait_for_load_state("networkidle")
@@ -126,6 +136,9 @@ def _fits(page, url: str) -> None:
     loose = page.evaluate("() => Array.from(document.querySelectorAll('main table'))"
                           ".filter(t => !t.closest('.table-wrap')).length")
     assert loose == 0, f"{url}: a table outside its scroll box"
+    violations = serious_violations(page)
+    assert not violations, _report(url, violations)
+    assert duplicate_ids(page) == {}, url
 
 
 def _scrolls_in_its_box(wrap) -> None:
@@ -148,8 +161,7 @@ def test_bid_pages_and_the_tabulation_fit_a_375_px_phone(new_page, published_ten
             bids.submit_bid(session, sedans, user, contents(*prices), sealer=sealer)
         commit(session)
 
-    page = new_page()
-    page.set_viewport_size(PHONE)
+    page = _phone(new_page)
     sign_in(page, server, VENDORS["Pacific Coach Works"])
     _fits(page, f"{server.url}/bids/packages/{sedans.id}")
     page.get_by_label("Unit price for LOT-1").fill("31,000")
@@ -185,11 +197,11 @@ def test_bid_pages_and_the_tabulation_fit_a_375_px_phone(new_page, published_ten
     _upload(page, "prices.csv", bad)
     expect(page.locator("table.csv-preview tr.invalid")).to_have_count(2)
     assert _page_width(page) <= PHONE["width"]
+    assert not serious_violations(page) and duplicate_ids(page) == {}
 
     # After the deadline: the admin opens the bids; the tabulation fits and scrolls in its box.
     set_bid_deadline(server.engine, sedans, utcnow() - timedelta(minutes=1))
-    admin = new_page()
-    admin.set_viewport_size(PHONE)
+    admin = _phone(new_page)
     sign_in(admin, server, ADMIN)
     tabulation = f"{server.url}/bids/packages/{sedans.id}/tabulation"
     _fits(admin, tabulation)
