@@ -115,6 +115,9 @@ def test_a_vendor_bids_by_the_price_form_csv(new_page, published_tender_site, tm
 
 
 def _page_width(page) -> int:
+    """The document's width once its style sheets are in (measured earlier, it is the raw
+    HTML's)."""
+    page.wait_for_load_state("load")
     return page.evaluate("() => document.documentElement.scrollWidth")
 
 
@@ -179,7 +182,8 @@ def test_bid_pages_and_the_tabulation_fit_a_375_px_phone(new_page, published_ten
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     page.get_by_role("link", name="View my bid").click()
     own_url = page.url
-    for url in (receipt_url, own_url, f"{server.url}/bids/",
+    for url in (receipt_url, own_url, f"{own_url}/withdraw", f"{own_url}/reconfirm",
+                f"{server.url}/bids/",
                 f"{server.url}/vendors/packages/{sedans.id}",
                 f"{server.url}/bids/packages/{sedans.id}/tabulation"):
         _fits(page, url)
