@@ -250,3 +250,18 @@ def test_no_table_holds_a_sealed_price_before_the_opening(session, engine, beb, 
     assert "bid_receipt" in text_  # the receipt notification is there, with its hash only
     for secret in ("1031415", "1027182", "16180", "1,031,415"):
         assert secret not in text_, secret
+
+
+def test_a_bid_answering_an_older_version_is_refused(session, beb, vendors, admin, sealer):
+    user = vendors["Transit Motors"]
+    row = bids.submit_bid(session, beb, user, contents(("LOT-1", 100)), sealer=sealer, answering=0)
+    session.commit()
+    publishing.publish_addendum(session, beb, admin, change_note="Warranty terms clarified")
+    commit(session)
+    bid = session.get(Bid, row.bid_id)
+    with pytest.raises(bids.NewerVersion, match=r"Addendum 1 .*\(you were answering version 0\)"):
+        bids.submit_bid(session, beb, user, contents(("LOT-1", 90)), sealer=sealer, answering=0)
+    with pytest.raises(bids.NewerVersion, match="Addendum 1"):
+        bids.reconfirm_bid(session, bid, user, answering=0)
+    assert bid.status == BidStatus.MUST_RECONFIRM and bids.last_version(session, bid).number == 1
+    assert bids.reconfirm_bid(session, bid, user, answering=1).number == 2
