@@ -265,3 +265,26 @@ def test_a_bid_answering_an_older_version_is_refused(session, beb, vendors, admi
         bids.reconfirm_bid(session, bid, user, answering=0)
     assert bid.status == BidStatus.MUST_RECONFIRM and bids.last_version(session, bid).number == 1
     assert bids.reconfirm_bid(session, bid, user, answering=1).number == 2
+
+
+def test_the_demo_seals_with_a_key_it_keeps_in_the_instance_folder(tmp_path):
+    """Without BID_SEALING_KEY (development, the demo) the key is generated once in the instance
+    folder, readable by its owner only, and reused: bids sealed before a restart still open."""
+    import os
+    import stat
+
+    from consortium.config import Settings
+    settings = Settings.from_env({"CONSORTIUM_ENV": "development",
+                                  "CONSORTIUM_INSTANCE": str(tmp_path)})
+    assert not settings.bid_sealing_key
+    first = sealing.make_sealer(settings)
+    key = tmp_path / sealing.KEY_FILE
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    data = sealing.canonical({"prices": [{"lot": "LOT-1", "unit_price": "1.00"}]})
+    token = first.seal(data)
+    again = sealing.make_sealer(settings)  # a restart
+    assert again.unseal(token, sealing.receipt(data)) == {"prices": [{"lot": "LOT-1",
+                                                                     "unit_price": "1.00"}]}
+    with_key = Settings.from_env({"CONSORTIUM_ENV": "development", "CONSORTIUM_INSTANCE":
+                                  str(tmp_path), "BID_SEALING_KEY": key.read_text().strip()})
+    assert sealing.make_sealer(with_key).unseal(token, sealing.receipt(data))
