@@ -216,7 +216,13 @@ def test_bid_pages_and_the_tabulation_fit_a_375_px_phone(new_page, published_ten
     for vendor in VENDORS:
         expect(table.get_by_role("columnheader", name=vendor)).to_be_attached()
     expect(table).to_contain_text("$30,999.99")
-    _scrolls_in_its_box(admin.locator(".table-wrap", has=table))
+    wrap = admin.locator(".table-wrap", has=table)
+    _scrolls_in_its_box(wrap)  # scrolled to its far end: the lot column stays in view
+    lot = table.locator("tbody th").first
+    assert abs(lot.bounding_box()["x"] - wrap.bounding_box()["x"]) < 1
+    lines = lot.evaluate("el => { const r = document.createRange(); r.selectNodeContents(el);"
+                         " return r.getClientRects().length; }")
+    assert lines == 1  # "LOT-1" on one line
     admin.get_by_text("Canonical JSON").first.click()  # an opened canonical JSON stays in its box
     assert _page_width(admin) <= PHONE["width"]
     for url in (tabulation, own_url, f"{server.url}/bids/packages/{sedans.id}"):
