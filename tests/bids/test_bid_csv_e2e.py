@@ -78,6 +78,8 @@ def test_a_vendor_bids_by_the_price_form_csv(new_page, published_tender_site, tm
     expect(page.get_by_role("alert").first).to_contain_text("none of its prices were used")
     preview = page.locator("table.csv-preview")
     expect(preview.locator("tr.invalid")).to_have_count(3)
+    expect(page.get_by_text("3 of 4 rows have errors. Nothing was saved")).to_be_visible()
+    expect(page.locator("ul.csv-errors li")).to_have_count(3)  # readable without scrolling
     expect(preview).to_contain_text("line 3: unit_price 'about a million' is not an amount")
     expect(preview).to_contain_text("line 4: LOT-3 has 6 units in the package, not 7")
     expect(preview).to_contain_text("line 5: LOT-9 is not a lot of this package")
