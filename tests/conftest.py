@@ -192,6 +192,15 @@ def new_page(browser):
         context.close()
 
 
+@pytest.fixture
+def worker_server(tmp_path):
+    """The app (CSRF on, a fresh SQLite database, a SQLite job queue that is not immediate)
+    served on a free port, with a worker thread consuming the queue; one per test."""
+    from tests.e2e.live_server import live_app, serving_with_worker
+    with serving_with_worker(live_app(tmp_path)) as server:
+        yield server
+
+
 @pytest.fixture(scope="module")
 def tender_site(tmp_path_factory):
     """A live server (CSRF on) with the demo catalog, an admin, three approved vendors and a
