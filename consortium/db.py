@@ -77,12 +77,13 @@ def commit(session: Session) -> None:
         raise failure
 
 
-def plain_rows(session: Session, query) -> Result:
+def plain_rows(session: Session, query, params: dict | None = None) -> Result:
     """The result of a query of columns (not whole objects), run on the session's connection:
     the same rows as `session.exec` without the ORM's work per statement, which costs more than
-    the query itself on the pages every user loads. Pending changes are flushed first."""
+    the query itself on the pages every user loads. Pending changes are flushed first.
+    `params`: values of the query's `bindparam`s (for statements built once, at import)."""
     session.flush()
-    return session.connection().execute(query)
+    return session.connection().execute(query, params)
 
 
 @contextmanager

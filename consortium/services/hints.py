@@ -12,8 +12,9 @@ import logging
 import time
 from fractions import Fraction
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from consortium.db import after_commit, session_scope, utcnow
@@ -166,13 +167,19 @@ def set_visible(session: Session, job: HintJob, user: User, visible: bool) -> Hi
     return job
 
 
+# Built once, the round's id bound on each call (a statement holds no data and never changes):
+# on the fleet round page, which every city opens again and again, building this query cost
+# three times what running it does.
+_VISIBLE_JOB = (
+    select(HintJob).join(Run, Run.id == HintJob.run_id)
+    .where(Run.round_id == bindparam("round_id"), HintJob.visible.is_(True),
+           HintJob.status == "succeeded", Run.id.not_in(scenario_run_ids()))
+    .order_by(HintJob.run_id.desc(), HintJob.id.desc()).limit(1))
+
+
 def visible_job(session: Session, round_: Round) -> HintJob | None:
     """The latest visible, finished hint job of the round's runs (None if there is none)."""
-    return session.exec(
-        select(HintJob).join(Run, Run.id == HintJob.run_id)
-        .where(Run.round_id == round_.id, HintJob.visible.is_(True),
-               HintJob.status == "succeeded", Run.id.not_in(scenario_run_ids()))
-        .order_by(HintJob.run_id.desc(), HintJob.id.desc())).first()
+    return session.exec(_VISIBLE_JOB, params={"round_id": round_.id}).first()
 
 
 def describe(hint: dict) -> str:
@@ -207,10 +214,14 @@ def largest_savings(result: dict | None, count: int = 10) -> list[dict]:
     return hints[:count]
 
 
+# Built once (the run page asks on every view); `result`, a whole hints file, is not read.
+_JOBS_OF_RUN = (select(HintJob).options(defer(HintJob.result))
+                .where(HintJob.run_id == bindparam("run_id")).order_by(HintJob.id.desc()))
+
+
 def jobs_of_run(session: Session, run: Run) -> list[HintJob]:
     """The run's hint jobs, newest first (without their results)."""
-    return list(session.exec(select(HintJob).where(HintJob.run_id == run.id)
-                             .order_by(HintJob.id.desc())).all())
+    return list(session.exec(_JOBS_OF_RUN, params={"run_id": run.id}).all())
 
 
 def mark_stale_hints(session: Session, older_than) -> int:

@@ -309,10 +309,13 @@ def send_deadline_reminders(session: Session, now: datetime | None = None) -> in
 
 # --- the in-app list and preferences -------------------------------------------------------------
 
+# The unread count's statement without the user's condition, built once (every page counts).
+_UNREAD = select(func.count()).select_from(Notification).where(Notification.read_at.is_(None))
+
+
 def unread_count(session: Session, user: User) -> int:
     """How many of the user's notifications are unread (one COUNT query)."""
-    return plain_rows(session, select(func.count()).select_from(Notification).where(
-        policy.visible(user, Notification), Notification.read_at.is_(None))).scalar_one()
+    return plain_rows(session, _UNREAD.where(policy.visible(user, Notification))).scalar_one()
 
 
 def list_query(user: User):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from consortium.db import utcnow
@@ -44,9 +45,13 @@ def scenarios_query(round_: Round):
     return select(Scenario).where(Scenario.round_id == round_.id)
 
 
+# Built once, the run's id bound per call (the run page asks on every view).
+_LINK_OF_RUN = select(ScenarioRun).where(ScenarioRun.run_id == bindparam("run_id")).limit(1)
+
+
 def scenario_of_run(session: Session, run_id: int) -> Scenario | None:
     """The scenario a run belongs to (None for the round's own runs)."""
-    link = session.exec(select(ScenarioRun).where(ScenarioRun.run_id == run_id)).first()
+    link = session.exec(_LINK_OF_RUN, params={"run_id": run_id}).first()
     return session.get(Scenario, link.scenario_id) if link else None
 
 

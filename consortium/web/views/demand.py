@@ -92,7 +92,7 @@ def round_lines(round_id):
                            hint_job=job, hints=hints,
                            by_product=[(pid, n, units) for pid, _code, _name, n, units in by_product],
                            rows=line_rows(page.items, products),
-                           editable=demand.is_editable(round_), delete_form=DeleteLineForm())
+                           editable=demand.is_editable(round_))
 
 
 class LineRow(NamedTuple):

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from consortium.db import plain_rows, utcnow
@@ -117,6 +118,14 @@ def _list(round_: Round, form: RunForm, problem_errors=None) -> str:
                            problem_errors=problem_errors or [])
 
 
+# The ids of the round's other finished runs (the "compare with" list), built once.
+_OTHER_RUNS = (select(Run.id).where(Run.round_id == bindparam("round_id"),
+                                    Run.id != bindparam("run_id"),
+                                    Run.status == RunStatus.SUCCEEDED,
+                                    Run.id.not_in(scenario_run_ids()))
+               .order_by(Run.id.desc()).limit(20))
+
+
 @bp.route("/runs/<int:run_id>")
 def run_detail(run_id: int):
     """One run: its progress while it solves, then the plan at a glance with charts."""
@@ -129,9 +138,7 @@ def run_detail(run_id: int):
     # Only the ids: a run row carries its whole problem and plan.
     scenario = scenario_of_run(db(), run.id)
     others = [] if scenario else plain_rows(
-        db(), select(Run.id).where(Run.round_id == round_.id, Run.id != run.id,
-                                   Run.status == RunStatus.SUCCEEDED, Run.id.not_in(scenario_run_ids()))
-        .order_by(Run.id.desc()).limit(20)).scalars().all()
+        db(), _OTHER_RUNS, {"round_id": round_.id, "run_id": run.id}).scalars().all()
     all_rows = run_results.tranche_rows(problem, plan) if plan else []
     query = request.args.get("q", "").strip()[:100]
     rows = [r for r in all_rows if exports.tranche_matches(r, query)]
