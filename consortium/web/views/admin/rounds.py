@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from consortium.db import plain_rows, utcnow
@@ -177,6 +178,24 @@ OVERVIEW_COLUMNS = (DemandLine.ref, DemandLine.quantity, DemandLine.earliest, De
                     Product.code.label("product"))
 
 
+# The overview's filter lists and recent changes: built once, the round's id bound per request
+# (building these statements cost more than running them).
+_MEMBERS_IN_ROUND = (
+    select(Member.id, Member.name)
+    .where(Member.id.in_(select(DemandLine.member_id)
+                         .where(DemandLine.round_id == bindparam("round_id"))))
+    .order_by(Member.name))
+_PRODUCTS_IN_ROUND = (
+    select(Product.id, Product.code, Product.name)
+    .where(Product.id.in_(select(DemandLine.product_id)
+                          .where(DemandLine.round_id == bindparam("round_id"))))
+    .order_by(Product.code))
+_RECENT_CHANGES = (
+    select(AuditEntry.at, AuditEntry.user_email, AuditEntry.action, AuditEntry.summary)
+    .where(AuditEntry.round_id == bindparam("round_id"))
+    .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(10))
+
+
 @bp.route("/rounds/<int:round_id>/demand")
 def round_demand(round_id: int):
     """Every demand line of the round, filterable by member, product and period, with totals."""
@@ -184,23 +203,19 @@ def round_demand(round_id: int):
     round_ = load_or_404(Round, round_id)
     filters = _filters(round_)
     # Plain rows of the columns shown, not ORM objects: this page lists up to 50 lines per view.
-    query = sorted_query(svc.filtered_lines_query(round_, filters, *OVERVIEW_COLUMNS),
+    lines, params = svc.bound_lines_query(round_, filters, "overview", OVERVIEW_COLUMNS)
+    query = sorted_query(lines,
                          {"ref": DemandLine.ref, "member": Member.name, "product": Product.code,
                           "quantity": DemandLine.quantity, "earliest": DemandLine.earliest,
                           "updated": DemandLine.updated_at}, "ref")
     totals = svc.round_totals(session, round_, filters)
-    in_round = select(DemandLine.member_id).where(DemandLine.round_id == round_.id)
-    members = plain_rows(session, select(Member.id, Member.name).where(Member.id.in_(in_round))
-                         .order_by(Member.name)).all()
-    in_round_p = select(DemandLine.product_id).where(DemandLine.round_id == round_.id)
-    products = plain_rows(session, select(Product.id, Product.code, Product.name)
-                          .where(Product.id.in_(in_round_p)).order_by(Product.code)).all()
+    in_round = {"round_id": round_.id}
+    members = plain_rows(session, _MEMBERS_IN_ROUND, in_round).all()
+    products = plain_rows(session, _PRODUCTS_IN_ROUND, in_round).all()
     # The totals counted the same lines.
-    page = paginate(session, query, total=totals.lines, plain=True)
+    page = paginate(session, query, total=totals.lines, plain=True, params=params)
     page.args = {**page.args, "round_id": round_.id}  # so pager and sort links keep the round
-    changes = plain_rows(session, select(AuditEntry.at, AuditEntry.user_email, AuditEntry.action,
-                                         AuditEntry.summary).where(AuditEntry.round_id == round_.id)
-                         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(10)).all()
+    changes = plain_rows(session, _RECENT_CHANGES, in_round).all()
     return render_template("admin/round_demand.html", round=round_, page=page,
                            rows=overview_rows(page.items), totals=totals, filters=filters,
                            members=members, products=products, changes=changes)
