@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from consortium.db import plain_rows, utcnow
@@ -222,22 +222,61 @@ class DemandFilters:
 def filtered_lines_query(round_: Round, filters: DemandFilters, *columns):
     """A query of the round's (DemandLine, Member, Product) rows matching `filters` (or of
     `columns` of those three tables)."""
-    query = (select(*(columns or (DemandLine, Member, Product)))
-             .join(Member, Member.id == DemandLine.member_id)
-             .join(Product, Product.id == DemandLine.product_id)
-             .where(DemandLine.round_id == round_.id))
+    shape, params = _filter_shape(round_, filters)
+    return _lines_query(shape, columns or (DemandLine, Member, Product)).params(params)
+
+
+def bound_lines_query(round_: Round, filters: DemandFilters, name: str, columns: tuple):
+    """`filtered_lines_query(round_, filters, *columns)` as a statement built once per `name`
+    (a fixed set of `columns`) and shape of the filters, and the values to run it with:
+    building these joins cost more than running them on the demand overview."""
+    shape, params = _filter_shape(round_, filters)
+    key = ("lines", name, shape)
+    query = _BUILT.get(key)
+    if query is None:
+        query = _BUILT[key] = _lines_query(shape, columns)
+    return query, params
+
+
+# Statements built once (they hold no data: the values are bound when they run), by name and
+# filter shape; a few per page.
+_BUILT: dict[tuple, object] = {}
+
+
+def _filter_shape(round_: Round, filters: DemandFilters) -> tuple[tuple[str, ...], dict]:
+    """Which filters apply (the statement's shape) and the values of its bound parameters."""
+    shape, params = [], {"round_id": round_.id}
     if filters.member_id:
-        query = query.where(DemandLine.member_id == filters.member_id)
+        shape.append("member")
+        params["member_id"] = filters.member_id
     if filters.product_id:
-        query = query.where(DemandLine.product_id == filters.product_id)
+        shape.append("product")
+        params["product_id"] = filters.product_id
     if filters.period:
         periods = list(round_.periods)
         if filters.period in periods:
             i = periods.index(filters.period)
-            query = query.where(DemandLine.earliest.in_(periods[:i + 1]),
-                                DemandLine.latest.in_(periods[i:]))
+            shape.append("period")
+            params["earliest_in"], params["latest_in"] = periods[:i + 1], periods[i:]
         else:
-            query = query.where(DemandLine.id.is_(None))
+            shape.append("no period")
+    return tuple(shape), params
+
+
+def _lines_query(shape: tuple[str, ...], columns: tuple):
+    query = (select(*columns)
+             .join(Member, Member.id == DemandLine.member_id)
+             .join(Product, Product.id == DemandLine.product_id)
+             .where(DemandLine.round_id == bindparam("round_id")))
+    if "member" in shape:
+        query = query.where(DemandLine.member_id == bindparam("member_id"))
+    if "product" in shape:
+        query = query.where(DemandLine.product_id == bindparam("product_id"))
+    if "period" in shape:  # lines whose window covers the period
+        query = query.where(DemandLine.earliest.in_(bindparam("earliest_in", expanding=True)),
+                            DemandLine.latest.in_(bindparam("latest_in", expanding=True)))
+    if "no period" in shape:
+        query = query.where(DemandLine.id.is_(None))
     return query
 
 
@@ -274,15 +313,20 @@ def round_totals(session: Session, round_: Round, filters: DemandFilters | None 
     filters = filters or DemandFilters()
     totals = RoundTotals(periods=list(round_.periods),
                          by_period={p: 0 for p in round_.periods})
-    lines = filtered_lines_query(round_, filters, DemandLine.product_id, DemandLine.earliest,
-                                 DemandLine.quantity).subquery()
-    # One query: the sums with their product's code and name (no second query for the products).
-    query = (select(Product.id, Product.code, Product.name, lines.c.earliest, func.count(),
-                    func.sum(lines.c.quantity))
-             .join(lines, lines.c.product_id == Product.id)
-             .group_by(Product.id, Product.code, Product.name, lines.c.earliest))
+    shape, params = _filter_shape(round_, filters)
+    query = _BUILT.get(("totals", shape))
+    if query is None:
+        lines = _lines_query(shape, (DemandLine.product_id, DemandLine.earliest,
+                                     DemandLine.quantity)).subquery()
+        # One query: the sums with their product's code and name (no second query for them).
+        query = _BUILT[("totals", shape)] = (
+            select(Product.id, Product.code, Product.name, lines.c.earliest, func.count(),
+                   func.sum(lines.c.quantity))
+            .join(lines, lines.c.product_id == Product.id)
+            .group_by(Product.id, Product.code, Product.name, lines.c.earliest))
     products = {}
-    for product_id, code, name, earliest, count, units in plain_rows(session, query).all():
+    for product_id, code, name, earliest, count, units in plain_rows(session, query,
+                                                                      params).all():
         products[product_id] = ProductName(code, name)
         units = int(units or 0)
         totals.cells[(code, earliest)] = totals.cells.get((code, earliest), 0) + units

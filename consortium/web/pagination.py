@@ -52,10 +52,11 @@ def sorted_query(query, columns: dict, default: str):
 
 
 def paginate(session: Session, query, *, per_page: int = DEFAULT_PER_PAGE,
-             total: int | None = None, plain: bool = False) -> Page:
+             total: int | None = None, plain: bool = False, params: dict | None = None) -> Page:
     """The request's page (`?page=N`) of `query`'s rows, with the total count (counted here
     unless the caller already knows it from the same request's totals). `plain`: `query`
-    selects columns, and the rows are read without the ORM (db.plain_rows)."""
+    selects columns, and the rows are read without the ORM (db.plain_rows); `params`: values of
+    its bound parameters (a statement built once), with `plain` and `total` only."""
     try:
         number = max(1, int(request.args.get("page", 1)))
     except ValueError:
@@ -65,6 +66,6 @@ def paginate(session: Session, query, *, per_page: int = DEFAULT_PER_PAGE,
     pages = max(1, ceil(total / per_page))
     number = min(number, pages)
     query = query.offset((number - 1) * per_page).limit(per_page)
-    items = plain_rows(session, query).all() if plain else session.exec(query).all()
+    items = plain_rows(session, query, params).all() if plain else session.exec(query).all()
     return Page(items=list(items), number=number, per_page=per_page, total=total,
                 args=request_args())
