@@ -119,7 +119,8 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--page", choices=["fleet", "overview", "run", "floor", "bare"], action="append")
+    parser.add_argument("--page", choices=["fleet", "overview", "run", "floor", "bare"],
+                        action="append")
     parser.add_argument("--profile", type=int, default=0,
                         help="profile the page(s) and print this many functions by own time")
     args = parser.parse_args()
