@@ -51,7 +51,9 @@ from sqlmodel import Session, SQLModel
 from consortium.models import (
     Answer,
     AuditEntry,
+    AwardRun,
     Bid,
+    BidEvaluation,
     BidOpening,
     BidPackage,
     BidStatus,
@@ -512,4 +514,16 @@ def _scenario_run(user: User) -> Access:
 def _member_value_job(user: User) -> Access:
     # All members' figures are the admins'; a fleet manager reads its own member's line through
     # services.member_value.member_figures on the results page, never the row.
+    return EVERYTHING if user.is_admin else NOBODY
+
+
+# The award stage: evaluations and award runs are the admins' while the award is decided.
+@rule(BidEvaluation)
+def _bid_evaluation(user: User) -> Access:
+    return EVERYTHING if user.is_admin else NOBODY
+
+
+@rule(AwardRun)
+def _award_run(user: User) -> Access:
+    # Nobody else sees an award run before it is published (publishing widens this rule).
     return EVERYTHING if user.is_admin else NOBODY

@@ -256,3 +256,23 @@ def test_scenarios_and_member_values_are_the_admins_alone(session, admin, fleet_
         assert policy.can_see(admin, row, session) and policy.can_change(admin, row, session)
         assert not policy.can_see(fleet_manager, row, session)
         assert not policy.can_change(fleet_manager, row, session)
+
+
+def test_bid_evaluations_and_award_runs_are_the_admins_alone(session, admin, fleet_manager,
+                                                             vendor_user):
+    from consortium.models import AwardRun, BidEvaluation
+    round_ = factories.make_round(session, status="closed")
+    award_run = AwardRun(round_id=round_.id, status="succeeded", result={"awards": []})
+    session.add(award_run)
+    session.commit()
+    # The evaluation's rule looks at no column, so an unsaved row is answered like a saved one.
+    evaluation = BidEvaluation(bid_id=1, responsive=False, reason="No Buy America certificate")
+    rows = [award_run, evaluation]
+    for row in rows:
+        assert policy.can_see(admin, row, session) and policy.can_change(admin, row, session)
+        for user in (fleet_manager, vendor_user):
+            assert not policy.can_see(user, row, session)
+            assert not policy.can_change(user, row, session)
+    for model in (AwardRun, BidEvaluation):
+        for user in (fleet_manager, vendor_user):
+            assert session.exec(select(model).where(policy.visible(user, model))).all() == []
