@@ -175,13 +175,13 @@ def _notify(session: Session, ctx: _Round, run: AwardRun, rows: list[AwardContra
     sent = 0
     for vendor_id, (won, lost) in sorted(by_vendor.items()):
         sent += notifications.award_result(session, vendor_id, round_name=ctx.round.name, won=won,
-                                           lost=lost, link="/vendors/awards")
+                                           lost=lost, link="/awards/results")
     members: dict[int, int] = {}
     for row in rows:
         members[row.member_id] = members.get(row.member_id, 0) + 1
     for member_id, count in sorted(members.items()):
         sent += notifications.contracts_ready(session, member_id, round_name=ctx.round.name,
-                                              contracts=count, link="/contracts/")
+                                              contracts=count, link="/awards/contracts")
     return sent
 
 
