@@ -172,3 +172,26 @@ def test_vendor_results_list_lots_won_and_lost(session, approved_run, admin, ven
     assert [o.lot for o in outcome.won] == ["BEB-40/LOT-3"] and outcome.lost == ("BEB-40/LOT-1",)
     assert [c.member_name for c in result.contracts] == ["Seattle"]
     assert award_notices.vendor_results(session, vendors["Pending Coaches"]) == []
+
+
+def _cli(app, args):
+    from click.testing import CliRunner
+
+    from consortium.cli.award_publish import publish_award_command
+    settings = app.extensions["consortium.settings"]
+    env = {"DATABASE_URL": settings.database_url, "CONSORTIUM_ENV": "testing",
+           "CONSORTIUM_INSTANCE": str(settings.instance_path), "SECRET_KEY": "", "REDIS_URL": "",
+           "BID_SEALING_KEY": ""}
+    return CliRunner().invoke(publish_award_command, args, env=env, catch_exceptions=False)
+
+
+def test_the_command_publishes_once_and_says_why_it_refuses(app, session, approved_run):
+    assert _cli(app, ["999999"]).exit_code == 1
+    done = _cli(app, [str(approved_run.id)])
+    assert done.exit_code == 0, done.output
+    assert f"Published award run {approved_run.id}: 6 contract(s)" in done.output
+    assert "/awards/2027-clean-fleet" in done.output
+    session.expire_all()
+    assert len(session.exec(select(AwardContract)).all()) == 6
+    again = _cli(app, [str(approved_run.id)])
+    assert again.exit_code == 1 and "already published" in again.output
