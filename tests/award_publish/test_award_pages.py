@@ -134,3 +134,9 @@ def test_nav_shows_contracts_and_results(client, published_award, city_users, ve
     login(client, vendors["Pacific Coach Works"])
     home = client.get("/").get_data(as_text=True)
     assert 'href="/awards/results"' in home and 'href="/awards/contracts"' in home
+
+
+def test_the_tabulation_links_to_the_published_award(client, published_award, opened, vendors):
+    login(client, vendors["Evergreen Bus"])
+    page = _text(client.get(f"/bids/packages/{opened['BEB-40'].id}/tabulation"))
+    assert "/awards/2027-clean-fleet" in page and "/awards/results" in page

@@ -195,3 +195,17 @@ def test_the_command_publishes_once_and_says_why_it_refuses(app, session, approv
     assert len(session.exec(select(AwardContract)).all()) == 6
     again = _cli(app, [str(approved_run.id)])
     assert again.exit_code == 1 and "already published" in again.output
+
+
+def test_of_two_simultaneous_publishers_one_goes_on(session, engine, approved_run, admin):
+    from sqlmodel import Session
+
+    from consortium.models import AwardRun
+    with Session(engine, expire_on_commit=False) as other:
+        stale = other.get(AwardRun, approved_run.id)  # read before the first publisher commits
+        publish_award(session, approved_run, admin)
+        commit(session)
+        with pytest.raises(PublishRefused, match="already published"):
+            publish_award(other, stale, admin)
+        other.rollback()
+    assert len(session.exec(select(AwardContract)).all()) == 6
