@@ -145,6 +145,17 @@ def _package_award(ctx: _Round, run: AwardRun, code: str, consortium: Consortium
         contracts=contracts)
 
 
+def _figures_agree(run: AwardRun, contracts: list[MemberContract]) -> None:
+    """The contracts recomputed from the awards are the award file's, figure for figure (a file
+    edited by hand, or written by another version of the optimizer, is refused)."""
+    ours = [(c.member, c.vendor, c.units, c.gross, c.discount, c.net) for c in contracts]
+    theirs = [(c["member"], c["vendor"], int(c["units"]), money(c["gross"]), money(c["discount"]),
+               money(c["net"])) for c in run.result.get("contracts", [])]
+    if ours != theirs:
+        raise ServiceError(f"The contracts of award run {run.id} do not match its awards; "
+                           "solve the award again.")
+
+
 def _check(session: Session, run: AwardRun) -> None:
     if run.approved_at is None:
         raise PublishRefused("Only an approved award run can be published; approve it first.")
@@ -193,9 +204,10 @@ def publish_award(session: Session, run: AwardRun, user: User | None, *,
     consortium = consortium or ConsortiumInfo()
     _check(session, run)
     ctx = _read_round(session, run)
+    contracts = member_contracts(run.problem, run.result)
+    _figures_agree(run, contracts)
     _claim(session, run, user, (now or utcnow()).replace(microsecond=0))
-    rows = [_contract_row(ctx, run, c, consortium, session)
-            for c in member_contracts(run.problem, run.result)]
+    rows = [_contract_row(ctx, run, c, consortium, session) for c in contracts]
     releases = []
     for code in sorted({_code(lot["id"]) for lot in run.problem["lots"]}):
         if code not in ctx.packages:

@@ -4,6 +4,7 @@ releases, and each user sees only the contracts that are theirs."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import io
@@ -20,6 +21,7 @@ from consortium.publish.award_inputs import money
 from consortium.publish.validate import validate_release_package
 from consortium.services import award_notices, public_record
 from consortium.services.award_publish import PublishRefused, publish_award
+from consortium.services.errors import ServiceError
 from tests.award_publish.conftest import award_run
 
 
@@ -209,3 +211,17 @@ def test_of_two_simultaneous_publishers_one_goes_on(session, engine, approved_ru
             publish_award(other, stale, admin)
         other.rollback()
     assert len(session.exec(select(AwardContract)).all()) == 6
+
+
+def test_an_award_file_whose_contracts_disagree_with_its_awards_is_refused(session, approved_run,
+                                                                           admin):
+    from sqlalchemy.orm.attributes import flag_modified
+    result = copy.deepcopy(approved_run.result)
+    result["contracts"][0]["net"] = result["contracts"][0]["net"] + 1
+    approved_run.result = result
+    flag_modified(approved_run, "result")
+    session.add(approved_run)
+    session.commit()
+    with pytest.raises(ServiceError, match="do not match its awards"):
+        publish_award(session, approved_run, admin)
+    assert approved_run.published_at is None
