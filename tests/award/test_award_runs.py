@@ -123,7 +123,8 @@ def test_one_approved_run_per_round(session, engine, tender, admin):
     session.refresh(a)
     assert a.approved_at is None and awards.approved_award_run(session, tender).id == b.id
     approvals = session.exec(select(AuditEntry).where(AuditEntry.action == "approve",
-                                                      AuditEntry.entity == "awardrun")).all()
+                                                      AuditEntry.entity == "awardrun")
+                             .order_by(AuditEntry.id)).all()
     assert [e.entity_id for e in approvals] == [a.id, b.id]
     # The database holds the rule too, whatever code tries.
     a.approved_at = utcnow()
