@@ -2,7 +2,10 @@
 
 Lot ids are `PRODUCT/LOT-n` (unique across the round); each lot's allocations come from its
 version's delivery schedule; a bid's capacity entries name the package's product. Only opened
-(valid) bids are exported, and only once every package of the round is opened.
+(valid) bids are exported, and only once every package of the round is opened; the award stage
+also leaves out the bids its evaluation found non-responsive (`exclude`). A lot's
+`max_unit_price` is the lowest price cap among the demand lines of the plan's tranche it was
+built from, when any of them has one.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from consortium.models import Bid, BidPackage, BidStatus, PackageFile, Product, Round
+from consortium.models import (Bid, BidPackage, BidStatus, PackageFile, PackageVersion, Product,
+                               Round, Run)
 from consortium.models.types import money_json
 from consortium.publish.build import SCHEDULE_NAME
 from consortium.services import bid_opening, bids as bid_service
 from consortium.services.errors import NotAllowed
+from consortium.services.publishing_inputs import plan_lots
+from consortium.services.run_results import StoredDocumentError, problem_of
 
 
 def _allocations(session: Session, version_id: int) -> dict[str, dict[str, int]]:
@@ -35,8 +41,31 @@ def _money(text: str):
     return money_json(Decimal(text))
 
 
-def award_problem(session: Session, round_: Round) -> dict:
-    """The award problem of `round_`'s opened bids; NotAllowed while a package is unopened."""
+def lot_caps(session: Session, round_: Round, version: PackageVersion, code: str) -> dict:
+    """Package lot id -> the lowest price cap among its tranche's demand lines (lots whose
+    lines have none are left out)."""
+    run = session.get(Run, version.run_id)
+    if run is None:
+        return {}
+    try:
+        problem = problem_of(run)
+        lots = plan_lots(round_, run, code)
+    except StoredDocumentError:
+        return {}
+    caps = {d.id: d.max_unit_price for d in (problem.demand if problem else ())
+            if d.max_unit_price is not None}
+    out = {}
+    for lot, tranche in lots:
+        found = [caps[a.demand] for a in tranche.allocations if a.demand in caps]
+        if found:
+            out[lot.id] = min(found)
+    return out
+
+
+def award_problem(session: Session, round_: Round, *, exclude: frozenset[int] = frozenset()
+                  ) -> dict:
+    """The award problem of `round_`'s opened bids (less the bids whose ids are in `exclude`);
+    NotAllowed while a package is unopened."""
     packages = session.exec(select(BidPackage).where(BidPackage.round_id == round_.id)
                             .order_by(BidPackage.reference)).all()
     if not packages:
@@ -52,9 +81,12 @@ def award_problem(session: Session, round_: Round) -> dict:
         version = bid_service.latest(session, package)
         allocations = _allocations(session, version.id)
         key = {lot["id"]: f"{code}/{lot['id']}" for lot in tab["lots"]}
+        caps = lot_caps(session, round_, version, code)
         for lot in tab["lots"]:
             entry = {"id": key[lot["id"]], "product": code, "period": lot["period"],
                      "quantity": lot["quantity"]}
+            if lot["id"] in caps:
+                entry["max_unit_price"] = caps[lot["id"]]
             shares = allocations.get(lot["id"])
             if shares and sum(shares.values()) == lot["quantity"]:
                 entry["allocations"] = [{"member": m, "quantity": q}
@@ -63,7 +95,7 @@ def award_problem(session: Session, round_: Round) -> dict:
         opened = {b.id for b in session.exec(select(Bid).where(
             Bid.package_id == package.id, Bid.status == BidStatus.OPENED)).all()}
         for bid in tab["bids"]:
-            if bid["bid_id"] not in opened:
+            if bid["bid_id"] not in opened or bid["bid_id"] in exclude:
                 continue
             doc = bid["document"]
             entry = {"id": f"BID-{bid['bid_id']}", "vendor": bid["vendor"],

@@ -23,13 +23,13 @@ NAV = {
     "fleet_manager": [
         ("demand.dashboard", "My demand"),
         ("results.index", "Results"),
-        ("awards.contracts", "Contracts"),
+        ("award_notices.contracts", "Contracts"),
     ],
     "vendor": [
         ("vendors.packages", "Bid packages"),
         ("bids.mine", "My bids"),
-        ("awards.vendor_results", "Award results"),
-        ("awards.contracts", "Contracts"),
+        ("award_notices.vendor_results", "Award results"),
+        ("award_notices.contracts", "Contracts"),
     ],
 }
 

@@ -179,12 +179,12 @@ def test_vendor_results_list_lots_won_and_lost(session, approved_run, admin, ven
 def _cli(app, args):
     from click.testing import CliRunner
 
-    from consortium.cli.award_publish import publish_award_command
+    from consortium.cli import cli
     settings = app.extensions["consortium.settings"]
     env = {"DATABASE_URL": settings.database_url, "CONSORTIUM_ENV": "testing",
            "CONSORTIUM_INSTANCE": str(settings.instance_path), "SECRET_KEY": "", "REDIS_URL": "",
            "BID_SEALING_KEY": ""}
-    return CliRunner().invoke(publish_award_command, args, env=env, catch_exceptions=False)
+    return CliRunner().invoke(cli, ["award", "publish", *args], env=env, catch_exceptions=False)
 
 
 def test_the_command_publishes_once_and_says_why_it_refuses(app, session, approved_run):

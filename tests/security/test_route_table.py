@@ -73,6 +73,7 @@ def GP(get: str, post: str, **kw) -> Route:  # noqa: N802
 DEMO = {"round_id": "demo_round_id"}  # the published round with an approved plan
 SOLVED = {"round_id": "solved_round_id", "run_id": "solved_run_id"}  # a run the optimizer solved
 HINTS = {"job_id": "hint_job_id"}  # a finished hint job of the solved run
+AWARD = {"run_id": "award_run_id"}  # a succeeded award run of the demo round
 PREVIEW = "bid_deadline=2030-01-10T12:00&questions_deadline=2030-01-01T12:00"
 
 # Outcomes:                 visitor  own  other  pending vendor admin
@@ -196,15 +197,25 @@ TABLE: dict[str, Route] = {
     "bids.tabulation": G("login 403 403 403 200 200"),
     "bids.opening_ocds": G("login 403 403 403 404 404"),  # not opened yet
     "bids.open_bids": P(ADMIN(302)),  # refused before the deadline, with a message
+    # The award stage: the admins' alone (the demo round's bids are not opened in this world).
+    "awards.round_award": GP(ADMIN(200), ADMIN(422), ids=DEMO),  # no time limit
+    "awards.evaluate": P(ADMIN(302)),  # a sealed bid: refused with a message
+    "awards.clear_evaluation": P(ADMIN(302)),
+    "awards.run_detail": G(ADMIN(200), ids=AWARD),
+    "awards.run_progress": G(ADMIN(200), ids=AWARD),
+    "awards.run_problem": G(ADMIN(200), ids=AWARD),
+    "awards.run_award": G(ADMIN(200), ids=AWARD),
+    "awards.compare": G(ADMIN(200), ids=DEMO, query="run={award_run_id}&run={award_run_id}"),
+    "awards.approve": P(ADMIN(302), ids=AWARD),
     # Published awards: the notices are public; a contract is its city's and its vendor's (the
     # other city gets 404 for its id); publishing is the admins' (refused without the box ticked).
-    "awards.index": G(PUBLIC(200)),
-    "awards.notice": G(PUBLIC(200), ids={"slug": "award_slug"}),
-    "awards.contracts": G(SIGNED_IN(200)),
-    "awards.contract_file": G("login 200 404 404 200 200",
-                              ids={"contract_id": "contract_id", "kind": "contract_kind"}),
-    "awards.vendor_results": G(APPROVED_VENDOR(200)),
-    "awards.publish": GP(ADMIN(200), ADMIN(422), ids={"run_id": "award_run_id"}),
+    "award_notices.index": G(PUBLIC(200)),
+    "award_notices.notice": G(PUBLIC(200), ids={"slug": "award_slug"}),
+    "award_notices.contracts": G(SIGNED_IN(200)),
+    "award_notices.contract_file": G("login 200 404 404 200 200",
+                                     ids={"contract_id": "contract_id", "kind": "contract_kind"}),
+    "award_notices.vendor_results": G(APPROVED_VENDOR(200)),
+    "award_notices.publish": GP(ADMIN(200), ADMIN(422), ids={"run_id": "published_run_id"}),
 }
 
 LAST = "auth.logout"  # signs the person out: asked last
@@ -288,7 +299,8 @@ def world(app, engine, session, admin, published):  # noqa: F811
     session.add(hint_job)
     session.commit()
     scenario, scenario_run = _scenario(session, engine, admin, solved)
-    award_run, contract = _published_award(session, package, bid_version.bid_id,
+    award_run = _award_run(session, package.round_id)
+    published_run, contract = _published_award(session, package, bid_version.bid_id,
                                            people["vendor"], own_member)
     ids = {
         "round_id": open_round.id, "demo_round_id": package.round_id, "line_id": line.id,
@@ -302,11 +314,27 @@ def world(app, engine, session, admin, published):  # noqa: F811
         "static_file": "vendor/pico/pico.min.css",
         "scenario_id": scenario.id, "scenario_run_id": scenario_run.id, "kind": "drop_member",
         "doomed_scenario_id": _doomed_scenario(session, admin, solved).id,
-        "award_run_id": award_run.id, "award_slug": "2027-clean-fleet",
+        "award_run_id": award_run.id,
+        "published_run_id": published_run.id, "award_slug": "2027-clean-fleet",
         "contract_id": contract.id, "contract_kind": "pdf",
     }
     reset_token = message.link.rsplit("/", 1)[1]
     return {"people": people, "ids": {**ids, "reset_token": reset_token}}
+
+
+def _award_run(session, round_id: int):
+    """A succeeded award run of one lot and one bid (as the award optimizer would write it)."""
+    from consortium.award import award_to_dict, optimize_award, parse_award_problem
+    from consortium.models import AwardRun
+    problem = {"lots": [{"id": "BEB-40/LOT-1", "product": "BEB-40", "period": "2027Q1",
+                         "quantity": 2, "allocations": [{"member": "Los Angeles", "quantity": 2}]}],
+               "bids": [{"id": "BID-1", "vendor": "Pacific Coach Works",
+                         "prices": [{"lot": "BEB-40/LOT-1", "unit_price": 1000}]}]}
+    result = award_to_dict(optimize_award(parse_award_problem(problem)))
+    run = AwardRun(round_id=round_id, status="succeeded", problem=problem, result=result)
+    session.add(run)
+    session.commit()
+    return run
 
 
 def _solved_round(session, engine, admin, own_member, other_member) -> Run:

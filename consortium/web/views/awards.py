@@ -1,98 +1,198 @@
-"""Published awards: the public award notices, the members' contracts (fleet managers see their
-city's, vendors their company's, admins all), a vendor's award results, and the admin's
-publication of an approved award run (with a confirmation page)."""
+"""The award stage for admins: evaluate the opened bids, run the award optimizer, follow its
+progress, read, compare and approve award runs."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   url_for)
+                   request, url_for)
 from flask_login import current_user
 from sqlmodel import select
 
-from consortium.models import AwardContract, AwardRun, Round
-from consortium.policy import ADMIN, APPROVED_VENDOR, PUBLIC, SIGNED_IN
-from consortium.services import award_notices
-from consortium.services.award_publish import publish_award
+from consortium.jobs import get_jobs
+from consortium.models import AwardRun, AwardRunStatus, Bid, BidPackage, Round
+from consortium.models.status import live
+from consortium.policy import ADMIN
+from consortium.services import award_results, awards
 from consortium.services.errors import ServiceError
-from consortium.services.publishing_inputs import consortium_info
 from consortium.web.access import db, guard, load_or_404
-from consortium.web.forms.awards import PublishAwardForm
+from consortium.web.forms.awards import (ApproveAwardForm, AwardRunForm, ClearEvaluationForm,
+                                         EvaluationForm)
 from consortium.web.pagination import paginate
-from consortium.web.transaction import rollback_only
 
-bp = Blueprint("awards", __name__, url_prefix="/awards")
-guard(bp, SIGNED_IN, index=PUBLIC, notice=PUBLIC, vendor_results=APPROVED_VENDOR, publish=ADMIN)
+bp = Blueprint("awards", __name__, url_prefix="/admin")
+guard(bp, ADMIN)
 
-FILES = {"pdf": ("application/pdf", "pdf"), "csv": ("text/csv; charset=utf-8", "csv")}
-
-
-@bp.route("/")
-def index():
-    """Every published award notice, the latest first."""
-    return render_template("awards/index.html",
-                           published=award_notices.published_rounds(db()))
+COMPARE_MAX = 6
 
 
-@bp.route("/<slug>")
-def notice(slug: str):
-    """A round's public award notice: lots, winners, unit prices, values, unawarded lots."""
-    session = db()
-    round_ = session.exec(select(Round).where(Round.slug == slug)).first()
-    run = award_notices.published_run(session, round_.id) if round_ else None
-    if run is None:
-        abort(404)
-    return render_template("awards/notice.html", notice=award_notices.notice(session, run))
+def _fail_stale() -> None:
+    settings = current_app.extensions["consortium.settings"]
+    awards.mark_stale_award_runs(db(), timedelta(minutes=settings.run_stale_minutes))
 
 
-@bp.route("/contracts")
-def contracts():
-    """The contracts the user may see: a fleet manager its city's, a vendor its company's."""
-    session = db()
-    page = paginate(session, award_notices.contracts_query(current_user), per_page=25)
-    return render_template("awards/contracts.html", page=page,
-                           rounds=award_notices.contract_rounds(session, page.items),
-                           member=award_notices.member_name(session, current_user))
+def _elapsed(run: AwardRun) -> int | None:
+    from consortium.db import utcnow
+    if run.started_at is None:
+        return None
+    return max(0, int(((run.finished_at or utcnow()) - run.started_at).total_seconds()))
 
 
-@bp.route("/contracts/<int:contract_id>.<kind>")
-def contract_file(contract_id: int, kind: str):
-    """A contract's PDF or CSV, exactly as published (404 for anyone else's contract)."""
-    if kind not in FILES:
-        abort(404)
-    contract = load_or_404(AwardContract, contract_id)
-    media_type, ext = FILES[kind]
-    data = contract.pdf if kind == "pdf" else contract.csv
-    sha = contract.pdf_sha256 if kind == "pdf" else contract.csv_sha256
-    return Response(data, mimetype=media_type, headers={
-        "Content-Disposition": f'attachment; filename="contract-{contract.reference}.{ext}"',
-        "Cache-Control": "no-store", "X-Content-SHA256": sha})
+@bp.app_context_processor
+def _helpers():
+    return {"award_elapsed": _elapsed}
 
 
-@bp.route("/results")
-def vendor_results():
-    """The vendor's results in each published award: lots won and lost per package, contracts."""
-    return render_template("awards/vendor_results.html",
-                           results=award_notices.vendor_results(db(), current_user))
-
-
-@bp.route("/runs/<int:run_id>/publish", methods=["GET", "POST"])
-def publish(run_id: int):
-    """Confirm, then publish an approved award run (once): contracts, notice, notifications."""
-    run = load_or_404(AwardRun, run_id, change=True)
-    session = db()
-    form = PublishAwardForm()
+@bp.route("/rounds/<int:round_id>/award", methods=["GET", "POST"])
+def round_award(round_id: int):
+    """The round's award: the opened bids to evaluate, the run form, and the award runs."""
+    round_ = load_or_404(Round, round_id)
+    form = AwardRunForm()
     if form.validate_on_submit():
         try:
-            rows = publish_award(session, run, current_user,
-                                 consortium=consortium_info(
-                                     current_app.extensions["consortium.settings"]))
+            run = awards.start_award_run(
+                db(), round_, current_user, enqueue=get_jobs(current_app).enqueue_award_run,
+                max_lots_per_vendor=form.max_lots_per_vendor.data,
+                time_limit=float(form.time_limit.data), note=form.note.data or "")
         except ServiceError as exc:
-            rollback_only()
             flash(str(exc), "error")
-            return redirect(url_for("awards.publish", run_id=run.id))
-        flash(f"Award run {run.id} published: {len(rows)} contract(s) issued; every bidder and "
-              "member has been told.", "success")
-        return redirect(url_for("awards.notice", slug=session.get(Round, run.round_id).slug))
-    notice = award_notices.notice(session, run) if run.result and run.problem else None
-    return render_template("awards/publish.html", run=run, form=form, notice=notice,
-                           round=session.get(Round, run.round_id)), (422 if form.errors else 200)
+            return _page(round_, form), 422
+        flash(f"Award run {run.id} is queued; this page follows its progress.", "success")
+        return redirect(url_for("awards.run_detail", run_id=run.id))
+    if form.is_submitted():
+        return _page(round_, form), 422
+    return _page(round_, form)
+
+
+def _page(round_: Round, form: AwardRunForm) -> str:
+    _fail_stale()
+    bids = awards.opened_bids(db(), round_)
+    packages = db().exec(select(BidPackage).where(BidPackage.round_id == round_.id)
+                         .order_by(BidPackage.reference)).all()
+    query = select(AwardRun).where(AwardRun.round_id == round_.id).order_by(AwardRun.id.desc())
+    page = paginate(db(), query, per_page=20)
+    page.args["round_id"] = round_.id
+    return render_template("awards/round.html", round=round_, form=form, bids=bids,
+                           packages=packages, page=page,
+                           evaluation_form=EvaluationForm, clear_form=ClearEvaluationForm(),
+                           approved=awards.approved_award_run(db(), round_))
+
+
+@bp.route("/bids/<int:bid_id>/evaluation", methods=["POST"])
+def evaluate(bid_id: int):
+    """Mark an opened bid responsive or not."""
+    bid = load_or_404(Bid, bid_id)
+    package = db().get(BidPackage, bid.package_id)
+    form = EvaluationForm(prefix=f"bid{bid.id}")
+    if form.validate_on_submit():
+        try:
+            awards.set_evaluation(db(), bid, current_user, responsive=form.responsive.data == "yes",
+                                  reason=form.reason.data or "")
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Bid {bid.id} is marked "
+                  f"{'responsive' if form.responsive.data == 'yes' else 'not responsive'}.",
+                  "success")
+    else:
+        flash("Choose responsive or not responsive (with a reason of at most "
+              f"{awards.REASON_MAX} characters).", "error")
+    return redirect(url_for("awards.round_award", round_id=package.round_id) + "#evaluation")
+
+
+@bp.route("/bids/<int:bid_id>/evaluation/clear", methods=["POST"])
+def clear_evaluation(bid_id: int):
+    """Forget a bid's evaluation: it counts as responsive again."""
+    bid = load_or_404(Bid, bid_id)
+    package = db().get(BidPackage, bid.package_id)
+    if ClearEvaluationForm().validate_on_submit():
+        try:
+            if awards.clear_evaluation(db(), bid, current_user):
+                flash(f"The evaluation of bid {bid.id} is cleared.", "success")
+        except ServiceError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("awards.round_award", round_id=package.round_id) + "#evaluation")
+
+
+@bp.route("/award-runs/<int:run_id>")
+def run_detail(run_id: int):
+    """One award run: progress while it solves, then the awards, runner-ups and estimates."""
+    run = load_or_404(AwardRun, run_id)
+    if run.status in live(AwardRunStatus):
+        _fail_stale()
+    round_ = db().get(Round, run.round_id)
+    others = db().exec(select(AwardRun.id).where(
+        AwardRun.round_id == round_.id, AwardRun.id != run.id,
+        AwardRun.status == AwardRunStatus.SUCCEEDED).order_by(AwardRun.id.desc()).limit(20)).all()
+    return render_template("awards/detail.html", run=run, round=round_,
+                           data=award_results.result_page(db(), round_, run), others=others,
+                           approve_form=ApproveAwardForm(),
+                           approved=awards.approved_award_run(db(), round_))
+
+
+@bp.route("/award-runs/<int:run_id>/progress")
+def run_progress(run_id: int):
+    """The progress partial polled by the award run page; reloads the page when done."""
+    run = load_or_404(AwardRun, run_id)
+    if run.status in live(AwardRunStatus):
+        _fail_stale()
+        db().refresh(run)
+    response = Response(render_template("awards/_progress.html", run=run), mimetype="text/html")
+    if run.status not in live(AwardRunStatus) and request.headers.get("HX-Request"):
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+def _download(run: AwardRun, kind: str, document: dict | None) -> Response:
+    if document is None:
+        abort(404)
+    round_ = db().get(Round, run.round_id)
+    name = f"{round_.slug}-award-run{run.id}-{kind}.json"
+    return Response(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                    mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/award-runs/<int:run_id>/problem.json")
+def run_problem(run_id: int):
+    """The award problem file the run solved (anyone can recompute the award from it)."""
+    run = load_or_404(AwardRun, run_id)
+    return _download(run, "problem", run.problem)
+
+
+@bp.route("/award-runs/<int:run_id>/award.json")
+def run_award(run_id: int):
+    """The award file the run wrote (404 until it succeeded)."""
+    run = load_or_404(AwardRun, run_id)
+    return _download(run, "award", run.result)
+
+
+@bp.route("/rounds/<int:round_id>/award/compare")
+def compare(round_id: int):
+    """Two or more succeeded award runs of the round side by side (`?run=1&run=2...`)."""
+    round_ = load_or_404(Round, round_id)
+    ids = list(dict.fromkeys(request.args.getlist("run")))[:COMPARE_MAX]
+    runs = [load_or_404(AwardRun, run_id) for run_id in ids]
+    if any(r.round_id != round_.id for r in runs):
+        abort(404)
+    runs = [r for r in runs if r.status == AwardRunStatus.SUCCEEDED and r.result]
+    data = award_results.compare(db(), round_, runs) if len(runs) >= 2 else None
+    return render_template("awards/compare.html", round=round_, runs=runs, data=data,
+                           approve_form=ApproveAwardForm(),
+                           approved=awards.approved_award_run(db(), round_))
+
+
+@bp.route("/award-runs/<int:run_id>/approve", methods=["POST"])
+def approve(run_id: int):
+    """Approve the award run as the round's award."""
+    run = load_or_404(AwardRun, run_id, change=True)
+    if ApproveAwardForm().validate_on_submit():
+        try:
+            awards.approve_award_run(db(), run, current_user)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Award run {run.id} is now the approved award of this round.", "success")
+    return redirect(url_for("awards.run_detail", run_id=run.id))
