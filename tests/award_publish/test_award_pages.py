@@ -140,3 +140,20 @@ def test_the_tabulation_links_to_the_published_award(client, published_award, op
     login(client, vendors["Evergreen Bus"])
     page = _text(client.get(f"/bids/packages/{opened['BEB-40'].id}/tabulation"))
     assert "/awards/2027-clean-fleet" in page and "/awards/results" in page
+
+
+def test_the_award_run_page_offers_publication_once_approved(client, session, approved_run,
+                                                             admin):
+    login(client, admin)
+    page = _text(client.get(f"/admin/award-runs/{approved_run.id}"))
+    assert f"/awards/runs/{approved_run.id}/publish" in page and "Publish this award" in page
+    publish_award(session, approved_run, admin)
+    commit(session)
+    page = _text(client.get(f"/admin/award-runs/{approved_run.id}"))
+    assert "Publish this award" not in page and "/awards/2027-clean-fleet" in page
+
+
+def test_an_unapproved_run_page_has_no_publish_button(client, session, opened, demo_round, admin):
+    run = award_run(session, demo_round[0], admin, approved=False)
+    login(client, admin)
+    assert "Publish this award" not in _text(client.get(f"/admin/award-runs/{run.id}"))
