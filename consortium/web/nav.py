@@ -17,6 +17,7 @@ NAV = {
         ("admin.products", "Catalog"),
         ("admin.vendors", "Vendors"),
         ("packages.admin_index", "Packages"),
+        ("award_notices.contracts", "Contracts"),
         ("admin.audit", "Audit log"),
         ("notifications.outbox", "Outbox"),
     ],

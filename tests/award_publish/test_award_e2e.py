@@ -124,3 +124,47 @@ def test_admin_publishes_then_the_fleet_manager_downloads_its_contract(page, new
     assert hashlib.sha256(path.read_bytes()).hexdigest() == mine.pdf_sha256
     assert fleet.request.get(f"{server.url}/awards/contracts/{other.id}.pdf").status == 404
     assert [m for m in messages if "Content Security Policy" in m] == []
+
+
+def _published(server) -> None:
+    """Publish the award unless the first test did."""
+    from consortium.services.award_publish import publish_award
+    with Session(server.app.extensions["consortium.engine"], expire_on_commit=False) as session:
+        run = session.exec(select(AwardRun)).one()
+        if run.published_at is None:
+            publish_award(session, run, None)
+            commit(session)
+
+
+@pytest.mark.parametrize("email, paths", [
+    (None, ["/awards/", "/awards/2027-clean-fleet"]),
+    ("fleet@la.example", ["/awards/contracts"]),
+    ("sales@evergreen.example", ["/awards/results", "/awards/contracts"]),
+    ("admin@award.example", ["/awards/runs/{run}/publish", "/awards/contracts"]),
+])
+def test_award_pages_have_no_serious_accessibility_violations(browser, server, email, paths):
+    from tests.e2e.test_e2e_accessibility import AXE, duplicate_ids, serious_violations
+    _published(server)
+    with Session(server.app.extensions["consortium.engine"]) as session:
+        run_id = session.exec(select(AwardRun.id)).one()
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    context.add_init_script(path=str(AXE))
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        if email:
+            _sign_in(page, server.url, email)
+        found = []
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in paths:
+                response = page.goto(path.format(run=run_id))
+                assert response.status == 200, path
+                page.wait_for_load_state("networkidle")
+                found += [f"{path} ({width} px): {v['id']}: {v['help']} {v['nodes']}"
+                          for v in serious_violations(page)]
+                if duplicates := duplicate_ids(page):
+                    found.append(f"{path}: duplicate ids {duplicates}")
+        assert not found, "\n".join(found)
+    finally:
+        context.close()
