@@ -12,10 +12,11 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from consortium import policy
-from consortium.models import (AwardContract, AwardRun, Bid, BidPackage, Member, Product, Round,
-                               User, Vendor)
+from consortium.models import (AwardContract, AwardRun, Bid, BidPackage, BidStatus, Member,
+                               Product, Round, User, Vendor)
 from consortium.publish.award_inputs import (BidderOutcome, LotOutcome, bidder_outcomes,
                                              lot_outcomes, money)
+from consortium.services import awards
 
 
 def published_run(session: Session, round_id: int) -> AwardRun | None:
@@ -88,14 +89,42 @@ def notice(session: Session, run: AwardRun) -> Notice:
                   awarded_units=int(run.result.get("awarded_units", 0)))
 
 
+def excluded_bids(session: Session, run: AwardRun, vendor_id: int | None = None
+                  ) -> list[tuple[Bid, BidPackage, str]]:
+    """The round's bids the award did not consider (invalid at the opening, or evaluated not
+    responsive), with the reason: (bid, package, reason), by package then bid."""
+    considered = {_bid_id(b["id"]) for b in run.problem.get("bids", [])}
+    query = (select(Bid, BidPackage).join(BidPackage, BidPackage.id == Bid.package_id)
+             .where(BidPackage.round_id == run.round_id,
+                    Bid.status.in_((BidStatus.OPENED.value, BidStatus.INVALID.value)))
+             .order_by(BidPackage.reference, Bid.id))
+    if vendor_id is not None:
+        query = query.where(Bid.vendor_id == vendor_id)
+    not_responsive = awards.excluded_bids(session, session.get(Round, run.round_id))
+    out = []
+    for bid, package in session.exec(query).all():
+        if bid.id in considered:
+            continue
+        if bid.status == BidStatus.INVALID.value:
+            reason = f"invalid at the opening: {bid.invalid_reason}"
+        elif bid.id in not_responsive:
+            reason = f"evaluated not responsive: {not_responsive[bid.id]}"
+        else:
+            reason = "not part of the award"
+        out.append((bid, package, reason))
+    return out
+
+
 @dataclass
 class VendorRound:
-    """A vendor's results in one published award: per bid (package), lots won and lost."""
+    """A vendor's results in one published award: per bid (package), lots won and lost, and its
+    bids the award did not consider, with the reason."""
 
     round: Round
     run: AwardRun
     bids: list[tuple[BidPackage, BidderOutcome]]
     contracts: list[AwardContract]
+    excluded: list[tuple[BidPackage, str]] = field(default_factory=list)
 
 
 def vendor_results(session: Session, user: User) -> list[VendorRound]:
@@ -111,10 +140,12 @@ def vendor_results(session: Session, user: User) -> list[VendorRound]:
             bid = mine.get(_bid_id(outcome.bid))
             if bid is not None:
                 bids.append((session.get(BidPackage, bid.package_id), outcome))
-        if bids:
+        excluded = [(package, reason)
+                    for _, package, reason in excluded_bids(session, run, vendor.id)]
+        if bids or excluded:
             contracts = session.exec(contracts_query(user).where(
                 AwardContract.award_run_id == run.id)).all()
-            out.append(VendorRound(round_, run, bids, list(contracts)))
+            out.append(VendorRound(round_, run, bids, list(contracts), excluded))
     return out
 
 

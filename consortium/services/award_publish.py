@@ -29,7 +29,7 @@ from consortium.publish.contracts import ContractInput, contract_files
 from consortium.publish.inputs import ConsortiumInfo
 from consortium.publish.ocds_awards import PackageAward, Party, award_release_package
 from consortium.publish.validate import InvalidPackage, validate_release_package
-from consortium.services import audit, notifications
+from consortium.services import audit, award_notices, notifications
 from consortium.services import bids as bid_service
 from consortium.services.errors import NotAllowed, ServiceError
 
@@ -178,15 +178,18 @@ def _claim(session: Session, run: AwardRun, user: User | None, now: datetime) ->
 
 
 def _notify(session: Session, ctx: _Round, run: AwardRun, rows: list[AwardContract]) -> int:
-    by_vendor: dict[int, tuple[list[str], list[str]]] = {}
+    by_vendor: dict[int, tuple[list[str], list[str], list[str]]] = {}
     for b in bidder_outcomes(run.problem, run.result):
-        won, lost = by_vendor.setdefault(ctx.bids[b.bid].vendor_id, ([], []))
+        won, lost, _ = by_vendor.setdefault(ctx.bids[b.bid].vendor_id, ([], [], []))
         won += [f"{o.lot} at ${o.unit_price:,.2f} per unit" for o in b.won]
         lost += list(b.lost)
+    for bid, package, reason in award_notices.excluded_bids(session, run):
+        by_vendor.setdefault(bid.vendor_id, ([], [], []))[2].append(
+            f"your bid on {package.reference} was not considered ({reason})")
     sent = 0
-    for vendor_id, (won, lost) in sorted(by_vendor.items()):
+    for vendor_id, (won, lost, excluded) in sorted(by_vendor.items()):
         sent += notifications.award_result(session, vendor_id, round_name=ctx.round.name, won=won,
-                                           lost=lost, link="/awards/results")
+                                           lost=lost, excluded=excluded, link="/awards/results")
     members: dict[int, int] = {}
     for row in rows:
         members[row.member_id] = members.get(row.member_id, 0) + 1

@@ -369,15 +369,17 @@ def set_enabled_kinds(session: Session, user: User, enabled: Iterable[str]) -> s
 
 
 def award_result(session: Session, vendor_id: int, *, round_name: str, won: list[str],
-                 lost: list[str], link: str) -> int:
+                 lost: list[str], link: str, excluded: list[str] = ()) -> int:
     """A bidder's users learn which lots their company won and which it lost in a published
-    award (lot ids with the unit price won, or the lots it priced and did not win)."""
+    award (lot ids with the unit price won, or the lots it priced and did not win), and which of
+    its bids the award did not consider, and why."""
     users = session.exec(_vendor_users(User.vendor_id == vendor_id)).all()
     parts = []
     if won:
         parts.append(f"Won ({len(won)}): " + "; ".join(won) + ".")
     if lost:
         parts.append(f"Not won ({len(lost)}): " + ", ".join(lost) + ".")
+    parts += [text[:1].upper() + text[1:] + "." for text in excluded]
     verdict = f"you won {len(won)} lot{'s' if len(won) != 1 else ''}" if won else "no lot won"
     return notify(session, users, kind="award_published", link=link,
                   subject=f"Award of {round_name} published: {verdict}",

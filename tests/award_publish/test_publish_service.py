@@ -225,3 +225,33 @@ def test_an_award_file_whose_contracts_disagree_with_its_awards_is_refused(sessi
     with pytest.raises(ServiceError, match="do not match its awards"):
         publish_award(session, approved_run, admin)
     assert approved_run.published_at is None
+
+
+def test_a_bidder_left_out_of_the_award_is_told_why(session, opened, demo_round, admin, vendors,
+                                                    client):
+    from consortium.award import award_to_dict, optimize_award, parse_award_problem
+    from consortium.db import utcnow
+    from consortium.models import AwardRun, Bid
+    from consortium.services import awards
+    from tests.conftest import login
+    evergreen = session.exec(select(Bid).where(
+        Bid.vendor_id == vendors["Evergreen Bus"].vendor_id)).one()
+    awards.set_evaluation(session, evergreen, admin, responsive=False,
+                          reason="No Buy America certificate")
+    problem = awards.build_problem(session, demo_round[0], None)
+    assert f"BID-{evergreen.id}" not in {b["id"] for b in problem["bids"]}
+    run = AwardRun(round_id=demo_round[0].id, status="succeeded", problem=problem,
+                   result=award_to_dict(optimize_award(parse_award_problem(problem))),
+                   approved_at=utcnow())
+    session.add(run)
+    commit(session)
+    publish_award(session, run, admin)
+    commit(session)
+    note = session.exec(select(Notification).where(
+        Notification.user_id == vendors["Evergreen Bus"].id,
+        Notification.kind == "award_published")).one()
+    assert "no lot won" in note.subject
+    assert "was not considered (evaluated not responsive: No Buy America certificate)" in note.body
+    login(client, vendors["Evergreen Bus"])
+    page = client.get("/awards/results").get_data(as_text=True)
+    assert "your bid was not considered" in page and "No Buy America certificate" in page
