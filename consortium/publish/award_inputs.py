@@ -31,7 +31,7 @@ def cents(value: Fraction | Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class LotOutcome:
-    """One lot of the award problem: awarded to a bid at a unit price, or unawarded with a reason."""
+    """A lot of the award problem: awarded to a bid at a unit price, or unawarded with a reason."""
 
     lot: str                    # the award problem's lot id, e.g. "BEB-40/LOT-1"
     product: str

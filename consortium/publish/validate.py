@@ -113,7 +113,8 @@ def _party_errors(r: int, release: dict) -> list[str]:
         refs = [("suppliers", o) for o in award.get("suppliers") or []]
         refs += [("buyers", o) for o in award.get("buyers") or []]
         errors += [f"releases/{r}/awards/{n}/{what}: {o.get('id')!r} is not a party of this "
-                   "release" for what, o in refs if isinstance(o, dict) and o.get("id") not in parties]
+                   "release" for what, o in refs
+                   if isinstance(o, dict) and o.get("id") not in parties]
     for n, contract in enumerate(release.get("contracts") or []):
         buyer = contract.get("buyer") if isinstance(contract, dict) else None
         if isinstance(buyer, dict) and buyer.get("id") not in parties:
@@ -147,8 +148,8 @@ def validation_errors(data: dict) -> list[str]:
 
 
 def validate_release_package(data: dict) -> None:
-    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package (with the Lots, Bids,
-    Enquiries and Contract buyer extensions)."""
+    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package (with the Lots,
+    Bids, Enquiries and Contract buyer extensions)."""
     errors = validation_errors(data)
     if errors:
         raise InvalidPackage(errors)

@@ -105,7 +105,8 @@ def _contract_row(ctx: _Round, run: AwardRun, c: MemberContract, consortium: Con
                   session: Session) -> AwardContract:
     buyer = ctx.buyers.get(c.member)
     if buyer is None:
-        raise ServiceError(f"Member {c.member} of the award is not a buyer of the round's packages.")
+        raise ServiceError(f"Member {c.member} of the award is not a buyer in the round's "
+                           "packages.")
     winner = {o.lot: o.bid for o in lot_outcomes(run.problem, run.result)}
     bid = ctx.bids[winner[c.lines[0].lot]]  # every line of the contract is the same vendor's
     vendor = session.get(Vendor, bid.vendor_id)

@@ -79,7 +79,8 @@ def test_a_run_is_published_once(session, approved_run, admin):
     with pytest.raises(PublishRefused, match="already published"):
         publish_award(session, approved_run, admin)
     assert len(session.exec(select(AwardContract)).all()) == 6
-    assert len(session.exec(select(AuditEntry).where(AuditEntry.action == "award_publish")).all()) == 1
+    entries = session.exec(select(AuditEntry).where(AuditEntry.action == "award_publish")).all()
+    assert len(entries) == 1
 
 
 def test_published_contracts_never_change(session, approved_run, admin):
