@@ -199,10 +199,20 @@ def _progress(engine: Engine, run_id: int, text: str) -> None:
                          heartbeat_at=utcnow())
 
 
+def outcome_text(result: dict) -> str:
+    """The solver's verdict on an award, in words: proven optimal, or stopped by the time limit
+    with the gap it had reached."""
+    if result.get("status") == "optimal":
+        return "Done: optimal"
+    return (f"Done: feasible, stopped by the time limit (gap {float(result.get('gap', 0)):.2%}); "
+            "a longer time limit may find a cheaper award")
+
+
 def _finish(engine: Engine, run_id: int, *, result: dict | None = None, error: str = "") -> bool:
     status = AwardRunStatus.FAILED if error else AwardRunStatus.SUCCEEDED
     return job_rows.finish(engine, AwardRun, run_id, status, result=result, error=error,
-                           progress="Failed" if error else "Done", finished_at=utcnow())
+                           progress="Failed" if error else outcome_text(result),
+                           finished_at=utcnow())
 
 
 def execute_award_run(engine: Engine, run_id: int, *,
