@@ -71,8 +71,13 @@ def set_evaluation(session: Session, bid: Bid, user: User | None, *, responsive:
         row = BidEvaluation.model_validate({"bid_id": bid.id})
     row.responsive, row.reason = bool(responsive), reason
     row.evaluated_by_id, row.evaluated_at = (user.id if user else None), utcnow()
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # the unique bid_id: of two first evaluations, one stays
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise ServiceError(f"Bid {bid.id} was evaluated by someone else meanwhile; reload the "
+                           "page and try again.") from None
     vendor = session.get(Vendor, bid.vendor_id)
     verdict = "responsive" if responsive else f"not responsive ({reason})"
     audit.record(session, user=user, action="evaluate", entity="bid", entity_id=bid.id,
