@@ -71,8 +71,13 @@ def set_evaluation(session: Session, bid: Bid, user: User | None, *, responsive:
         row = BidEvaluation.model_validate({"bid_id": bid.id})
     row.responsive, row.reason = bool(responsive), reason
     row.evaluated_by_id, row.evaluated_at = (user.id if user else None), utcnow()
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # the unique bid_id: of two first evaluations, one stays
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise ServiceError(f"Bid {bid.id} was evaluated by someone else meanwhile; reload the "
+                           "page and try again.") from None
     vendor = session.get(Vendor, bid.vendor_id)
     verdict = "responsive" if responsive else f"not responsive ({reason})"
     audit.record(session, user=user, action="evaluate", entity="bid", entity_id=bid.id,
@@ -199,10 +204,20 @@ def _progress(engine: Engine, run_id: int, text: str) -> None:
                          heartbeat_at=utcnow())
 
 
+def outcome_text(result: dict) -> str:
+    """The solver's verdict on an award, in words: proven optimal, or stopped by the time limit
+    with the gap it had reached."""
+    if result.get("status") == "optimal":
+        return "Done: optimal"
+    return (f"Done: feasible, stopped by the time limit (gap {float(result.get('gap', 0)):.2%}); "
+            "a longer time limit may find a cheaper award")
+
+
 def _finish(engine: Engine, run_id: int, *, result: dict | None = None, error: str = "") -> bool:
     status = AwardRunStatus.FAILED if error else AwardRunStatus.SUCCEEDED
     return job_rows.finish(engine, AwardRun, run_id, status, result=result, error=error,
-                           progress="Failed" if error else "Done", finished_at=utcnow())
+                           progress="Failed" if error else outcome_text(result),
+                           finished_at=utcnow())
 
 
 def execute_award_run(engine: Engine, run_id: int, *,

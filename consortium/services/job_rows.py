@@ -30,26 +30,28 @@ class QueueUnreachable(ServiceError):
     """The job queue refused a committed row; the row is marked failed with the reason."""
 
 
-def unreachable_error(exc: Exception) -> str:
+def unreachable_error(exc: Exception, again: str = "run again") -> str:
     """The error a row gets when the job queue could not take it."""
     return (f"The job queue could not be reached ({exc.__class__.__name__}). Check REDIS_URL "
-            "and the worker, then run again.")
+            f"and the worker, then {again}.")
 
 
 def hand_over(session: Session, row_id: int, enqueue: Callable[[int], None],
-              fail: Callable[[str], object], what: str) -> None:
+              fail: Callable[[str], object], what: str, *,
+              raises: type[ServiceError] = QueueUnreachable, refusal: str | None = None,
+              again: str = "run again") -> None:
     """Once the caller's transaction commits, `enqueue(row_id)` (so the worker finds the
     committed row). When the queue cannot be reached, `fail(error)` marks the row failed (it
-    must not look queued forever) and the edge's commit raises `QueueUnreachable`."""
+    must not look queued forever) and the edge's commit raises `raises` (with `refusal`)."""
 
     def hand() -> None:
         try:
             enqueue(row_id)
         except Exception as exc:
             log.exception("could not queue %s %s", what, row_id)
-            fail(unreachable_error(exc))
-            raise QueueUnreachable(f"The job queue could not be reached; the {what} was not "
-                                   "started.") from exc
+            fail(unreachable_error(exc, again))
+            raise raises(refusal or f"The job queue could not be reached; the {what} was not "
+                         "started.") from exc
 
     after_commit(session, hand)
 

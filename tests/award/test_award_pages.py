@@ -138,3 +138,16 @@ def test_approval_needs_the_csrf_token(csrf_client, session, tender, admin, engi
     csrf_client.post(f"/admin/award-runs/{run.id}/approve", data={"csrf_token": token})
     session.expire_all()
     assert session.get(AwardRun, run.id).approved_at is not None
+
+
+def test_a_queued_run_shows_its_progress_and_polls(client, session, tender, admin):
+    run = awards.create_award_run(session, tender, admin)
+    session.commit()
+    login(client, admin)
+    detail = client.get(f"/admin/award-runs/{run.id}").get_data(as_text=True)
+    assert "Waiting for the worker" in detail
+    assert f'hx-get="/admin/award-runs/{run.id}/progress"' in detail
+    partial = client.get(f"/admin/award-runs/{run.id}/progress", headers={"HX-Request": "1"})
+    assert "HX-Refresh" not in partial.headers and "every 1s" in partial.get_data(as_text=True)
+    assert client.get(f"/admin/award-runs/{run.id}/award.json").status_code == 404
+    assert "Approve this award" not in detail

@@ -68,7 +68,8 @@ def test_the_evaluation_table_lists_each_opened_bid_once(session, tender, admin)
 def test_an_award_run_stores_exactly_what_the_optimizer_decides(session, engine, tender, admin):
     run = _run(session, engine, tender, admin, max_lots_per_vendor=4, time_limit=30)
     assert run.status == AwardRunStatus.SUCCEEDED, run.error
-    assert run.problem["max_lots_per_vendor"] == 4 and run.progress == "Done"
+    assert run.problem["max_lots_per_vendor"] == 4
+    assert run.progress == f"Done: {run.result['status']}" == "Done: optimal"
     expected = award_to_dict(optimize_award(parse_award_problem(run.problem), time_limit=30))
     assert _without_timings(run.result) == _without_timings(expected)
     assert run.started_at and run.finished_at and run.started_at <= run.finished_at
@@ -203,3 +204,31 @@ def test_stale_award_runs_are_marked_failed(session, tender, admin):
     assert awards.mark_stale_award_runs(session, timedelta(minutes=10)) == 1
     session.commit()
     assert session.get(AwardRun, run.id).status == AwardRunStatus.FAILED
+
+
+def test_a_time_limited_award_says_so():
+    assert awards.outcome_text({"status": "optimal", "gap": 0.0}) == "Done: optimal"
+    text = awards.outcome_text({"status": "feasible", "gap": 0.0123})
+    assert text.startswith("Done: feasible, stopped by the time limit (gap 1.23%)")
+
+
+def test_a_lots_price_cap_is_the_lowest_cap_of_its_tranches_lines(session, tender):
+    from consortium.models import DemandLine, Product, Run
+    from consortium.services.publishing_inputs import plan_lots
+    from consortium.services.run_results import problem_of
+    problem = awards.build_problem(session, tender, None)
+    capped = {lot["id"]: lot["max_unit_price"] for lot in problem["lots"]
+              if "max_unit_price" in lot}
+    assert capped, "the demo has lines with a price cap"
+    run = session.get(Run, tender.approved_run_id)
+    lines = problem_of(run).demand
+    for lot_id, cap in capped.items():
+        code, lot_name = lot_id.split("/")
+        tranche = dict((lot.id, t) for lot, t in plan_lots(tender, run, code))[lot_name]
+        caps = [d.max_unit_price for d in lines
+                if d.id in {a.demand for a in tranche.allocations}
+                and d.max_unit_price is not None]
+        assert cap == min(caps)
+        product = session.exec(select(Product).where(Product.code == code)).one()
+        assert session.exec(select(DemandLine).where(DemandLine.product_id == product.id,
+                                                     DemandLine.max_unit_price == cap)).first()
