@@ -193,10 +193,11 @@ def award_releases(inp: PackageAward) -> list[dict]:
 
 
 def award_release_package(inp: PackageAward) -> dict:
-    """The two releases in one release package (what the award adds to the public record)."""
+    """The two releases in one release package, validated before they are stored; the public
+    serves them within the package's record (`/api/packages/OCID/releases.json`)."""
     c = inp.consortium
     return {
-        "uri": f"{c.public_url}/notices/{inp.ocid}/award.json",
+        "uri": f"{c.public_url}/api/packages/{inp.ocid}/releases.json",
         "version": OCDS_VERSION,
         "extensions": [LOTS_EXTENSION, BIDS_EXTENSION, CONTRACT_BUYER_EXTENSION],
         "publishedDate": iso(inp.date),
