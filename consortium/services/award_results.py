@@ -129,13 +129,25 @@ def summary(result: dict, rows: list[dict]) -> dict:
             "versus_estimate": (cost - estimate) if awarded else None}
 
 
+def chart_data(members: list[dict]) -> dict:
+    """The members chart's data: each member's net award against its plan estimates."""
+    def figure(value):
+        return float(value) if value is not None else None
+
+    return {"members": [m["member"] for m in members],
+            "net": [figure(m["net"]) for m in members],
+            "consortium": [figure(m["consortium_estimate"]) for m in members],
+            "standalone": [figure(m["standalone"]) for m in members]}
+
+
 def result_page(session: Session, round_: Round, run: AwardRun) -> dict | None:
     """Everything the award run page shows once the run succeeded (None before)."""
     if not run.result or not run.problem:
         return None
     rows = lot_rows(run.problem, run.result, lot_estimates(session, round_))
-    return {"lots": rows, "summary": summary(run.result, rows),
-            "members": member_rows(session, round_, run.result),
+    members = member_rows(session, round_, run.result)
+    return {"lots": rows, "summary": summary(run.result, rows), "members": members,
+            "chart": chart_data(members),
             "discounts": run.result.get("discounts", []),
             "vendors": run.result.get("vendors", []),
             "unawarded": [r for r in rows if not r["award"]]}

@@ -14,6 +14,7 @@ from consortium.services.demo_tender import DEMO_ROUND, seed_demo_tender
 from consortium.services.fixtures import load_fixtures
 from tests import factories
 from tests.award.conftest import DEMO
+from tests.e2e.conftest import ConsoleLog
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +36,7 @@ def server(tmp_path_factory):
 
 def test_admin_excludes_a_bid_runs_the_award_and_approves_it(new_page, server):
     page = new_page(server.url)
+    console = ConsoleLog.attach(page)
     page.goto("/login")
     page.get_by_label("Email").fill("admin@award.example")
     page.get_by_label("Password").fill(factories.PASSWORD)
@@ -68,9 +70,13 @@ def test_admin_excludes_a_bid_runs_the_award_and_approves_it(new_page, server):
         assert run.problem["max_lots_per_vendor"] == 5
         first_award = run.result["awards"][0]
     expect(page.locator("#award-lots")).to_contain_text(first_award["vendor"])
+    expect(page.locator("#chart-award-members")).to_be_visible()
+    page.wait_for_function("() => window.Chart && Chart.getChart('chart-award-members')")
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Approve this award").click()
     expect(page.get_by_text(f"Award run {run.id} is now the approved award")).to_be_visible()
     with Session(server.app.extensions["consortium.engine"]) as session:
         assert session.get(AwardRun, run.id).approved_at is not None
+    assert console.csp_violations() == []
+    assert not [m for m in console.messages if m.startswith("pageerror")]

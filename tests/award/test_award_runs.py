@@ -183,6 +183,10 @@ def test_result_data_has_runner_ups_estimates_and_members(session, engine, tende
     members = {m["member"]: m for m in data["members"]}
     assert members and all(m["standalone"] is not None for m in members.values())
     assert sum(m["units"] for m in members.values()) == run.result["awarded_units"]
+    chart = data["chart"]
+    assert chart["members"] == [m["member"] for m in data["members"]]
+    assert chart["net"] == [float(m["net"]) for m in data["members"]]
+    assert chart["standalone"] == [float(m["standalone"]) for m in data["members"]]
 
 
 def test_comparison_marks_the_lots_whose_winner_changed(session, engine, tender, admin):
