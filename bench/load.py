@@ -223,10 +223,10 @@ def publish_closed_round(url: str) -> None:
     """Solve the demo's closed round, approve the plan and publish its bid packages."""
     from datetime import timedelta
 
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from consortium.config import Settings
-    from consortium.db import make_engine, utcnow
+    from consortium.db import make_engine, session_scope, utcnow
     from consortium.models import Round, User as UserRow
     from consortium.services import publishing
     from consortium.services.publishing_inputs import consortium_info
@@ -234,7 +234,7 @@ def publish_closed_round(url: str) -> None:
 
     engine = make_engine(url)
     try:
-        with Session(engine, expire_on_commit=False) as s:
+        with session_scope(engine) as s:  # each block is one unit of work, committed at its end
             if publishing_done(s):
                 return
             round_ = s.exec(select(Round).where(Round.status == "closed")).first()
@@ -242,14 +242,13 @@ def publish_closed_round(url: str) -> None:
             run = create_run(s, round_, admin, time_limit=60, gap=1e-4)
         if execute_run(engine, run.id) != "succeeded":
             raise RuntimeError("the demo round's optimizer run failed")
-        with Session(engine, expire_on_commit=False) as s:
+        with session_scope(engine) as s:
             from consortium.models import Run
             run, admin = s.get(Run, run.id), s.get(UserRow, admin.id)
             approve_run(s, run, admin)
             publishing.publish_round(s, run, admin, bid_deadline=utcnow() + timedelta(days=30),
                                      questions_deadline=utcnow() + timedelta(days=21),
                                      consortium=consortium_info(Settings.from_env()))
-            s.commit()
     finally:
         engine.dispose()
 

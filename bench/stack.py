@@ -35,19 +35,16 @@ def free_port() -> int:
 
 def prepare_database(url: str) -> None:
     """Migrate the database at `url` and load the demo consortium when it is empty."""
-    from sqlmodel import Session
-
-    from consortium.db import make_engine
+    from consortium.db import make_engine, session_scope
     from consortium.migrate import upgrade
     from consortium.services.fixtures import database_is_empty, load_fixtures
 
     engine = make_engine(url)
     try:
         upgrade(engine)
-        with Session(engine) as session:
+        with session_scope(engine) as session:
             if database_is_empty(session):
                 load_fixtures(session, FIXTURES)
-                session.commit()
     finally:
         engine.dispose()
 

@@ -76,11 +76,11 @@ def prepare_database(url: str, folder: Path) -> dict:
     from datetime import timedelta
 
     from sqlalchemy import text
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from consortium.cli import FIXTURES
     from consortium.config import Settings
-    from consortium.db import make_engine, utcnow
+    from consortium.db import make_engine, session_scope, utcnow
     from consortium.migrate import upgrade
     from consortium.models import DemandLine, Member, Round, User
     from consortium.services import csv_import, publishing, runs
@@ -91,7 +91,7 @@ def prepare_database(url: str, folder: Path) -> dict:
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     upgrade(engine)
-    with Session(engine, expire_on_commit=False) as session:
+    with session_scope(engine) as session:  # each block is one unit of work, committed at its end
         load_fixtures(session, FIXTURES / "demo")
         closed = session.exec(select(Round).where(Round.status == "closed")).one()
         opened = session.exec(select(Round).where(Round.status == "open")).one()
@@ -100,18 +100,17 @@ def prepare_database(url: str, folder: Path) -> dict:
         member = session.get(Member, fleet.member_id)
         run = runs.create_run(session, closed, admin, note="web benchmark")
     runs.execute_run(engine, run.id)
-    with Session(engine, expire_on_commit=False) as session:
+    with session_scope(engine) as session:
         run = session.get(type(run), run.id)
         runs.approve_run(session, run, admin)
         now = utcnow().replace(second=0, microsecond=0)
         packages = publishing.publish_round(session, run, admin,
                                             bid_deadline=now + timedelta(days=30),
                                             questions_deadline=now + timedelta(days=21))
-        session.commit()
     with open(FIXTURES / "demo" / "demand-2027-28-fleet.csv", newline="") as f:
         la_rows = [r for r in csv.DictReader(f) if r["member"] == member.name]
     csv_for_upload = _line_rows(la_rows, CSV_ROWS)
-    with Session(engine, expire_on_commit=False) as session:
+    with session_scope(engine) as session:
         have = len(session.exec(select(DemandLine.id).where(
             DemandLine.round_id == opened.id, DemandLine.member_id == member.id)).all())
         opened = session.get(Round, opened.id)
