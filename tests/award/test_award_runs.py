@@ -236,3 +236,17 @@ def test_a_lots_price_cap_is_the_lowest_cap_of_its_tranches_lines(session, tende
         product = session.exec(select(Product).where(Product.code == code)).one()
         assert session.exec(select(DemandLine).where(DemandLine.product_id == product.id,
                                                      DemandLine.max_unit_price == cap)).first()
+
+
+def test_a_run_keeps_the_problem_it_solved_when_evaluations_change(session, engine, tender,
+                                                                    admin):
+    before = _run(session, engine, tender, admin)
+    bid = _bid_of(session, tender, "Summit Electric Trucks")
+    awards.set_evaluation(session, bid, admin, responsive=False, reason="Missing bid bond")
+    session.commit()
+    after = _run(session, engine, tender, admin)
+    session.refresh(before)
+    assert f"BID-{bid.id}" in {b["id"] for b in before.problem["bids"]}
+    assert f"BID-{bid.id}" not in {b["id"] for b in after.problem["bids"]}
+    assert len(after.problem["bids"]) == len(before.problem["bids"]) - 1
+    assert all(a["bid"] != f"BID-{bid.id}" for a in after.result["awards"])
