@@ -190,3 +190,29 @@ def new_page(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def worker_server(tmp_path):
+    """The app (CSRF on, a fresh SQLite database, a SQLite job queue that is not immediate)
+    served on a free port, with a worker thread consuming the queue; one per test."""
+    from tests.e2e.live_server import live_app, serving_with_worker
+    with serving_with_worker(live_app(tmp_path)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def tender_site(tmp_path_factory):
+    """A live server (CSRF on) with the demo catalog, an admin, three approved vendors and a
+    closed round whose approved plan is not published yet (tests/e2e/tender.py); one per module."""
+    from tests.e2e.tender import tender_server
+    with tender_server(tmp_path_factory.mktemp("e2e-tender"), publish=False) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def published_tender_site(tmp_path_factory):
+    """`tender_site` with the round's bid packages published (bids due in 30 days)."""
+    from tests.e2e.tender import tender_server
+    with tender_server(tmp_path_factory.mktemp("e2e-tender"), publish=True) as live:
+        yield live

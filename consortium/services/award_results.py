@@ -3,7 +3,7 @@ the award against its stand-alone estimate; several runs side by side.
 
 Money is exact (Decimal from the stored JSON numbers); the award file's own figures are shown as
 written. The plan's estimates come from the plan each bid package was built from (its lots are
-that plan's tranches, `publishing_inputs.plan_lots`), the members' stand-alone estimates from
+that plan's tranches, `publishing_inputs.lot_caps`), the members' stand-alone estimates from
 the round's approved tranche run (`run_results.plan_of`).
 """
 
@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from consortium.models import AwardRun, BidPackage, Member, Product, Round, Run
 from consortium.services import bids as bid_service
-from consortium.services.publishing_inputs import plan_lots
+from consortium.services.publishing_inputs import lot_caps
 from consortium.services.run_results import StoredDocumentError, plan_of
 
 
@@ -33,10 +33,10 @@ def lot_estimates(session: Session, round_: Round) -> dict[str, dict]:
         run = session.get(Run, version.run_id)
         code = session.get(Product, package.product_id).code
         try:
-            lots = plan_lots(round_, run, code) if run else []
+            lots = lot_caps(round_, run, code) if run else {}
         except StoredDocumentError:
             continue
-        for lot, _tranche in lots:
+        for lot, _cap in lots.values():
             out[f"{code}/{lot.id}"] = {"unit_price": _dec(lot.estimated_unit_price),
                                        "value": _dec(lot.estimated_value)}
     return out

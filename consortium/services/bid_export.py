@@ -1,11 +1,11 @@
 """A round's opened bids as an award problem file (/work/shared/docs/award-format.md).
 
 Lot ids are `PRODUCT/LOT-n` (unique across the round); each lot's allocations come from its
-version's delivery schedule; a bid's capacity entries name the package's product. Only opened
-(valid) bids are exported, and only once every package of the round is opened; the award stage
-also leaves out the bids its evaluation found non-responsive (`exclude`). A lot's
-`max_unit_price` is the lowest price cap among the demand lines of the plan's tranche it was
-built from, when any of them has one.
+version's delivery schedule, and its `max_unit_price` (when a line behind it has a cap) is the
+lowest cap among the demand lines that the version's run placed in it; a bid's capacity entries
+name the package's product. Only opened (valid) bids are exported, and only once every package of
+the round is opened; the award stage also leaves out the bids its evaluation found
+non-responsive (`exclude`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from consortium.models import (Bid, BidPackage, BidStatus, PackageFile, PackageV
                                Round, Run)
 from consortium.models.types import money_json
 from consortium.publish.build import SCHEDULE_NAME
-from consortium.services import bid_opening, bids as bid_service
-from consortium.services.errors import NotAllowed
-from consortium.services.publishing_inputs import plan_lots
-from consortium.services.run_results import StoredDocumentError, problem_of
+from consortium.services import bid_opening, bids as bid_service, publishing_inputs
+from consortium.services.errors import NotAllowed, ServiceError
 
 
 def _allocations(session: Session, version_id: int) -> dict[str, dict[str, int]]:
@@ -37,29 +35,24 @@ def _allocations(session: Session, version_id: int) -> dict[str, dict[str, int]]
     return out
 
 
+def _caps(session: Session, package: BidPackage, version: PackageVersion, code: str,
+          lots: list[dict]) -> dict[str, Decimal | None]:
+    """lot id -> the lot's price cap: the lowest `max_unit_price` among the demand lines behind
+    it, read from the run the version was built from (None when no line has a cap). Refuses a
+    version whose lots differ from that run's tranches rather than export a lot without its cap."""
+    run = session.get(Run, version.run_id)
+    round_ = session.get(Round, package.round_id)
+    built = publishing_inputs.lot_caps(round_, run, code)
+    for lot in lots:
+        info = built.get(lot["id"], (None, None))[0]
+        if info is None or (info.period, info.quantity) != (lot["period"], lot["quantity"]):
+            raise ServiceError(f"{package.reference} {lot['id']}: the lot no longer matches run "
+                               f"{run.id}'s plan, so its price cap cannot be exported.")
+    return {lot_id: cap for lot_id, (_, cap) in built.items()}
+
+
 def _money(text: str):
     return money_json(Decimal(text))
-
-
-def lot_caps(session: Session, round_: Round, version: PackageVersion, code: str) -> dict:
-    """Package lot id -> the lowest price cap among its tranche's demand lines (lots whose
-    lines have none are left out)."""
-    run = session.get(Run, version.run_id)
-    if run is None:
-        return {}
-    try:
-        problem = problem_of(run)
-        lots = plan_lots(round_, run, code)
-    except StoredDocumentError:
-        return {}
-    caps = {d.id: d.max_unit_price for d in (problem.demand if problem else ())
-            if d.max_unit_price is not None}
-    out = {}
-    for lot, tranche in lots:
-        found = [caps[a.demand] for a in tranche.allocations if a.demand in caps]
-        if found:
-            out[lot.id] = min(found)
-    return out
 
 
 def award_problem(session: Session, round_: Round, *, exclude: frozenset[int] = frozenset()
@@ -81,12 +74,12 @@ def award_problem(session: Session, round_: Round, *, exclude: frozenset[int] = 
         version = bid_service.latest(session, package)
         allocations = _allocations(session, version.id)
         key = {lot["id"]: f"{code}/{lot['id']}" for lot in tab["lots"]}
-        caps = lot_caps(session, round_, version, code)
+        caps = _caps(session, package, version, code, tab["lots"])
         for lot in tab["lots"]:
             entry = {"id": key[lot["id"]], "product": code, "period": lot["period"],
                      "quantity": lot["quantity"]}
-            if lot["id"] in caps:
-                entry["max_unit_price"] = caps[lot["id"]]
+            if caps.get(lot["id"]) is not None:
+                entry["max_unit_price"] = money_json(caps[lot["id"]])
             shares = allocations.get(lot["id"])
             if shares and sum(shares.values()) == lot["quantity"]:
                 entry["allocations"] = [{"member": m, "quantity": q}

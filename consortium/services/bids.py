@@ -68,6 +68,20 @@ def latest(session: Session, package: BidPackage) -> PackageVersion:
     return version
 
 
+class NewerVersion(Conflict):
+    """An addendum was published after the vendor opened the page it answers from."""
+
+
+def check_answering(version: PackageVersion, answering: int | None) -> None:
+    """Refuse a bid (or re-confirmation) made from a page of an older version of the package:
+    the vendor has not seen the addendum it would be counted against. `answering` None means
+    the caller (a script, a test) answers the latest version knowingly."""
+    if answering is not None and answering != version.number:
+        raise NewerVersion(f"Addendum {version.number} of this package was published after you "
+                           f"opened this page (you were answering version {answering}). Nothing "
+                           "was saved: read the addendum, then check your bid and send it again.")
+
+
 def deadline_passed(version: PackageVersion, now: datetime | None = None) -> bool:
     """Whether the bid deadline of `version` is past (server time)."""
     return aware(now or utcnow()) >= aware(version.bid_deadline)
@@ -197,12 +211,15 @@ def _add_version(session: Session, bid: Bid, user: User, kind: str, version: Pac
 
 
 def submit_bid(session: Session, package: BidPackage, user: User, contents: sealing.BidContents,
-               *, sealer: sealing.Sealer, now: datetime | None = None) -> BidVersion:
-    """Seal a new bid, or replace the vendor's bid, against the package's latest version."""
+               *, sealer: sealing.Sealer, now: datetime | None = None,
+               answering: int | None = None) -> BidVersion:
+    """Seal a new bid, or replace the vendor's bid, against the package's latest version
+    (refused when the vendor's form was of an older version: `answering`)."""
     now = now or utcnow()
     vendor = approved_vendor(session, user)
     version = latest(session, package)
     check_open(version, now)
+    check_answering(version, answering)
     errors = contents_errors(contents, package_lots(session, version), version.bid_deadline)
     if errors:
         raise BidError("The bid was not saved: correct the problems listed.", errors)
@@ -251,14 +268,16 @@ def withdraw_bid(session: Session, bid: Bid, user: User, *, now: datetime | None
 
 
 def reconfirm_bid(session: Session, bid: Bid, user: User, *,
-                  now: datetime | None = None) -> BidVersion:
+                  now: datetime | None = None, answering: int | None = None) -> BidVersion:
     """Re-confirm a bid made before an addendum: the same sealed contents, now answering the
-    latest version (nothing is decrypted; the receipt stays the same)."""
+    latest version (nothing is decrypted; the receipt stays the same). Refused when the vendor
+    confirmed from the page of an older addendum (`answering`)."""
     now = now or utcnow()
     vendor = _own(session, bid, user)
     package = session.get(BidPackage, bid.package_id)
     version = latest(session, package)
     check_open(version, now)
+    check_answering(version, answering)
     if bid.status != BidStatus.MUST_RECONFIRM:
         raise NotAllowed("This bid does not need re-confirming.")
     previous = last_version(session, bid)

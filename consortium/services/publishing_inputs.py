@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
@@ -67,15 +68,6 @@ def _lots(tranches: list[Tranche], period_key) -> list[tuple[LotInfo, Tranche]]:
             for n, t in enumerate(ordered, start=1)]
 
 
-def plan_lots(round_: Round, run: Run, code: str) -> list[tuple[LotInfo, Tranche]]:
-    """The lots a package of product `code` has when built from `run`'s plan (LOT-1, ...), each
-    with the plan's tranche it came from (its estimate and its demand lines)."""
-    plan = plan_of(run)
-    tranches = [t for t in (plan.tranches if plan else ())
-                if t.product == code and int(t.quantity) > 0]
-    return _lots(tranches, _period_key(list(round_.periods)))
-
-
 MemberKey = tuple[str, object]  # ("id", 7) or, in plans stored before ids, ("name", "Seattle")
 
 
@@ -110,17 +102,40 @@ def consortium_info(settings) -> ConsortiumInfo:
                           public_url=settings.public_url, ocid_prefix=settings.ocid_prefix)
 
 
+def _tranches_by_product(run: Run) -> dict[str, list[Tranche]]:
+    """The plan's tranches with units, per product code (each becomes a lot of its package)."""
+    plan = plan_of(run)
+    by_product: dict[str, list[Tranche]] = defaultdict(list)
+    for tranche in (plan.tranches if plan else ()):
+        if int(tranche.quantity) > 0:
+            by_product[tranche.product].append(tranche)
+    return by_product
+
+
+def lot_caps(round_: Round, run: Run,
+             product_code: str) -> dict[str, tuple[LotInfo, Decimal | None]]:
+    """Lot id -> (lot, price cap) of `product_code`'s package built from `run`: the cap is the
+    lowest `max_unit_price` among the demand lines the lot's tranche places (the lines of the
+    run's own problem), None when none of those lines has one. Lots are numbered exactly as
+    `package_inputs` numbers them."""
+    problem = problem_of(run)
+    caps = {line.id: line.max_unit_price for line in (problem.demand if problem else ())}
+    out = {}
+    for lot, tranche in _lots(_tranches_by_product(run).get(product_code, []),
+                              _period_key(list(round_.periods))):
+        found = [Decimal(str(caps[a.demand])) for a in tranche.allocations
+                 if caps.get(a.demand) is not None]
+        out[lot.id] = (lot, min(found) if found else None)
+    return out
+
+
 def package_inputs(session: Session, round_: Round, run: Run, *, bid_deadline: datetime,
                    questions_deadline: datetime, published_at: datetime,
                    product_codes: list[str] | None = None, version: int = 0,
                    change_note: str = "", amendments: tuple[AmendmentInfo, ...] = (),
                    consortium: ConsortiumInfo | None = None) -> list[PackageInput]:
     """One PackageInput per product of `run`'s plan (or only `product_codes`), sorted by code."""
-    plan = plan_of(run)
-    by_product: dict[str, list[Tranche]] = defaultdict(list)
-    for tranche in (plan.tranches if plan else ()):
-        if int(tranche.quantity) > 0:
-            by_product[tranche.product].append(tranche)
+    by_product = _tranches_by_product(run)
     codes = sorted(by_product) if product_codes is None else list(product_codes)
     if not codes:
         raise ServiceError("The approved plan has no tranches, so there is nothing to publish.")

@@ -193,3 +193,98 @@ def test_the_status_table_allows_only_listed_moves():
                                           ("1e30", None), ("", None)])
 def test_money_typed_by_people(typed, value):
     assert bids.parse_money(typed) == (Decimal(value) if value else None)
+
+
+def test_every_bid_event_is_audited_with_the_receipt_hash_only(session, engine, beb, vendors, admin,
+                                                               sealer):
+    """Submission, replacement, withdrawal, re-confirmation (after an addendum) and opening each
+    leave an audit entry; entries name the receipt hash, never a price, lot or capacity."""
+    from consortium.services import bid_opening
+    user = vendors["Transit Motors"]
+    first = bids.submit_bid(session, beb, user, contents(("LOT-1", "1234567.89"),
+                                                         capacity=[("2027Q1", 11)]), sealer=sealer)
+    bid = session.get(Bid, first.bid_id)
+    second = bids.submit_bid(session, beb, user, contents(("LOT-2", "7654321.98")), sealer=sealer)
+    bids.withdraw_bid(session, bid, user)
+    third = bids.submit_bid(session, beb, user, contents(("LOT-3", "1111111.11"),
+                                                         discounts=[(("LOT-3",), "22222.22")]),
+                            sealer=sealer)
+    session.commit()
+    publishing.publish_addendum(session, beb, admin, change_note="Warranty terms clarified")
+    commit(session)
+    again = bids.reconfirm_bid(session, bid, user)
+    bid_opening.open_package(session, beb, admin, sealer=sealer,
+                             now=_deadline(session, beb) + timedelta(minutes=1))
+    session.commit()
+    entries = session.exec(select(AuditEntry).where(AuditEntry.entity.in_(["bid", "bidpackage"]),
+                                                    AuditEntry.action != "publish")
+                           .order_by(AuditEntry.id)).all()
+    assert [(e.action, e.user_email) for e in entries] == [
+        ("bid_submit", user.email), ("bid_replace", user.email), ("bid_withdraw", user.email),
+        ("bid_submit", user.email), ("addendum", admin.email), ("bid_must_reconfirm", "system"),
+        ("bid_reconfirm", user.email), ("bids_open", admin.email)]
+    receipts = [e.after.get("receipt_sha256") for e in entries if e.action != "bids_open"]
+    assert receipts == [first.receipt_sha256, second.receipt_sha256, None,
+                        third.receipt_sha256, None, None, again.receipt_sha256]
+    assert entries[-1].after == {"opened": [third.receipt_sha256], "invalid": []}
+    written = repr([(e.summary, e.before, e.after) for e in entries])
+    for secret in ("1234567", "7654321", "1111111", "22222", "LOT-1", "LOT-2", "LOT-3", "2027Q1"):
+        assert secret not in written, secret
+
+
+def test_no_table_holds_a_sealed_price_before_the_opening(session, engine, beb, vendors, sealer):
+    """Not just the bid tables: no row anywhere (audit, notifications, outbox, ...) holds the
+    prices, discount or capacity of a sealed bid."""
+    from sqlmodel import SQLModel
+    bids.submit_bid(session, beb, vendors["Evergreen Bus"],
+                    contents(("LOT-1", "1031415.92"), ("LOT-2", "1027182.81"),
+                             capacity=[("2027Q2", 29)],
+                             discounts=[(("LOT-1", "LOT-2"), "16180.33")]),
+                    sealer=sealer)
+    commit(session)
+    dump = []
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            dump += [repr(tuple(r)) for r in conn.execute(table.select())]
+    text_ = "\n".join(dump)
+    assert "bid_receipt" in text_  # the receipt notification is there, with its hash only
+    for secret in ("1031415", "1027182", "16180", "1,031,415"):
+        assert secret not in text_, secret
+
+
+def test_a_bid_answering_an_older_version_is_refused(session, beb, vendors, admin, sealer):
+    user = vendors["Transit Motors"]
+    row = bids.submit_bid(session, beb, user, contents(("LOT-1", 100)), sealer=sealer, answering=0)
+    session.commit()
+    publishing.publish_addendum(session, beb, admin, change_note="Warranty terms clarified")
+    commit(session)
+    bid = session.get(Bid, row.bid_id)
+    with pytest.raises(bids.NewerVersion, match=r"Addendum 1 .*\(you were answering version 0\)"):
+        bids.submit_bid(session, beb, user, contents(("LOT-1", 90)), sealer=sealer, answering=0)
+    with pytest.raises(bids.NewerVersion, match="Addendum 1"):
+        bids.reconfirm_bid(session, bid, user, answering=0)
+    assert bid.status == BidStatus.MUST_RECONFIRM and bids.last_version(session, bid).number == 1
+    assert bids.reconfirm_bid(session, bid, user, answering=1).number == 2
+
+
+def test_the_demo_seals_with_a_key_it_keeps_in_the_instance_folder(tmp_path):
+    """Without BID_SEALING_KEY (development, the demo) the key is generated once in the instance
+    folder, readable by its owner only, and reused: bids sealed before a restart still open."""
+    import os
+    import stat
+
+    from consortium.config import Settings
+    settings = Settings.from_env({"CONSORTIUM_ENV": "development",
+                                  "CONSORTIUM_INSTANCE": str(tmp_path)})
+    assert not settings.bid_sealing_key
+    first = sealing.make_sealer(settings)
+    key = tmp_path / sealing.KEY_FILE
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    data = sealing.canonical({"prices": [{"lot": "LOT-1", "unit_price": "1.00"}]})
+    token = first.seal(data)
+    again = sealing.make_sealer(settings)  # a restart
+    assert again.unseal(token, sealing.receipt(data)) == {"prices": [{"lot": "LOT-1",
+                                                                     "unit_price": "1.00"}]}
+    with_key = Settings.from_env({"CONSORTIUM_ENV": "development", "CONSORTIUM_INSTANCE":
+                                  str(tmp_path), "BID_SEALING_KEY": key.read_text().strip()})
+    assert sealing.make_sealer(with_key).unseal(token, sealing.receipt(data))

@@ -226,3 +226,56 @@ def test_tabulation_after_the_deadline_for_admins_and_approved_vendors(app, sess
     ocds = admin_client.get(f"/bids/packages/{beb.id}/ocds.json").get_json()
     assert len(ocds["releases"][0]["bids"]["details"]) == 2
     assert re.search(r"Transit Motors", page)
+
+
+def _hidden_version(page: str) -> str:
+    return re.search(r'name="package_version"[^>]*value="(\d+)"', page).group(1)
+
+
+def test_a_bid_sent_from_a_form_older_than_an_addendum_is_refused(app, session, beb, vendors,
+                                                                   admin):
+    """The vendor opens the form of version 0; an addendum is published; the bid it then sends
+    is not silently counted against a version it never saw: nothing is saved, the new version's
+    form is shown with the reason. The same holds for a price-form upload's filled form."""
+    client = _client_for(app, vendors["Transit Motors"])
+    page = client.get(f"/bids/packages/{beb.id}").get_data(as_text=True)
+    assert _hidden_version(page) == "0"
+    publishing.publish_addendum(session, beb, admin, change_note="Battery size corrected")
+    commit(session)
+    response = client.post(f"/bids/packages/{beb.id}",
+                           data={**_form(LOT_1="1000000"), "package_version": "0"})
+    assert response.status_code == 302 and response.location.endswith(f"/bids/packages/{beb.id}")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Addendum 1 of this package was published after you opened this page" in page
+    assert _hidden_version(page) == "1"
+    assert session.exec(select(Bid)).all() == []
+    response = client.post(f"/bids/packages/{beb.id}",
+                           data={**_form(LOT_1="1000000"), "package_version": "1"})
+    assert response.status_code == 302 and "/bids/receipts/" in response.location
+    row = session.exec(select(BidVersion)).one()
+    assert publishing.latest_version(session, beb).id == row.package_version_id
+
+
+def test_a_reconfirmation_from_the_page_of_an_older_addendum_is_refused(app, session, beb,
+                                                                         vendors, admin, sealer):
+    row = bids.submit_bid(session, beb, vendors["Transit Motors"], contents(("LOT-1", 100)),
+                          sealer=sealer)
+    session.commit()
+    publishing.publish_addendum(session, beb, admin, change_note="Charging standard changed")
+    commit(session)
+    client = _client_for(app, vendors["Transit Motors"])
+    confirm = client.get(f"/bids/{row.bid_id}/reconfirm").get_data(as_text=True)
+    assert _hidden_version(confirm) == "1"
+    publishing.publish_addendum(session, beb, admin, change_note="Delivery moved to 2027Q3")
+    commit(session)
+    response = client.post(f"/bids/{row.bid_id}/reconfirm", data={"package_version": "1"})
+    assert response.status_code == 302
+    assert "Addendum 2 of this package was published" in client.get(
+        response.location).get_data(as_text=True)
+    bid = session.get(Bid, row.bid_id)
+    session.refresh(bid)
+    assert bid.status == BidStatus.MUST_RECONFIRM
+    assert client.post(f"/bids/{row.bid_id}/reconfirm",
+                       data={"package_version": "2"}).status_code == 302
+    session.refresh(bid)
+    assert bid.status == BidStatus.SEALED

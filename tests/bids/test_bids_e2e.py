@@ -11,60 +11,19 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from consortium.db import commit, utcnow
-from consortium.models import BidPackage, BidVersion, Product
-from tests import factories
+from consortium.db import utcnow
+from consortium.models import BidVersion
 from tests.bids.conftest import set_bid_deadline
-from tests.publish.conftest import demo_plan, load_demo_catalog, make_approved_run
+from tests.e2e.tender import ADMIN, VENDORS, package, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def page(new_page):
-    """A page of a fresh context (URLs are absolute, the server is this module's)."""
-    return new_page()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The demo catalog, a published round (bids due in 30 days), an admin and a vendor."""
-    from consortium.services.publishing import publish_round
-    from tests.e2e.live_server import live_app, serving
-    app = live_app(tmp_path_factory.mktemp("e2e-bids"))
-    with Session(app.extensions["consortium.engine"], expire_on_commit=False) as session:
-        admin = factories.make_user(session, "admin", email="admin@bids.example")
-        load_demo_catalog(session)
-        vendor = factories.make_vendor(session, "Pacific Coach Works", status="approved")
-        factories.make_user(session, "vendor", vendor=vendor, email="bids@pcw.example")
-        round_ = factories.make_round(session, status="closed", name="2027 Clean Fleet Round",
-                                      slug="2027-clean-fleet",
-                                      deadline=utcnow() - timedelta(days=1))
-        run = make_approved_run(session, round_, demo_plan())
-        now = utcnow().replace(second=0, microsecond=0)
-        publish_round(session, run, admin, bid_deadline=now + timedelta(days=30),
-                      questions_deadline=now + timedelta(days=21))
-        commit(session)
-    with serving(app) as live:
-        yield live
-
-
-def _sign_in(page, url: str, email: str) -> None:
-    page.goto(url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def _beb(server) -> BidPackage:
-    with Session(server.app.extensions["consortium.engine"]) as session:
-        return session.exec(select(BidPackage).join(Product).where(Product.code == "BEB-40")).one()
-
-
-def test_bid_addendum_reconfirm_deadline_tabulation(page, new_page, server):
-    beb = _beb(server)
-    _sign_in(page, server.url, "bids@pcw.example")
+def test_bid_addendum_reconfirm_deadline_tabulation(new_page, published_tender_site):
+    server = published_tender_site
+    page = new_page()
+    beb = package(server, "BEB-40")
+    sign_in(page, server, VENDORS["Pacific Coach Works"])
     page.goto(f"{server.url}/vendors/packages/{beb.id}")
     page.get_by_role("link", name="Bid on this package").click()
     page.get_by_label("Unit price for LOT-1").fill("1,050,000")
@@ -78,7 +37,7 @@ def test_bid_addendum_reconfirm_deadline_tabulation(page, new_page, server):
 
     # The admin publishes an addendum in the browser (accepting the confirmation dialog).
     admin_page = new_page()
-    _sign_in(admin_page, server.url, "admin@bids.example")
+    sign_in(admin_page, server, ADMIN)
     admin_page.goto(f"{server.url}/admin/packages/{beb.id}")
     admin_page.get_by_label("Change note").fill("Battery capacity corrected to 525 kWh")
     admin_page.on("dialog", lambda d: d.accept())

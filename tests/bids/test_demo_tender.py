@@ -38,3 +38,25 @@ def test_the_demo_round_has_opened_bids_and_a_solvable_award_problem(session, se
     assert result.awarded_units > 0
     assert seed_demo_tender(session, sealer=sealer) == {"bid_packages": 0, "sealed_bids": 0,
                                                         "openings": 0}
+
+
+def test_the_demo_round_shows_its_tabulations_on_the_web(session, sealer, admin_client):
+    """Each of the demo round's packages has its tabulation page: lots x the demo vendors with
+    their prices, and every receipt."""
+    from consortium.models import BidPackage
+    load_fixtures(session, DEMO)
+    commit(session)
+    seed_demo_tender(session, sealer=sealer)
+    session.commit()
+    round_ = session.exec(select(Round).where(Round.slug == "2026-pilot")).one()
+    packages = session.exec(select(BidPackage).where(BidPackage.round_id == round_.id)).all()
+    assert packages
+    for package in packages:
+        tab = session.exec(select(BidOpening).where(BidOpening.package_id == package.id)
+                           ).one().tabulation
+        page = admin_client.get(f"/bids/packages/{package.id}/tabulation").get_data(as_text=True)
+        assert 'class="tabulation"' in page, package.reference
+        for bid in tab["bids"]:
+            assert f'scope="col">{bid["vendor"]}</th>' in page
+            assert bid["receipt_sha256"] in page
+        assert "$" in page.split('class="tabulation"')[1].split("</table>")[0]

@@ -61,3 +61,24 @@ def serving(app: Flask) -> Iterator[LiveServer]:
         server.server_close()
         thread.join(timeout=10)
         app.extensions["consortium.engine"].dispose()
+
+
+@contextmanager
+def serving_with_worker(app: Flask) -> Iterator[LiveServer]:
+    """Serve `app` with a real job queue: its SQLite Huey queue (not immediate) and a consumer
+    thread, as the worker process runs it. Everything set up in the database before the block
+    is visible to the jobs."""
+    from dataclasses import replace
+
+    from consortium.jobs import get_jobs, make_jobs, start_consumer_thread, stop_consumer_thread
+    settings = replace(app.extensions["consortium.settings"], huey_immediate=False)
+    app.extensions["consortium.settings"] = settings
+    app.extensions["consortium.jobs"] = make_jobs(settings,
+                                                  lambda: app.extensions["consortium.engine"])
+    consumer = start_consumer_thread(get_jobs(app))
+    try:
+        with serving(app) as server:
+            yield server
+    finally:
+        stop_consumer_thread(consumer)
+        app.extensions["consortium.engine"].dispose()

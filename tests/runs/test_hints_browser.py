@@ -5,14 +5,12 @@ fleet managers; Los Angeles's fleet manager then sees hints for its own lines on
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
 from consortium.db import commit
-from consortium.jobs import get_jobs, make_jobs, start_consumer_thread, stop_consumer_thread
 from consortium.models import HintJob, Round, User
 from consortium.services.fixtures import load_fixtures
 from consortium.services.runs import approve_run, create_run, execute_run
@@ -25,22 +23,13 @@ DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 @pytest.fixture
 def demo_server(tmp_path):
     """The demo consortium served with CSRF on, a SQLite queue and a worker thread."""
-    from tests.e2e.live_server import live_app, serving
+    from tests.e2e.live_server import live_app, serving_with_worker
     app = live_app(tmp_path)
-    settings = replace(app.extensions["consortium.settings"], huey_immediate=False)
-    app.extensions["consortium.settings"] = settings
-    app.extensions["consortium.jobs"] = make_jobs(settings, lambda: app.extensions["consortium.engine"])
-    engine = app.extensions["consortium.engine"]
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(app.extensions["consortium.engine"], expire_on_commit=False) as session:
         load_fixtures(session, DEMO)
         commit(session)
-    consumer = start_consumer_thread(get_jobs(app))
-    try:
-        with serving(app) as server:
-            yield server
-    finally:
-        stop_consumer_thread(consumer)
-        engine.dispose()
+    with serving_with_worker(app) as server:
+        yield server
 
 
 def _sign_in(page, url, email, password):

@@ -4,42 +4,18 @@ watches the progress, and sees the plan (charts drawn, no CSP violation)."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
 from sqlmodel import Session
 
-from consortium.jobs import get_jobs, make_jobs, start_consumer_thread, stop_consumer_thread
 from consortium.models import Run
 from tests import factories
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def worker_server(tmp_path):
-    """The app (CSRF on, SQLite queue, not immediate) served on a free port with a worker."""
-    from tests.e2e.live_server import live_app, serving
-    app = live_app(tmp_path)
-    settings = replace(app.extensions["consortium.settings"], huey_immediate=False)
-    app.extensions["consortium.settings"] = settings
-    app.extensions["consortium.jobs"] = make_jobs(settings, lambda: app.extensions["consortium.engine"])
-    consumer = start_consumer_thread(get_jobs(app))
-    try:
-        with serving(app) as server:
-            yield server
-    finally:
-        stop_consumer_thread(consumer)
-        app.extensions["consortium.engine"].dispose()
-
-
-@pytest.fixture
-def page(new_page):
-    """A page of a fresh context; URLs are absolute (the server is per test)."""
-    return new_page()
-
-
-def test_admin_runs_the_optimizer_in_the_browser(page, worker_server):
+def test_admin_runs_the_optimizer_in_the_browser(new_page, worker_server):
+    page = new_page()
     engine = worker_server.app.extensions["consortium.engine"]
     with Session(engine, expire_on_commit=False) as session:
         admin = factories.make_user(session, "admin", email="admin@runs.example")

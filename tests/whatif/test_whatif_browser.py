@@ -5,35 +5,16 @@ comparison with the base run (no Content Security Policy violation on the way)."
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
 from sqlmodel import Session
 
 from consortium.db import commit
-from consortium.jobs import get_jobs, make_jobs, start_consumer_thread, stop_consumer_thread
 from consortium.models import Run
 from consortium.services.runs import create_run, execute_run
 from tests import factories
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def worker_server(tmp_path):
-    """The app (CSRF on, SQLite queue, not immediate) served on a free port with a worker."""
-    from tests.e2e.live_server import live_app, serving
-    app = live_app(tmp_path)
-    settings = replace(app.extensions["consortium.settings"], huey_immediate=False)
-    app.extensions["consortium.settings"] = settings
-    app.extensions["consortium.jobs"] = make_jobs(settings, lambda: app.extensions["consortium.engine"])
-    consumer = start_consumer_thread(get_jobs(app))
-    try:
-        with serving(app) as server:
-            yield server
-    finally:
-        stop_consumer_thread(consumer)
-        app.extensions["consortium.engine"].dispose()
 
 
 def test_admin_drops_a_member_and_sees_the_comparison(new_page, worker_server):

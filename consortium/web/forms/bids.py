@@ -3,8 +3,8 @@ period, a few discount rows), the price-form CSV upload, and the confirmations."
 
 from __future__ import annotations
 
-from wtforms import (DateField, FileField, IntegerField, SelectMultipleField, StringField,
-                     SubmitField)
+from wtforms import (DateField, FileField, HiddenField, IntegerField, SelectMultipleField,
+                     StringField, SubmitField)
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -21,7 +21,16 @@ def _money(form, field) -> None:
         raise ValidationError("Enter an amount in dollars, e.g. 1050000 or 1,050,000.00.")
 
 
+def answering(field) -> int | None:
+    """The package version number a page was made from (its hidden `package_version`), or None
+    when the request did not send one."""
+    text = (field.data or "").strip()
+    return int(text) if text.isdigit() else None
+
+
 class _BidFormBase(FlaskForm):
+    # The version whose lots the vendor saw: a bid sent after a newer addendum is refused.
+    package_version = HiddenField()
     valid_until = DateField("Bid valid until", validators=[DataRequired(
         message="Enter the date until which the bid is valid.")])
     submit = SubmitField("Seal and submit the bid")
@@ -101,3 +110,9 @@ class ConfirmForm(FlaskForm):
     """A confirmation (withdraw, re-confirm, open): the button and the CSRF token."""
 
     submit = SubmitField("Confirm")
+
+
+class ReconfirmForm(ConfirmForm):
+    """Re-confirming a bid: the confirmation, and the version whose change note the vendor read."""
+
+    package_version = HiddenField()

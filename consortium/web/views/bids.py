@@ -15,7 +15,8 @@ from consortium.policy import ADMIN, ADMIN_OR_APPROVED_VENDOR, APPROVED_VENDOR, 
 from consortium.services import bid_opening, bids as bid_service
 from consortium.services.errors import ServiceError
 from consortium.web.access import db, guard, load_or_404
-from consortium.web.forms.bids import ConfirmForm, PriceFormUploadForm, bid_form_class
+from consortium.web.forms.bids import (ConfirmForm, PriceFormUploadForm, ReconfirmForm, answering,
+                                       bid_form_class)
 from consortium.web.transaction import rollback_only
 
 bp = Blueprint("bids", __name__, url_prefix="/bids")
@@ -39,7 +40,10 @@ def form_for(package: BidPackage, version: PackageVersion, formdata=None):
     """The bid form of the package's latest version, and its lots."""
     lots = bid_service.package_lots(db(), version)
     form_class = bid_form_class(lots)
-    return (form_class() if formdata is None else form_class(formdata=formdata)), lots
+    form = form_class() if formdata is None else form_class(formdata=formdata)
+    if not form.package_version.data:  # a new page answers the latest version; a sent one keeps
+        form.package_version.data = str(version.number)  # the version the vendor saw
+    return form, lots
 
 
 def render_form(package, version, form, lots, bid, status=200, errors=(), preview=None):
@@ -76,7 +80,10 @@ def package_bid(package_id: int):
         return render_form(package, version, form, lots, bid, 422 if form.errors else 200)
     try:
         row = bid_service.submit_bid(session, package, current_user, form.contents(),
-                                     sealer=sealer())
+                                     sealer=sealer(), answering=answering(form.package_version))
+    except bid_service.NewerVersion as exc:
+        flash(str(exc), "error")  # the lots may have changed: show the new version's form
+        return redirect(url_for("bids.package_bid", package_id=package.id))
     except bid_service.BidError as exc:
         flash(str(exc), "error")
         return render_form(package, version, form, lots, bid, 422, exc.errors)
@@ -105,15 +112,16 @@ def own_bid(bid_id: int):
                            closed=bid_service.deadline_passed(version), form=ConfirmForm())
 
 
-def _confirmed_action(bid_id: int, template: str, action, done: str):
-    """GET: a confirmation page; POST (with CSRF): do `action` and go back to the bid."""
+def _confirmed_action(bid_id: int, template: str, action, done: str, form_class=ConfirmForm):
+    """GET: a confirmation page; POST (with CSRF): do `action(session, bid, form)` and go back
+    to the bid."""
     bid = load_or_404(Bid, bid_id, change=True)
     session = db()
     package = session.get(BidPackage, bid.package_id)
-    form = ConfirmForm()
+    form = form_class()
     if form.validate_on_submit():
         try:
-            action(session, bid)
+            action(session, bid, form)
         except ServiceError as exc:
             rollback_only()
             flash(str(exc), "error")
@@ -121,6 +129,8 @@ def _confirmed_action(bid_id: int, template: str, action, done: str):
         flash(done, "success")
         return redirect(url_for("bids.own_bid", bid_id=bid.id))
     version = bid_service.latest(session, package)
+    if hasattr(form, "package_version"):
+        form.package_version.data = str(version.number)
     return render_template(template, bid=bid, package=package, version=version, form=form,
                            closed=bid_service.deadline_passed(version))
 
@@ -130,7 +140,7 @@ def withdraw(bid_id: int):
     """Withdraw the bid, after a confirmation."""
     return _confirmed_action(
         bid_id, "bids/withdraw.html",
-        lambda session, bid: bid_service.withdraw_bid(session, bid, current_user),
+        lambda session, bid, form: bid_service.withdraw_bid(session, bid, current_user),
         "Your bid is withdrawn. You may bid again until the deadline.")
 
 
@@ -139,8 +149,9 @@ def reconfirm(bid_id: int):
     """Re-confirm a bid made before an addendum, after a confirmation."""
     return _confirmed_action(
         bid_id, "bids/reconfirm.html",
-        lambda session, bid: bid_service.reconfirm_bid(session, bid, current_user),
-        "Your bid is re-confirmed against the latest version of the package.")
+        lambda session, bid, form: bid_service.reconfirm_bid(
+            session, bid, current_user, answering=answering(form.package_version)),
+        "Your bid is re-confirmed against the latest version of the package.", ReconfirmForm)
 
 
 @bp.route("/receipts/<int:version_id>")
