@@ -17,7 +17,8 @@ class _SlugGroup(click.Group):
     """A group whose unknown first argument is a round slug for its `run` command."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and not args[0].startswith("-") and args[0] not in self.commands:
+        # `award SLUG ...` and `award --time-limit 5 SLUG` are `award run ...`; --help stays.
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = ["run", *args]
         return super().parse_args(ctx, args)
 

@@ -3,7 +3,7 @@ the award against its stand-alone estimate; several runs side by side.
 
 Money is exact (Decimal from the stored JSON numbers); the award file's own figures are shown as
 written. The plan's estimates come from the plan each bid package was built from (its lots are
-that plan's tranches, `publishing_inputs.plan_lots`), the members' stand-alone estimates from
+that plan's tranches, `publishing_inputs.lot_caps`), the members' stand-alone estimates from
 the round's approved tranche run (`run_results.plan_of`).
 """
 
@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from consortium.models import AwardRun, BidPackage, Member, Product, Round, Run
 from consortium.services import bids as bid_service
-from consortium.services.publishing_inputs import plan_lots
+from consortium.services.publishing_inputs import lot_caps
 from consortium.services.run_results import StoredDocumentError, plan_of
 
 
@@ -33,10 +33,10 @@ def lot_estimates(session: Session, round_: Round) -> dict[str, dict]:
         run = session.get(Run, version.run_id)
         code = session.get(Product, package.product_id).code
         try:
-            lots = plan_lots(round_, run, code) if run else []
+            lots = lot_caps(round_, run, code) if run else {}
         except StoredDocumentError:
             continue
-        for lot, _tranche in lots:
+        for lot, _cap in lots.values():
             out[f"{code}/{lot.id}"] = {"unit_price": _dec(lot.estimated_unit_price),
                                        "value": _dec(lot.estimated_value)}
     return out
@@ -129,13 +129,25 @@ def summary(result: dict, rows: list[dict]) -> dict:
             "versus_estimate": (cost - estimate) if awarded else None}
 
 
+def chart_data(members: list[dict]) -> dict:
+    """The members chart's data: each member's net award against its plan estimates."""
+    def figure(value):
+        return float(value) if value is not None else None
+
+    return {"members": [m["member"] for m in members],
+            "net": [figure(m["net"]) for m in members],
+            "consortium": [figure(m["consortium_estimate"]) for m in members],
+            "standalone": [figure(m["standalone"]) for m in members]}
+
+
 def result_page(session: Session, round_: Round, run: AwardRun) -> dict | None:
     """Everything the award run page shows once the run succeeded (None before)."""
     if not run.result or not run.problem:
         return None
     rows = lot_rows(run.problem, run.result, lot_estimates(session, round_))
-    return {"lots": rows, "summary": summary(run.result, rows),
-            "members": member_rows(session, round_, run.result),
+    members = member_rows(session, round_, run.result)
+    return {"lots": rows, "summary": summary(run.result, rows), "members": members,
+            "chart": chart_data(members),
             "discounts": run.result.get("discounts", []),
             "vendors": run.result.get("vendors", []),
             "unawarded": [r for r in rows if not r["award"]]}

@@ -4,8 +4,8 @@ Lot ids are `PRODUCT/LOT-n` (unique across the round); each lot's allocations co
 version's delivery schedule, and its `max_unit_price` (when a line behind it has a cap) is the
 lowest cap among the demand lines that the version's run placed in it; a bid's capacity entries
 name the package's product. Only opened (valid) bids are exported, and only once every package of
-the round is opened; the award stage also leaves out the bids its evaluation found non-responsive
-(`exclude`).
+the round is opened; the award stage also leaves out the bids its evaluation found
+non-responsive (`exclude`).
 """
 
 from __future__ import annotations

@@ -68,15 +68,6 @@ def _lots(tranches: list[Tranche], period_key) -> list[tuple[LotInfo, Tranche]]:
             for n, t in enumerate(ordered, start=1)]
 
 
-def plan_lots(round_: Round, run: Run, code: str) -> list[tuple[LotInfo, Tranche]]:
-    """The lots a package of product `code` has when built from `run`'s plan (LOT-1, ...), each
-    with the plan's tranche it came from (its estimate and its demand lines)."""
-    plan = plan_of(run)
-    tranches = [t for t in (plan.tranches if plan else ())
-                if t.product == code and int(t.quantity) > 0]
-    return _lots(tranches, _period_key(list(round_.periods)))
-
-
 MemberKey = tuple[str, object]  # ("id", 7) or, in plans stored before ids, ("name", "Seattle")
 
 

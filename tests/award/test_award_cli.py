@@ -35,10 +35,14 @@ def test_award_runs_a_round_and_prints_the_run_id_last(app, session, tender, adm
     assert f"{run.result['awarded_units']} units awarded" in result.stdout
     assert any(line.startswith("  not awarded: ") for line in lines)  # 3 lots a vendor
 
-    # The explicit subcommand is the same command.
+    # The explicit subcommand is the same command, and options may come before the slug.
     again = _cli(app, ["award", "run", tender.slug])
     assert again.exit_code == 0, again.output
     second = int(again.stdout.strip().splitlines()[-1])
+    first_options = _cli(app, ["award", "--time-limit", "15", tender.slug])
+    assert first_options.exit_code == 0, first_options.output
+    third = session.get(AwardRun, int(first_options.stdout.strip().splitlines()[-1]))
+    assert third.time_limit == 15 and third.id not in (run.id, second)
 
     approved = _cli(app, ["award", "approve", str(second)])
     assert approved.exit_code == 0, approved.output
@@ -58,3 +62,5 @@ def test_award_refuses_an_unknown_round_and_bad_parameters(app, session, tender)
     assert session.exec(select(AwardRun)).all() == []
     helped = _cli(app, ["award", "--help"])
     assert helped.exit_code == 0 and "approve" in helped.output and "ROUND_SLUG" in helped.output
+    bare = _cli(app, ["award"])
+    assert "approve" in bare.output and session.exec(select(AwardRun)).all() == []

@@ -14,6 +14,8 @@ from consortium.services.demo_tender import DEMO_ROUND, seed_demo_tender
 from consortium.services.fixtures import load_fixtures
 from tests import factories
 from tests.award.conftest import DEMO
+from tests.e2e.conftest import ConsoleLog
+from tests.e2e.test_e2e_accessibility import AXE, duplicate_ids, serious_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +37,8 @@ def server(tmp_path_factory):
 
 def test_admin_excludes_a_bid_runs_the_award_and_approves_it(new_page, server):
     page = new_page(server.url)
+    console = ConsoleLog.attach(page)
+    page.context.add_init_script(path=str(AXE))
     page.goto("/login")
     page.get_by_label("Email").fill("admin@award.example")
     page.get_by_label("Password").fill(factories.PASSWORD)
@@ -47,6 +51,7 @@ def test_admin_excludes_a_bid_runs_the_award_and_approves_it(new_page, server):
     page.goto(f"/admin/rounds/{round_.id}")
     page.get_by_role("button", name="Award", exact=True).click()  # a link styled as a button
     expect(page.get_by_role("heading", name="Evaluate the opened bids")).to_be_visible()
+    assert serious_violations(page) == [] and duplicate_ids(page) == {}
     row = page.locator(f"#bid-{bid_id}")
     row.get_by_text(f"Evaluate bid {bid_id}").click()
     row.get_by_role("radio", name="Not responsive").check()
@@ -68,9 +73,14 @@ def test_admin_excludes_a_bid_runs_the_award_and_approves_it(new_page, server):
         assert run.problem["max_lots_per_vendor"] == 5
         first_award = run.result["awards"][0]
     expect(page.locator("#award-lots")).to_contain_text(first_award["vendor"])
+    expect(page.locator("#chart-award-members")).to_be_visible()
+    page.wait_for_function("() => window.Chart && Chart.getChart('chart-award-members')")
+    assert serious_violations(page) == [] and duplicate_ids(page) == {}
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Approve this award").click()
     expect(page.get_by_text(f"Award run {run.id} is now the approved award")).to_be_visible()
     with Session(server.app.extensions["consortium.engine"]) as session:
         assert session.get(AwardRun, run.id).approved_at is not None
+    assert console.csp_violations() == []
+    assert not [m for m in console.messages if m.startswith("pageerror")]

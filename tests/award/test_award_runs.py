@@ -183,6 +183,10 @@ def test_result_data_has_runner_ups_estimates_and_members(session, engine, tende
     members = {m["member"]: m for m in data["members"]}
     assert members and all(m["standalone"] is not None for m in members.values())
     assert sum(m["units"] for m in members.values()) == run.result["awarded_units"]
+    chart = data["chart"]
+    assert chart["members"] == [m["member"] for m in data["members"]]
+    assert chart["net"] == [float(m["net"]) for m in data["members"]]
+    assert chart["standalone"] == [float(m["standalone"]) for m in data["members"]]
 
 
 def test_comparison_marks_the_lots_whose_winner_changed(session, engine, tender, admin):
@@ -212,23 +216,15 @@ def test_a_time_limited_award_says_so():
     assert text.startswith("Done: feasible, stopped by the time limit (gap 1.23%)")
 
 
-def test_a_lots_price_cap_is_the_lowest_cap_of_its_tranches_lines(session, tender):
-    from consortium.models import DemandLine, Product, Run
-    from consortium.services.publishing_inputs import plan_lots
-    from consortium.services.run_results import problem_of
-    problem = awards.build_problem(session, tender, None)
-    capped = {lot["id"]: lot["max_unit_price"] for lot in problem["lots"]
-              if "max_unit_price" in lot}
-    assert capped, "the demo has lines with a price cap"
-    run = session.get(Run, tender.approved_run_id)
-    lines = problem_of(run).demand
-    for lot_id, cap in capped.items():
-        code, lot_name = lot_id.split("/")
-        tranche = dict((lot.id, t) for lot, t in plan_lots(tender, run, code))[lot_name]
-        caps = [d.max_unit_price for d in lines
-                if d.id in {a.demand for a in tranche.allocations}
-                and d.max_unit_price is not None]
-        assert cap == min(caps)
-        product = session.exec(select(Product).where(Product.code == code)).one()
-        assert session.exec(select(DemandLine).where(DemandLine.product_id == product.id,
-                                                     DemandLine.max_unit_price == cap)).first()
+def test_a_run_keeps_the_problem_it_solved_when_evaluations_change(session, engine, tender,
+                                                                    admin):
+    before = _run(session, engine, tender, admin)
+    bid = _bid_of(session, tender, "Summit Electric Trucks")
+    awards.set_evaluation(session, bid, admin, responsive=False, reason="Missing bid bond")
+    session.commit()
+    after = _run(session, engine, tender, admin)
+    session.refresh(before)
+    assert f"BID-{bid.id}" in {b["id"] for b in before.problem["bids"]}
+    assert f"BID-{bid.id}" not in {b["id"] for b in after.problem["bids"]}
+    assert len(after.problem["bids"]) == len(before.problem["bids"]) - 1
+    assert all(a["bid"] != f"BID-{bid.id}" for a in after.result["awards"])
