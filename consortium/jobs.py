@@ -1,4 +1,5 @@
-"""The job queue (Huey) and its tasks: optimizer runs execute here, outside the web request.
+"""The job queue (Huey) and its tasks: optimizer and award runs execute here, outside the
+web request.
 
 Storage follows the settings: Redis when `REDIS_URL` is set (run `consortium worker`, the
 Procfile's `worker:` line), else a SQLite file at instance/huey.db (`consortium demo` and
@@ -39,6 +40,11 @@ class Jobs:
     email_task: Callable | None = None
     hints_task: Callable | None = None
     member_value_task: Callable | None = None
+    award_task: Callable | None = None
+
+    def enqueue_award_run(self, run_id: int) -> None:
+        """Queue the award run `run_id` (runs at once in immediate mode)."""
+        self.award_task(run_id)
 
     def enqueue_hints(self, job_id: int) -> None:
         """Queue hint job `job_id` (runs at once in immediate mode)."""
@@ -74,12 +80,14 @@ def _mark_stale(settings: Settings, engine) -> int:
     from consortium.services.member_value import mark_stale_jobs
     from consortium.services.runs import mark_stale_runs
 
+    from consortium.services.awards import mark_stale_award_runs
     from consortium.services.hints import mark_stale_hints
 
     with session_scope(engine) as session:
         limit = timedelta(minutes=settings.run_stale_minutes)
         failed = mark_stale_runs(session, limit)
         mark_stale_hints(session, limit)
+        mark_stale_award_runs(session, limit)
         mark_stale_jobs(session, limit)
         return failed
 
@@ -134,6 +142,13 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
         log.info("optimizer run %s: executing in worker process %s", run_id, os.getpid())
         execute_run(get_engine(), run_id)
 
+    @huey.task(name="award_run")
+    def award_run(run_id: int) -> None:
+        """Execute one award run (the row holds the award problem and the time limit)."""
+        from consortium.services.awards import execute_award_run
+        log.info("award run %s: executing in worker process %s", run_id, os.getpid())
+        execute_award_run(get_engine(), run_id)
+
     @huey.task(name="member_values")
     def member_values(job_id: int) -> None:
         """Compute one run's member values (the consortium solved without each member)."""
@@ -160,7 +175,7 @@ def make_jobs(settings: Settings, get_engine: Callable, name: str = QUEUE_NAME) 
 
     jobs = Jobs(huey=huey, settings=settings, get_engine=get_engine, optimize_task=optimize_run,
                 email_task=send_email, hints_task=compute_hints,
-                member_value_task=member_values)
+                member_value_task=member_values, award_task=award_run)
 
     @huey.periodic_task(crontab(minute="5"), name="deadline_reminders")
     def deadline_reminders() -> None:

@@ -12,6 +12,8 @@ from consortium.models.accounts import (
     Vendor,
     VendorBase,
 )
+from consortium.models.award_contracts import AwardContract, AwardRelease, PublishedAwardIsFrozen
+from consortium.models.awards import AWARD_RUN_STATUSES, AwardRun, BidEvaluation
 from consortium.models.bids import BID_TRANSITIONS, Bid, BidOpening, BidStatus, BidVersion
 from consortium.models.catalog import CATEGORIES, CLASSIFICATION_SCHEMES, PriceTier, Product, ProductBase
 from consortium.models.hints import HINT_STATUSES, HintJob
@@ -45,6 +47,7 @@ from consortium.models.rounds import (
 from consortium.models.runs import RUN_STATUSES, Run
 from consortium.models.status import (
     TRANSITIONS,
+    AwardRunStatus,
     ForbiddenTransition,
     OutboxStatus,
     RoundStatus,
@@ -75,4 +78,6 @@ __all__ = [
     "ForbiddenTransition", "OutboxStatus", "RoundStatus", "RunStatus", "TRANSITIONS", "VendorStatus",
     "transition",
     "MemberValueJob", "Scenario", "ScenarioRun", "VALUE_JOB_STATUSES",
+    "AWARD_RUN_STATUSES", "AwardRun", "AwardRunStatus", "BidEvaluation",
+    "AwardContract", "AwardRelease", "PublishedAwardIsFrozen",
 ]

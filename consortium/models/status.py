@@ -42,6 +42,15 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
+class AwardRunStatus(StrEnum):
+    """An award run: waiting for the worker, solving, done with an award, or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
 class VendorStatus(StrEnum):
     """A vendor's registration, as the admin decided it."""
 
@@ -74,6 +83,13 @@ TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
         RunStatus.SUCCEEDED: frozenset(),
         RunStatus.FAILED: frozenset(),
     },
+    AwardRunStatus: {
+        # As optimizer runs: failed straight from queued when no worker picked the run up.
+        AwardRunStatus.QUEUED: frozenset({AwardRunStatus.RUNNING, AwardRunStatus.FAILED}),
+        AwardRunStatus.RUNNING: frozenset({AwardRunStatus.SUCCEEDED, AwardRunStatus.FAILED}),
+        AwardRunStatus.SUCCEEDED: frozenset(),
+        AwardRunStatus.FAILED: frozenset(),
+    },
     VendorStatus: {
         VendorStatus.PENDING: frozenset({VendorStatus.APPROVED, VendorStatus.REJECTED}),
         # A decision can be reversed when it was a mistake.
@@ -92,7 +108,8 @@ TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
 }
 
 # The words of the refusal: "Only a draft round can be opened; Fleet 2027 is still a draft."
-_NOUNS = {RoundStatus: "round", RunStatus: "run", VendorStatus: "vendor", OutboxStatus: "message"}
+_NOUNS = {RoundStatus: "round", RunStatus: "run", AwardRunStatus: "award run", VendorStatus: "vendor",
+          OutboxStatus: "message"}
 _VERBS = {
     RoundStatus.OPEN: "opened", RoundStatus.CLOSED: "closed",
     RunStatus.RUNNING: "started", RunStatus.SUCCEEDED: "finished", RunStatus.FAILED: "failed",
@@ -132,7 +149,8 @@ def live(kind: type[StrEnum]) -> tuple[StrEnum, ...]:
     return tuple(s for s, targets in TRANSITIONS[kind].items() if targets)
 
 
-ENUMS = (RoundStatus, RunStatus, VendorStatus, OutboxStatus)  # templates see these by name
+# Templates see these by name.
+ENUMS = (RoundStatus, RunStatus, AwardRunStatus, VendorStatus, OutboxStatus)
 
 
 def refusal(current: StrEnum | str, new: StrEnum, label: str) -> str:

@@ -4,7 +4,8 @@ Lot ids are `PRODUCT/LOT-n` (unique across the round); each lot's allocations co
 version's delivery schedule, and its `max_unit_price` (when a line behind it has a cap) is the
 lowest cap among the demand lines that the version's run placed in it; a bid's capacity entries
 name the package's product. Only opened (valid) bids are exported, and only once every package of
-the round is opened.
+the round is opened; the award stage also leaves out the bids its evaluation found
+non-responsive (`exclude`).
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ def _money(text: str):
     return money_json(Decimal(text))
 
 
-def award_problem(session: Session, round_: Round) -> dict:
-    """The award problem of `round_`'s opened bids; NotAllowed while a package is unopened."""
+def award_problem(session: Session, round_: Round, *, exclude: frozenset[int] = frozenset()
+                  ) -> dict:
+    """The award problem of `round_`'s opened bids (less the bids whose ids are in `exclude`);
+    NotAllowed while a package is unopened."""
     packages = session.exec(select(BidPackage).where(BidPackage.round_id == round_.id)
                             .order_by(BidPackage.reference)).all()
     if not packages:
@@ -85,7 +88,7 @@ def award_problem(session: Session, round_: Round) -> dict:
         opened = {b.id for b in session.exec(select(Bid).where(
             Bid.package_id == package.id, Bid.status == BidStatus.OPENED)).all()}
         for bid in tab["bids"]:
-            if bid["bid_id"] not in opened:
+            if bid["bid_id"] not in opened or bid["bid_id"] in exclude:
                 continue
             doc = bid["document"]
             entry = {"id": f"BID-{bid['bid_id']}", "vendor": bid["vendor"],

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
-from consortium.db import after_commit, session_scope, utcnow
+from consortium.db import session_scope, utcnow
 from consortium.models import HintJob, Product, Round, Run, User
-from consortium.services import audit
+from consortium.services import audit, job_rows
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.runs import is_scenario_run, scenario_run_ids, solve_params
 
@@ -66,19 +66,11 @@ def enqueue_hints(session: Session, run: Run, user: User | None, *, enqueue, **p
     marks the job failed, and the edge's commit raises `HintQueueUnreachable`."""
     job = create_hint_job(session, run, user, **params)
     engine, job_id = session.get_bind(), job.id
-
-    def hand_over() -> None:
-        try:
-            enqueue(job_id)
-        except Exception as exc:
-            log.exception("could not queue hints %s", job_id)
-            _finish(engine, job_id, error="The job queue could not be reached "
-                    f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then start "
-                    "again.")
-            raise HintQueueUnreachable("The job queue could not be reached; hints were not "
-                                       "started.") from exc
-
-    after_commit(session, hand_over)
+    job_rows.hand_over(session, job_id, enqueue,
+                       lambda error: _finish(engine, job_id, error=error), "hints",
+                       raises=HintQueueUnreachable,
+                       refusal="The job queue could not be reached; hints were not started.",
+                       again="start again")
     return job
 
 

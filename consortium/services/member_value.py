@@ -9,7 +9,6 @@ member's, for the round's approved plan.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from consortium.db import after_commit, session_scope, utcnow
+from consortium.db import session_scope, utcnow
 from consortium.models import MemberValueJob, Run, User
-from consortium.services import audit
+from consortium.services import audit, job_rows
 from consortium.services.runs import solve_params
 from consortium.services.errors import NotAllowed, ServiceError
 
@@ -75,18 +74,11 @@ def start_member_values(session: Session, run: Run, user: User | None, *,
     session.flush()
     session.refresh(job)
     engine, job_id = session.get_bind(), job.id
-
-    def hand_over() -> None:
-        try:
-            enqueue(job_id)
-        except Exception as exc:  # the queue is unreachable: the job must not look queued forever
-            log.exception("could not queue member values %s", job_id)
-            _finish(engine, job_id, error="The job queue could not be reached "
-                    f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then try again.")
-            raise ValueQueueUnreachable("The job queue could not be reached; nothing was "
-                                        "started.") from exc
-
-    after_commit(session, hand_over)
+    job_rows.hand_over(session, job_id, enqueue,
+                       lambda error: _finish(engine, job_id, error=error), "member values",
+                       raises=ValueQueueUnreachable,
+                       refusal="The job queue could not be reached; nothing was started.",
+                       again="try again")
     return job
 
 
@@ -113,22 +105,6 @@ class _ProgressWriter:
         self.last_write = now
         _write(self.engine, self.job_id, stage=stage[:40], progress_done=int(done),
                progress_total=int(total), heartbeat_at=utcnow())
-
-
-class _Heartbeat(threading.Thread):
-    """Marks the job alive every few seconds while one long solve gives no progress."""
-
-    def __init__(self, engine: Engine, job_id: int, interval: float):
-        super().__init__(name=f"member-values-{job_id}-heartbeat", daemon=True)
-        self.engine, self.job_id, self.interval = engine, job_id, interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                _write(self.engine, self.job_id, heartbeat_at=utcnow())
-            except Exception:  # a busy database must not stop the solves; the next beat retries
-                log.warning("heartbeat of member values %s failed", self.job_id, exc_info=True)
 
 
 def _finish(engine: Engine, job_id: int, *, figures: list | None = None, error: str = "") -> bool:
@@ -161,7 +137,8 @@ def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | N
         session.add(job)
         problem, plan = run.problem, run.plan
         params = solve_params(run)
-    heartbeat = _Heartbeat(engine, job_id, heartbeat_interval)
+    heartbeat = job_rows.Heartbeat(lambda: _write(engine, job_id, heartbeat_at=utcnow()),
+                                   f"member-values-{job_id}-heartbeat", heartbeat_interval)
     heartbeat.start()
     figures, error = None, ""
     try:

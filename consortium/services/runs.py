@@ -8,7 +8,6 @@ never changes its round; only an admin's approval points the round at a run.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,12 +16,13 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from consortium.db import after_commit, session_scope, utcnow
+from consortium.db import session_scope, utcnow
 from consortium.models import Round, Run, ScenarioRun, User
 from consortium.models.status import RoundStatus, RunStatus, allowed, sources, transition
 from consortium.optimizer.progress import Stage
 from consortium.optimizer.solve import DEFAULT_SOLVER, SOLVERS
-from consortium.services import audit, notifications
+from consortium.services import audit, job_rows, notifications
+from consortium.services.job_rows import QueueUnreachable  # noqa: F401  (raised by the edge)
 from consortium.services.errors import NotAllowed, ServiceError
 
 log = logging.getLogger(__name__)
@@ -100,10 +100,6 @@ def create_run(session: Session, round_: Round, user: User | None, *, time_limit
     return run
 
 
-class QueueUnreachable(ServiceError):
-    """The job queue refused a committed run; the run is marked failed with the reason."""
-
-
 def enqueue_run(session: Session, round_: Round, user: User | None, *, enqueue: Callable[[int], None],
                 **params) -> Run:
     """Create a run (see `create_run`) and hand it to the job queue once the caller's transaction
@@ -119,18 +115,8 @@ def queue_run(session: Session, run: Run, enqueue: Callable[[int], None]) -> Run
     and the edge's commit raises `QueueUnreachable` after committing.
     """
     engine, run_id = session.get_bind(), run.id
-
-    def hand_over() -> None:
-        try:
-            enqueue(run_id)
-        except Exception as exc:
-            log.exception("could not queue run %s", run_id)
-            _finish(engine, run_id, error="The job queue could not be reached "
-                    f"({exc.__class__.__name__}). Check REDIS_URL and the worker, then run again.")
-            raise QueueUnreachable("The job queue could not be reached; the run was not "
-                                   "started.") from exc
-
-    after_commit(session, hand_over)
+    job_rows.hand_over(session, run_id, enqueue,
+                       lambda error: _finish(engine, run_id, error=error), "run")
     return run
 
 
@@ -153,22 +139,6 @@ class _ProgressWriter:
         self.last_write = now
         _write(self.engine, self.run_id, stage=stage[:40], progress_done=int(done),
                progress_total=int(total), heartbeat_at=utcnow())
-
-
-class _Heartbeat(threading.Thread):
-    """Marks the run alive every few seconds while one long solve gives no progress."""
-
-    def __init__(self, engine: Engine, run_id: int, interval: float):
-        super().__init__(name=f"run-{run_id}-heartbeat", daemon=True)
-        self.engine, self.run_id, self.interval = engine, run_id, interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                _write(self.engine, self.run_id, heartbeat_at=utcnow())
-            except Exception:  # a busy database must not kill the solve; the next beat retries
-                log.warning("heartbeat of run %s failed", self.run_id, exc_info=True)
 
 
 def _write(engine: Engine, run_id: int, **values) -> None:
@@ -229,7 +199,8 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
         session.add(run)
         params = solve_params(run)
         problem_dict = run.problem
-    heartbeat = _Heartbeat(engine, run_id, heartbeat_interval)
+    heartbeat = job_rows.Heartbeat(lambda: _write(engine, run_id, heartbeat_at=utcnow()),
+                                   f"run-{run_id}-heartbeat", heartbeat_interval)
     heartbeat.start()
     plan, error = None, ""
     try:
@@ -264,24 +235,13 @@ def stale_reason(minutes: int, status: str) -> str:
 def mark_stale_runs(session: Session, older_than: timedelta) -> int:
     """Fail runs whose worker died: 'running' without a heartbeat for `older_than`, and
     'queued' for longer than that while no worker shows any sign of life. Returns how many."""
-    cutoff = utcnow() - older_than
     minutes = max(1, round(older_than.total_seconds() / 60))
-    running = session.exec(select(Run).where(Run.status == RunStatus.RUNNING)).all()
-    stale = [r for r in running if (r.heartbeat_at or r.started_at or r.created_at) < cutoff]
-    alive = len(running) > len(stale)
-    if not alive:
-        stale += session.exec(select(Run).where(Run.status == RunStatus.QUEUED,
-                                                Run.created_at < cutoff)).all()
+    stale = job_rows.stale_rows(session, Run, RunStatus, older_than)
     failed = 0
     for run in stale:
         error = stale_reason(minutes, run.status)
         # Conditional: a run that finished meanwhile keeps its result.
-        result = session.execute(
-            update(Run).where(Run.id == run.id, Run.status == run.status)
-            .values(status=RunStatus.FAILED, stage=RunStatus.FAILED, error=error,
-                    finished_at=utcnow())
-            .execution_options(synchronize_session=False))
-        if result.rowcount != 1:
+        if not job_rows.fail_if_still(session, Run, run, error, stage=RunStatus.FAILED):
             continue
         failed += 1
         audit.record(session, user=None, action="fail", entity="run", entity_id=run.id,

@@ -35,6 +35,7 @@ from consortium.web.views.admin import bp, show_conflict, show_field_errors
 ROUND_LINKS = [
     ("runs.round_runs", "Optimizer runs"),
     ("packages.round_packages", "Bid packages"),
+    ("awards.round_award", "Award"),
 ]
 
 
