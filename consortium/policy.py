@@ -206,6 +206,17 @@ def rule(model: type) -> Callable[[Rule], Rule]:
     return register
 
 
+def _admins_alone(user: User) -> Access:
+    return EVERYTHING if user.is_admin else NOBODY
+
+
+def admin_only(*models: type) -> tuple[type, ...]:
+    """Give each of `models` the rule "admins see and change every row; nobody else any"."""
+    for model in models:
+        rule(model)(_admins_alone)
+    return models
+
+
 def has_rule(model: type) -> bool:
     """Whether `model` has an access rule (a model without one is denied to everyone)."""
     return model in _RULES
@@ -395,15 +406,6 @@ def _run(user: User) -> Access:
     return NOBODY
 
 
-@rule(HintJob)
-def _hint_job(user: User) -> Access:
-    if user.is_admin:
-        return EVERYTHING
-    # A job holds every member's hints: fleet managers get their own lines' hints through the
-    # results and round pages (services.hints.member_hints), never the row itself.
-    return NOBODY
-
-
 @rule(BidPackage)
 def _bid_package(user: User) -> Access:
     if user.is_admin:
@@ -500,21 +502,11 @@ def _bid_opening(user: User) -> Access:
     return NOBODY
 
 
-@rule(Scenario)
-def _scenario(user: User) -> Access:
-    return EVERYTHING if user.is_admin else NOBODY  # what-ifs are the admins' alone
-
-
-@rule(ScenarioRun)
-def _scenario_run(user: User) -> Access:
-    return EVERYTHING if user.is_admin else NOBODY
-
-
-@rule(MemberValueJob)
-def _member_value_job(user: User) -> Access:
-    # All members' figures are the admins'; a fleet manager reads its own member's line through
-    # services.member_value.member_figures on the results page, never the row.
-    return EVERYTHING if user.is_admin else NOBODY
+# The admins' alone. A hint job holds every member's hints and a member-value job every member's
+# figures: a fleet manager reads its own lines' hints and its own member's figures through the
+# results and round pages (services.hints.member_hints, services.member_value.member_figures),
+# never the row. Scenarios and their runs are what-ifs.
+ADMINS_ALONE = admin_only(HintJob, MemberValueJob, Scenario, ScenarioRun)
 
 
 # The award stage: evaluations and award runs are the admins' while the award is decided.
