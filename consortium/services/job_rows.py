@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from consortium.db import after_commit, utcnow
-from consortium.models.status import sources
+from consortium.models.status import JobStatus, sources
 from consortium.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -100,10 +100,10 @@ def stale_rows(session: Session, model: type[SQLModel], kind: type[StrEnum],
     """Rows whose worker died: running without a heartbeat for `older_than`, and queued for
     longer than that while no worker shows any sign of life (no row of `model` is alive)."""
     cutoff = utcnow() - older_than
-    running = session.exec(select(model).where(model.status == kind("running"))).all()
+    running = session.exec(select(model).where(model.status == kind.RUNNING)).all()
     stale = [r for r in running if (r.heartbeat_at or r.started_at or r.created_at) < cutoff]
     if len(running) == len(stale):
-        stale += session.exec(select(model).where(model.status == kind("queued"),
+        stale += session.exec(select(model).where(model.status == kind.QUEUED,
                                                   model.created_at < cutoff)).all()
     return stale
 
@@ -112,6 +112,6 @@ def fail_if_still(session: Session, model: type[SQLModel], row, error: str, **va
     """Mark `row` failed with `error` unless it changed status meanwhile; whether it did."""
     result = session.execute(
         update(model).where(model.id == row.id, model.status == row.status)
-        .values(status="failed", error=error, finished_at=utcnow(), **values)
+        .values(status=JobStatus.FAILED, error=error, finished_at=utcnow(), **values)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from consortium.jobs import get_jobs
 from consortium.models import HintJob, Round, Run
+from consortium.models.status import JobStatus, live
 from consortium.services import hints as hint_service
 from consortium.services.errors import ServiceError
 from consortium.policy import ADMIN
@@ -75,7 +76,7 @@ def progress(job_id: int):
     """The progress partial polled by the hints page; tells htmx to reload it when done."""
     job = load_or_404(HintJob, job_id)
     response = Response(render_template("hints/_progress.html", job=job), mimetype="text/html")
-    if job.status not in ("queued", "running") and request.headers.get("HX-Request"):
+    if job.status not in live(JobStatus) and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"
     return response
 

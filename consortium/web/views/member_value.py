@@ -19,6 +19,7 @@ from flask_login import current_user
 from consortium.jobs import get_jobs
 from consortium.policy import ADMIN_ONLY_UNSEEN
 from consortium.models import MemberValueJob, Round, Run
+from consortium.models.status import JobStatus, live
 from consortium.services.errors import ServiceError
 from consortium.services.member_value import (
     job_for_run,
@@ -40,7 +41,7 @@ def _helpers():
 
 def _job(run: Run) -> MemberValueJob | None:
     job = job_for_run(db(), run.id)
-    if job is not None and job.status in ("queued", "running"):
+    if job is not None and job.status in live(JobStatus):
         settings = current_app.extensions["consortium.settings"]
         mark_stale_jobs(db(), timedelta(minutes=settings.run_stale_minutes))
         db().refresh(job)
@@ -74,7 +75,7 @@ def progress(run_id: int):
     job = _job(run)
     response = Response(render_template("member_value/_progress.html", run=run, job=job),
                         mimetype="text/html")
-    done = job is None or job.status not in ("queued", "running")
+    done = job is None or job.status not in live(JobStatus)
     if done and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"
     return response
