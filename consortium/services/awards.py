@@ -254,17 +254,13 @@ def execute_award_run(engine: Engine, run_id: int, *,
         error = f"The award problem is not valid: {exc}"
     except Exception as exc:
         log.exception("award run %s failed", run_id)
-        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else \
-            exc.__class__.__name__
-        error = f"The award optimizer stopped with an error: {detail}. Earlier runs are unchanged."
+        error = (f"The award optimizer stopped with an error: {job_rows.error_detail(exc)}. "
+                 "Earlier runs are unchanged.")
     finally:
         heartbeat.stopped.set()
         heartbeat.join()
-    if not _finish(engine, run_id, result=result, error=error):
-        with session_scope(engine) as session:
-            run = session.get(AwardRun, run_id)
-            return run.status if run else None
-    return AwardRunStatus.FAILED if error else AwardRunStatus.SUCCEEDED
+    finished = _finish(engine, run_id, result=result, error=error)
+    return job_rows.outcome(engine, AwardRun, run_id, finished, error)
 
 
 def mark_stale_award_runs(session: Session, older_than: timedelta) -> int:

@@ -12,13 +12,12 @@ import logging
 import time
 from fractions import Fraction
 
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
 from consortium.models import HintJob, Product, Round, Run, User
-from consortium.models.status import JobStatus, RunStatus, allowed, live, sources, transition
+from consortium.models.status import JobStatus, RunStatus, allowed, live, transition
 from consortium.services import audit, job_rows
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.runs import is_scenario_run, scenario_run_ids, solve_params
@@ -75,20 +74,13 @@ def enqueue_hints(session: Session, run: Run, user: User | None, *, enqueue, **p
 
 
 def _write(engine: Engine, job_id: int, **values) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(HintJob).where(HintJob.id == job_id, HintJob.status == JobStatus.RUNNING)
-                     .values(**values))
+    job_rows.write_while(engine, HintJob, job_id, JobStatus.RUNNING, **values)
 
 
 def _finish(engine: Engine, job_id: int, *, result: dict | None = None, error: str = "") -> bool:
     status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
-    values = {"status": status, "error": error, "result": result,
-              "stage": "failed" if error else "done", "finished_at": utcnow()}
-    with engine.begin() as conn:
-        done = conn.execute(update(HintJob).where(HintJob.id == job_id,
-                                                  HintJob.status.in_(sources(status)))
-                            .values(**values))
-    return done.rowcount == 1
+    return job_rows.finish(engine, HintJob, job_id, status, error=error, result=result,
+                           stage="failed" if error else "done", finished_at=utcnow())
 
 
 def catalog_options(session: Session, problem: dict) -> dict[str, dict[str, list]]:
@@ -135,11 +127,9 @@ def execute_hints(engine: Engine, job_id: int) -> str | None:
         error = f"The run's problem is invalid: {exc}"
     except Exception as exc:
         log.exception("hints %s failed", job_id)
-        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else \
-            exc.__class__.__name__
-        error = f"Computing hints stopped with an error: {detail}."
-    _finish(engine, job_id, result=result, error=error)
-    return JobStatus.FAILED if error else JobStatus.SUCCEEDED
+        error = f"Computing hints stopped with an error: {job_rows.error_detail(exc)}."
+    finished = _finish(engine, job_id, result=result, error=error)
+    return job_rows.outcome(engine, HintJob, job_id, finished, error)
 
 
 def set_visible(session: Session, job: HintJob, user: User, visible: bool) -> HintJob:
@@ -222,11 +212,6 @@ def mark_stale_hints(session: Session, older_than) -> int:
                  "compute them again." if job.status == JobStatus.QUEUED else
                  f"The worker stopped while computing hints (no progress for {minutes} minutes). "
                  "Compute them again.")
-        result = session.execute(update(HintJob).where(HintJob.id == job.id,
-                                                       HintJob.status == job.status)
-                                 .values(status=JobStatus.FAILED, stage="failed", error=error,
-                                         finished_at=utcnow())
-                                 .execution_options(synchronize_session=False))
-        failed += result.rowcount
+        failed += job_rows.fail_if_still(session, HintJob, job, error, stage="failed")
     session.flush()
     return failed

@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from consortium.db import after_commit, utcnow
+from consortium.db import after_commit, session_scope, utcnow
 from consortium.models.status import JobStatus, sources
 from consortium.services.errors import ServiceError
 
@@ -93,6 +93,24 @@ def finish(engine: Engine, model: type[SQLModel], row_id: int, status: StrEnum,
                     model.__name__, row_id, status)
         return False
     return True
+
+
+def error_detail(exc: Exception) -> str:
+    """What went wrong, for a row's error: the first line of the exception's message (its class
+    name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else exc.__class__.__name__
+
+
+def outcome(engine: Engine, model: type[SQLModel], row_id: int, finished: bool,
+            error: str) -> StrEnum | None:
+    """The status a worker reports once it is done: failed or succeeded when its outcome was
+    stored (`finished`), else the status the row already had (None: no such row)."""
+    if finished:
+        return JobStatus.FAILED if error else JobStatus.SUCCEEDED
+    with session_scope(engine) as session:
+        row = session.get(model, row_id)
+        return row.status if row else None
 
 
 def stale_rows(session: Session, model: type[SQLModel], kind: type[StrEnum],

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
 from consortium.models import MemberValueJob, Run, User
-from consortium.models.status import JobStatus, RunStatus, allowed, live, sources, terminal, transition
+from consortium.models.status import JobStatus, RunStatus, allowed, live, terminal, transition
 from consortium.services import audit, job_rows
 from consortium.services.runs import solve_params
 from consortium.services.errors import NotAllowed, ServiceError
@@ -84,10 +84,7 @@ def start_member_values(session: Session, run: Run, user: User | None, *,
 
 
 def _write(engine: Engine, job_id: int, **values) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(MemberValueJob)
-                     .where(MemberValueJob.id == job_id, MemberValueJob.status == JobStatus.RUNNING)
-                     .values(**values))
+    job_rows.write_while(engine, MemberValueJob, job_id, JobStatus.RUNNING, **values)
 
 
 class _ProgressWriter:
@@ -111,14 +108,8 @@ class _ProgressWriter:
 def _finish(engine: Engine, job_id: int, *, figures: list | None = None, error: str = "") -> bool:
     """Store the outcome unless the job already has one (it was marked stale meanwhile)."""
     status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
-    values = {"status": status, "error": error, "figures": figures,
-              "stage": "failed" if error else "done", "finished_at": utcnow()}
-    with engine.begin() as conn:
-        result = conn.execute(update(MemberValueJob)
-                              .where(MemberValueJob.id == job_id,
-                                     MemberValueJob.status.in_(sources(status)))
-                              .values(**values))
-    return result.rowcount == 1
+    return job_rows.finish(engine, MemberValueJob, job_id, status, error=error, figures=figures,
+                           stage="failed" if error else "done", finished_at=utcnow())
 
 
 def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | None = None,
@@ -151,17 +142,12 @@ def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | N
         figures = [v.to_dict() for v in values]
     except Exception as exc:
         log.exception("member values %s failed", job_id)
-        text = str(exc).strip()
-        detail = text.splitlines()[0][:300] if text else exc.__class__.__name__
-        error = f"The member values could not be computed: {detail}."
+        error = f"The member values could not be computed: {job_rows.error_detail(exc)}."
     finally:
         heartbeat.stopped.set()
         heartbeat.join()
-    if not _finish(engine, job_id, figures=figures, error=error):
-        with session_scope(engine) as session:
-            job = session.get(MemberValueJob, job_id)
-            return job.status if job else None
-    return JobStatus.FAILED if error else JobStatus.SUCCEEDED
+    finished = _finish(engine, job_id, figures=figures, error=error)
+    return job_rows.outcome(engine, MemberValueJob, job_id, finished, error)
 
 
 def mark_stale_jobs(session: Session, older_than: timedelta) -> int:
@@ -177,12 +163,7 @@ def mark_stale_jobs(session: Session, older_than: timedelta) -> int:
                  "again." if job.status == JobStatus.QUEUED else
                  f"The worker stopped while computing (no progress for {minutes} minutes). "
                  "Try again.")
-        result = session.execute(
-            update(MemberValueJob).where(MemberValueJob.id == job.id,
-                                         MemberValueJob.status == job.status)
-            .values(status=JobStatus.FAILED, stage="failed", error=error, finished_at=utcnow())
-            .execution_options(synchronize_session=False))
-        failed += result.rowcount
+        failed += job_rows.fail_if_still(session, MemberValueJob, job, error, stage="failed")
     if failed:
         session.flush()
         for job in live:

@@ -211,16 +211,13 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
         error = str(InvalidProblem(exc.errors))
     except Exception as exc:
         log.exception("optimizer run %s failed", run_id)
-        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else exc.__class__.__name__
-        error = f"The optimizer stopped with an error: {detail}. Earlier runs are unchanged."
+        error = (f"The optimizer stopped with an error: {job_rows.error_detail(exc)}. Earlier runs "
+                 "are unchanged.")
     finally:
         heartbeat.stopped.set()
         heartbeat.join()
-    if not _finish(engine, run_id, plan=plan, error=error):
-        with session_scope(engine) as session:
-            run = session.get(Run, run_id)
-            return run.status if run else None
-    return RunStatus.FAILED if error else RunStatus.SUCCEEDED
+    finished = _finish(engine, run_id, plan=plan, error=error)
+    return job_rows.outcome(engine, Run, run_id, finished, error)
 
 
 def stale_reason(minutes: int, status: str) -> str:
