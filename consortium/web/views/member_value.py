@@ -6,12 +6,10 @@ from datetime import timedelta
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user
@@ -29,6 +27,7 @@ from consortium.services.member_value import (
 )
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.scenarios import MemberValueForm
+from consortium.web.polling import progress_partial
 
 bp = Blueprint("member_value", __name__, url_prefix="/admin")
 guard(bp, ADMIN_ONLY_UNSEEN)
@@ -73,9 +72,5 @@ def progress(run_id: int):
     """The progress partial polled by the page; tells htmx to reload it when done."""
     run = load_or_404(Run, run_id)
     job = _job(run)
-    response = Response(render_template("member_value/_progress.html", run=run, job=job),
-                        mimetype="text/html")
     done = job is None or job.status not in live(JobStatus)
-    if done and request.headers.get("HX-Request"):
-        response.headers["HX-Refresh"] = "true"
-    return response
+    return progress_partial("member_value/_progress.html", done, run=run, job=job)
