@@ -57,12 +57,21 @@ def hand_over(session: Session, row_id: int, enqueue: Callable[[int], None],
 
 
 class Heartbeat(threading.Thread):
-    """Calls `beat()` every `interval` seconds until stopped (a solve's "still alive" mark)."""
+    """Calls `beat()` every `interval` seconds until stopped (a solve's "still alive" mark); as
+    a context manager, for as long as its block runs."""
 
     def __init__(self, beat: Callable[[], None], name: str, interval: float):
         super().__init__(name=name, daemon=True)
         self.beat, self.interval = beat, interval
         self.stopped = threading.Event()
+
+    def __enter__(self) -> Heartbeat:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stopped.set()
+        self.join()
 
     def run(self) -> None:
         while not self.stopped.wait(self.interval):

@@ -131,21 +131,17 @@ def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | N
         session.add(job)
         problem, plan = run.problem, run.plan
         params = solve_params(run)
-    heartbeat = job_rows.Heartbeat(lambda: _write(engine, job_id, heartbeat_at=utcnow()),
-                                   f"member-values-{job_id}-heartbeat", heartbeat_interval)
-    heartbeat.start()
     figures, error = None, ""
-    try:
-        values = member_values(optimizer.parse_problem(problem),
-                               base=optimizer.plan_from_dict(plan),
-                               progress=_ProgressWriter(engine, job_id, progress), **params)
-        figures = [v.to_dict() for v in values]
-    except Exception as exc:
-        log.exception("member values %s failed", job_id)
-        error = f"The member values could not be computed: {job_rows.error_detail(exc)}."
-    finally:
-        heartbeat.stopped.set()
-        heartbeat.join()
+    with job_rows.Heartbeat(lambda: _write(engine, job_id, heartbeat_at=utcnow()),
+                            f"member-values-{job_id}-heartbeat", heartbeat_interval):
+        try:
+            values = member_values(optimizer.parse_problem(problem),
+                                   base=optimizer.plan_from_dict(plan),
+                                   progress=_ProgressWriter(engine, job_id, progress), **params)
+            figures = [v.to_dict() for v in values]
+        except Exception as exc:
+            log.exception("member values %s failed", job_id)
+            error = f"The member values could not be computed: {job_rows.error_detail(exc)}."
     finished = _finish(engine, job_id, figures=figures, error=error)
     return job_rows.outcome(engine, MemberValueJob, job_id, finished, error)
 

@@ -140,7 +140,8 @@ def run_progress(run_id: int):
     if run.status in live(AwardRunStatus):
         _fail_stale()
         db().refresh(run)
-    return progress_partial("awards/_progress.html", run.status not in live(AwardRunStatus), run=run)
+    done = run.status not in live(AwardRunStatus)
+    return progress_partial("awards/_progress.html", done, run=run)
 
 
 def _download(run: AwardRun, kind: str, document: dict | None) -> Response:
