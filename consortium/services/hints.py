@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
 from consortium.models import HintJob, Product, Round, Run, User
-from consortium.models.status import JobStatus, RunStatus, allowed, live, transition
+from consortium.models.status import JobStatus, RunStatus, allowed, transition
 from consortium.services import audit, job_rows
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.runs import is_scenario_run, scenario_run_ids, solve_params
@@ -201,17 +201,12 @@ def jobs_of_run(session: Session, run: Run) -> list[HintJob]:
 def mark_stale_hints(session: Session, older_than) -> int:
     """Fail hint jobs whose worker died: running without a sign of life, or queued, for longer
     than `older_than` (a timedelta). Returns how many."""
-    cutoff = utcnow() - older_than
-    minutes = max(1, round(older_than.total_seconds() / 60))
-    failed = 0
-    for job in session.exec(select(HintJob).where(HintJob.status.in_(live(JobStatus)))):
-        seen = job.heartbeat_at or job.started_at or job.created_at
-        if seen >= cutoff:
-            continue
-        error = (f"No worker picked these hints up within {minutes} minutes; start the worker and "
-                 "compute them again." if job.status == JobStatus.QUEUED else
-                 f"The worker stopped while computing hints (no progress for {minutes} minutes). "
-                 "Compute them again.")
-        failed += job_rows.fail_if_still(session, HintJob, job, error, stage="failed")
-    session.flush()
-    return failed
+
+    def reason(status: JobStatus, minutes: int) -> str:
+        if status == JobStatus.QUEUED:
+            return (f"No worker picked these hints up within {minutes} minutes; start the worker "
+                    "and compute them again.")
+        return (f"The worker stopped while computing hints (no progress for {minutes} minutes). "
+                "Compute them again.")
+
+    return job_rows.fail_silent(session, HintJob, older_than, reason, stage="failed")

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from consortium.db import after_commit, session_scope, utcnow
-from consortium.models.status import JobStatus, sources
+from consortium.models.status import JobStatus, live, sources
 from consortium.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,24 @@ def stale_rows(session: Session, model: type[SQLModel], kind: type[StrEnum],
         stale += session.exec(select(model).where(model.status == kind.QUEUED,
                                                   model.created_at < cutoff)).all()
     return stale
+
+
+def fail_silent(session: Session, model: type[SQLModel], older_than: timedelta,
+                reason: Callable[[StrEnum, int], str], **values) -> int:
+    """Fail the queued or running rows that gave no sign of life for `older_than`, each with
+    `reason(its status, minutes)`, unless it changed status meanwhile; how many were failed."""
+    cutoff = utcnow() - older_than
+    minutes = max(1, round(older_than.total_seconds() / 60))
+    rows = session.exec(select(model).where(model.status.in_(live(JobStatus)))).all()
+    failed = 0
+    for row in rows:
+        if (row.heartbeat_at or row.started_at or row.created_at) < cutoff:
+            failed += fail_if_still(session, model, row, reason(row.status, minutes), **values)
+    session.flush()
+    if failed:
+        for row in rows:
+            session.refresh(row)
+    return failed
 
 
 def fail_if_still(session: Session, model: type[SQLModel], row, error: str, **values) -> bool:

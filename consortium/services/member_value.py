@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
 from consortium.models import MemberValueJob, Run, User
-from consortium.models.status import JobStatus, RunStatus, allowed, live, terminal, transition
+from consortium.models.status import JobStatus, RunStatus, allowed, terminal, transition
 from consortium.services import audit, job_rows
 from consortium.services.runs import solve_params
 from consortium.services.errors import NotAllowed, ServiceError
@@ -34,7 +34,6 @@ class ValueQueueUnreachable(ServiceError):
 Progress = Callable[[str, int, int], None]
 PROGRESS_INTERVAL = 0.5
 HEARTBEAT_INTERVAL = 5.0
-LIVE = live(JobStatus)
 TERMINAL = terminal(JobStatus)
 
 
@@ -148,23 +147,15 @@ def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | N
 
 def mark_stale_jobs(session: Session, older_than: timedelta) -> int:
     """Fail jobs whose worker stopped: no sign of life for `older_than`. Returns how many."""
-    cutoff = utcnow() - older_than
-    minutes = max(1, round(older_than.total_seconds() / 60))
-    live = session.exec(select(MemberValueJob).where(MemberValueJob.status.in_(LIVE))).all()
-    failed = 0
-    for job in live:
-        if (job.heartbeat_at or job.started_at or job.created_at) >= cutoff:
-            continue
-        error = (f"No worker picked this up within {minutes} minutes. Start the worker and try "
-                 "again." if job.status == JobStatus.QUEUED else
-                 f"The worker stopped while computing (no progress for {minutes} minutes). "
-                 "Try again.")
-        failed += job_rows.fail_if_still(session, MemberValueJob, job, error, stage="failed")
-    if failed:
-        session.flush()
-        for job in live:
-            session.refresh(job)
-    return failed
+
+    def reason(status: JobStatus, minutes: int) -> str:
+        if status == JobStatus.QUEUED:
+            return (f"No worker picked this up within {minutes} minutes. Start the worker and try "
+                    "again.")
+        return (f"The worker stopped while computing (no progress for {minutes} minutes). "
+                "Try again.")
+
+    return job_rows.fail_silent(session, MemberValueJob, older_than, reason, stage="failed")
 
 
 def progress_text(job: MemberValueJob) -> str:
