@@ -24,6 +24,8 @@ Adding a model's rule is one function:
             return Access(see=Question.vendor_id == user.vendor_id, change=NOTHING_MATCHES)
         return NOBODY
 
+A model that only admins see and change is named in one `admin_only(...)` declaration instead.
+
 No Flask here: the web layer passes the signed-in user and its session, services and the command
 line pass theirs.
 """
