@@ -53,6 +53,8 @@ from sqlmodel import Session, SQLModel
 from consortium.models import (
     Answer,
     AuditEntry,
+    AwardContract,
+    AwardRelease,
     AwardRun,
     Bid,
     BidEvaluation,
@@ -519,5 +521,24 @@ def _bid_evaluation(user: User) -> Access:
 
 @rule(AwardRun)
 def _award_run(user: User) -> Access:
-    # Nobody else sees an award run before it is published (publishing widens this rule).
-    return EVERYTHING if user.is_admin else NOBODY
+    if user.is_admin:
+        return EVERYTHING
+    # Nobody else sees an award run before it is published; once published, its notice is
+    # public (lots, winners, prices), so every signed-in user may read it, never change it.
+    return read_only(AwardRun.published_at.is_not(None))
+
+
+@rule(AwardContract)
+def _award_contract(user: User) -> Access:
+    if user.is_admin:
+        return read_only(ALL_ROWS)  # frozen once published, even for an admin
+    if user.is_fleet_manager:  # its own city's contracts, never another's
+        return read_only(AwardContract.member_id == user.member_id)
+    if user.is_vendor:  # its own company's contracts
+        return read_only(AwardContract.vendor_id == user.vendor_id)
+    return NOBODY
+
+
+@rule(AwardRelease)
+def _award_release(_user: User) -> Access:
+    return read_only(ALL_ROWS)  # the OCDS releases of a published award are public data

@@ -21,7 +21,7 @@ from consortium.award.result import (
 )
 from consortium.award.stages import least_cost, most_units
 from consortium.optimizer.engine import _check_arguments
-from consortium.optimizer.money import report
+from consortium.optimizer.money import exact, report
 from consortium.optimizer.solve import DEFAULT_SOLVER, SolveSettings, solver_label
 
 # The cost stage stops when no award can be cheaper by half a cent or more: prices in currency
@@ -69,11 +69,15 @@ def assemble_award(inst: AwardInstance, award: Award, *, status: str,
     """The award file's content for an award (exact money, reported to cents)."""
     problem = inst.problem
     cost = award_cost(inst, award)
-    lower = min(max(Fraction(bound), Fraction(0)), cost) if bound is not None else Fraction(0)
-    if status == "optimal" and bound is None:
-        lower = cost
+    # Overlapping set discounts can take the total below zero, so the bound is clamped at zero
+    # only when the cost is not negative; the gap is relative to the cost's size.
+    if bound is None:
+        lower = cost if status == "optimal" else min(Fraction(0), cost)
+    else:
+        lower = Fraction(bound)
+        lower = min(max(lower, Fraction(0)) if cost >= 0 else lower, cost)
     lower_bound = report(lower)
-    gap = float(max(cost - Fraction(lower_bound), Fraction(0)) / cost) if cost else 0.0
+    gap = float(max(cost - exact(lower_bound), Fraction(0)) / abs(cost)) if cost else 0.0
     awards = []
     for lot in sorted(award):
         pair = inst.pairs[award[lot]]

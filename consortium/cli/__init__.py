@@ -6,7 +6,7 @@
     bids.py      bids open|export, runs approve           hints.py    hints
     value.py     member-value
     ops.py       audit verify, backup, restore          optimize.py optimize, award-optimize
-    award_runs.py  award ROUND_SLUG, award approve
+    award_runs.py  award ROUND_SLUG, award approve   award_publish.py award publish
 
 `cli` and `main` are loaded on first use, so that any module of the package imports on its own
 without an import circle (root.py imports every command module; they import context.py).

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from consortium.cli.award import award_optimize_command
+from consortium.cli.award_publish import publish_award_command
 from consortium.cli.award_runs import award_group
 from consortium.cli.bids import bids_group, runs_group
 from consortium.cli.context import FIXTURES, CliContext, pass_context
@@ -186,6 +187,7 @@ for _command in (optimize_command, rounds_group, export_problem_command, run_com
                  award_optimize_command, audit_group, backup_command, restore_command,
                  bids_group, runs_group, hints_command, member_value_command, award_group):
     cli.add_command(_command)
+award_group.add_command(publish_award_command)  # consortium award publish AWARD_RUN_ID
 
 
 def main() -> None:

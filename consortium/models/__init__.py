@@ -12,6 +12,7 @@ from consortium.models.accounts import (
     Vendor,
     VendorBase,
 )
+from consortium.models.award_contracts import AwardContract, AwardRelease, PublishedAwardIsFrozen
 from consortium.models.awards import AWARD_RUN_STATUSES, AwardRun, BidEvaluation
 from consortium.models.bids import BID_TRANSITIONS, Bid, BidOpening, BidStatus, BidVersion
 from consortium.models.catalog import CATEGORIES, CLASSIFICATION_SCHEMES, PriceTier, Product, ProductBase
@@ -79,4 +80,5 @@ __all__ = [
     "transition",
     "MemberValueJob", "Scenario", "ScenarioRun", "VALUE_JOB_STATUSES",
     "AWARD_RUN_STATUSES", "AwardRun", "AwardRunStatus", "BidEvaluation",
+    "AwardContract", "AwardRelease", "PublishedAwardIsFrozen",
 ]

@@ -1,6 +1,7 @@
 """A package's OCDS releases as served to the public: every stored version's release, unchanged,
 followed by releases that record what happened after publication (the published questions and
-answers, as `tender.enquiries` of the Enquiries extension).
+answers, as `tender.enquiries` of the Enquiries extension; the bid opening; the award and its
+contracts).
 
 The stored files of a version are frozen; anything learnt later goes into a new release with its
 own id, so a reader who compiles the releases in date order sees the tender as it is now. Who
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from consortium.publish.inputs import iso
 from consortium.publish.ocds import LOTS_EXTENSION, OCDS_VERSION
+from consortium.publish.ocds_awards import CONTRACT_BUYER_EXTENSION
 from consortium.publish.ocds_bids import BIDS_EXTENSION
 
 ENQUIRIES_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/"
@@ -67,8 +69,11 @@ def releases_package(stored: list[dict], extra: list[dict], uri: str) -> dict:
     extensions = list(latest.get("extensions") or [LOTS_EXTENSION])
     if any("enquiries" in (r.get("tender") or {}) for r in extra):
         extensions.append(ENQUIRIES_EXTENSION)
-    if any("bids" in r for r in extra):
+    awarded = any("awards" in r or "contracts" in r for r in extra)  # with relatedBids, buyers
+    if any("bids" in r for r in extra) or awarded:
         extensions.append(BIDS_EXTENSION)
+    if awarded:
+        extensions.append(CONTRACT_BUYER_EXTENSION)
     return {
         "uri": uri,
         "version": OCDS_VERSION,

@@ -4,8 +4,10 @@ The copies in `schemas/` (see its README) are loaded from the package; the Lots,
 Enquiries extensions are applied to the release schema as JSON Merge Patches (RFC 7386), and the
 patched schema is registered under the release schema's official URL so the package schema's `$ref`
 resolves without any network.
-On top of the schema, the checks the schema cannot express: unique lot ids, and every item's
-`relatedLot` and every bid's `relatedLots` naming a lot of the same tender.
+On top of the schema, the checks the schema cannot express: unique lot ids; every item's
+`relatedLot` and every bid's and award's `relatedLots` naming a lot of the same tender; every
+contract's `awardID` naming an award of the same ocid in the package; and every award's suppliers
+and buyers and every contract's buyer naming a party of its release.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def _load(path: str) -> dict:
 
 
 # The extensions patched into the release schema, in order (folders under schemas/extensions/).
-EXTENSIONS = ("lots", "bids", "enquiries")
+EXTENSIONS = ("lots", "bids", "enquiries", "contract_buyer")
 
 
 @cache
@@ -96,6 +98,45 @@ def _semantic_errors(data: dict) -> list[str]:
                 if lot_id not in ids:
                     errors.append(f"releases/{r}/bids/details/{n}/relatedLots: {lot_id!r} is "
                                   "not a lot of this tender")
+        for n, award in enumerate(release.get("awards") or []):
+            for lot_id in (award.get("relatedLots") or []) if isinstance(award, dict) else []:
+                if lots and lot_id not in ids:
+                    errors.append(f"releases/{r}/awards/{n}/relatedLots: {lot_id!r} is not a "
+                                  "lot of this tender")
+    return errors + _award_errors(data)
+
+
+def _party_errors(r: int, release: dict) -> list[str]:
+    parties = {p.get("id") for p in release.get("parties") or [] if isinstance(p, dict)}
+    errors = []
+    for n, award in enumerate(release.get("awards") or []):
+        refs = [("suppliers", o) for o in award.get("suppliers") or []]
+        refs += [("buyers", o) for o in award.get("buyers") or []]
+        errors += [f"releases/{r}/awards/{n}/{what}: {o.get('id')!r} is not a party of this "
+                   "release" for what, o in refs
+                   if isinstance(o, dict) and o.get("id") not in parties]
+    for n, contract in enumerate(release.get("contracts") or []):
+        buyer = contract.get("buyer") if isinstance(contract, dict) else None
+        if isinstance(buyer, dict) and buyer.get("id") not in parties:
+            errors.append(f"releases/{r}/contracts/{n}/buyer: {buyer.get('id')!r} is not a party "
+                          "of this release")
+    return errors
+
+
+def _award_errors(data: dict) -> list[str]:
+    releases = [r if isinstance(r, dict) else {} for r in data.get("releases") or []]
+    awards: dict[str, set] = {}
+    for release in releases:
+        awards.setdefault(release.get("ocid"), set()).update(
+            a.get("id") for a in release.get("awards") or [] if isinstance(a, dict))
+    errors = []
+    for r, release in enumerate(releases):
+        errors += _party_errors(r, release)
+        for n, contract in enumerate(release.get("contracts") or []):
+            if isinstance(contract, dict) and contract.get("awardID") not in awards.get(
+                    release.get("ocid"), set()):
+                errors.append(f"releases/{r}/contracts/{n}/awardID: {contract.get('awardID')!r} "
+                              "is not an award of this ocid in the package")
     return errors
 
 
@@ -107,8 +148,8 @@ def validation_errors(data: dict) -> list[str]:
 
 
 def validate_release_package(data: dict) -> None:
-    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package (with the Lots, Bids
-    and Enquiries extensions)."""
+    """Raise InvalidPackage unless `data` is a valid OCDS 1.1.5 release package (with the Lots,
+    Bids, Enquiries and Contract buyer extensions)."""
     errors = validation_errors(data)
     if errors:
         raise InvalidPackage(errors)

@@ -47,13 +47,15 @@ OPTIONAL_KINDS = {
     "addendum_published": "An addendum is published to a package we downloaded or bid on",
     "bids_opened": "The bids of a package we bid on are opened",
     "question_answered": "A vendor's question on a bid package is answered (published to all)",
+    "award_published": "An award is published (lots won and lost; our contracts are ready)",
 }
 # Who can receive each optional kind (the preferences page shows only a role's own kinds).
 ROLE_KINDS = {
     "admin": (),
-    "fleet_manager": ("round_opened", "round_deadline", "round_closed", "plan_approved"),
+    "fleet_manager": ("round_opened", "round_deadline", "round_closed", "plan_approved",
+                      "award_published"),
     "vendor": ("vendor_decision", "package_published", "addendum_published", "question_answered",
-               "bids_opened"),
+               "bids_opened", "award_published"),
 }
 # Security messages cannot be turned off.
 # A bid's receipt is the vendor's record of what it submitted: never turned off either.
@@ -364,3 +366,35 @@ def set_enabled_kinds(session: Session, user: User, enabled: Iterable[str]) -> s
         session.add(NotificationOptOut(user_id=user.id, kind=kind))
     session.flush()
     return wanted_off
+
+
+def award_result(session: Session, vendor_id: int, *, round_name: str, won: list[str],
+                 lost: list[str], link: str, excluded: list[str] = ()) -> int:
+    """A bidder's users learn which lots their company won and which it lost in a published
+    award (lot ids with the unit price won, or the lots it priced and did not win), and which of
+    its bids the award did not consider, and why."""
+    users = session.exec(_vendor_users(User.vendor_id == vendor_id)).all()
+    parts = []
+    if won:
+        parts.append(f"Won ({len(won)}): " + "; ".join(won) + ".")
+    if lost:
+        parts.append(f"Not won ({len(lost)}): " + ", ".join(lost) + ".")
+    parts += [text[:1].upper() + text[1:] + "." for text in excluded]
+    verdict = f"you won {len(won)} lot{'s' if len(won) != 1 else ''}" if won else "no lot won"
+    return notify(session, users, kind="award_published", link=link,
+                  subject=f"Award of {round_name} published: {verdict}",
+                  body=f"The consortium published the award of {round_name}. " + " ".join(parts)
+                       + (" Your contracts with the member cities are ready to download."
+                          if won else ""))
+
+
+def contracts_ready(session: Session, member_id: int, *, round_name: str, contracts: int,
+                    link: str) -> int:
+    """A member's fleet managers learn that its contracts of a published award are ready."""
+    users = session.exec(_fleet_managers().where(User.member_id == member_id)).all()
+    return notify(session, users, kind="award_published", link=link,
+                  subject=f"Award of {round_name} published: {contracts} contract"
+                          f"{'s' if contracts != 1 else ''} ready",
+                  body=f"The consortium published the award of {round_name}. Your city's "
+                       f"{contracts} contract{'s' if contracts != 1 else ''} (PDF and CSV) can "
+                       "be downloaded from the Contracts page.")

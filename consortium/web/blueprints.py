@@ -16,13 +16,14 @@ ROUTE_MODULES = ("demand_csv", "admin.audit", "admin.members", "admin.products",
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the app."""
     from consortium.web.access import check_guarded
-    from consortium.web.views import (account, admin, api, auth, awards, bids, demand, hints,
-                                      main, member_value, notices, notifications, packages,
-                                      questions, results, runs, scenarios, vendors)
+    from consortium.web.views import (account, admin, api, auth, award_notices, awards, bids,
+                                      demand, hints, main, member_value, notices, notifications,
+                                      packages, questions, results, runs, scenarios, vendors)
     for name in ROUTE_MODULES:
         import_module(f"consortium.web.views.{name}")
 
     for module in (auth, main, admin, demand, runs, hints, results, packages, vendors, bids, api,
-                   account, notifications, notices, scenarios, member_value, questions, awards):
+                   account, notifications, notices, scenarios, member_value, questions, awards,
+                   award_notices):
         app.register_blueprint(module.bp)
     check_guarded(app)

@@ -17,16 +17,20 @@ NAV = {
         ("admin.products", "Catalog"),
         ("admin.vendors", "Vendors"),
         ("packages.admin_index", "Packages"),
+        ("award_notices.contracts", "Contracts"),
         ("admin.audit", "Audit log"),
         ("notifications.outbox", "Outbox"),
     ],
     "fleet_manager": [
         ("demand.dashboard", "My demand"),
         ("results.index", "Results"),
+        ("award_notices.contracts", "Contracts"),
     ],
     "vendor": [
         ("vendors.packages", "Bid packages"),
         ("bids.mine", "My bids"),
+        ("award_notices.vendor_results", "Award results"),
+        ("award_notices.contracts", "Contracts"),
     ],
 }
 

@@ -129,7 +129,7 @@ def check_award(problem: dict, award: dict) -> None:
     assert exact(award["lower_bound"]) <= exact(award["total_cost"])
     assert 0 <= award["gap"] <= 1
     total, lower = exact(award["total_cost"]), exact(award["lower_bound"])
-    assert abs(award["gap"] - (float((total - lower) / total) if total else 0.0)) < 1e-9
+    assert abs(award["gap"] - (float((total - lower) / abs(total)) if total else 0.0)) < 1e-9
     _check_unawarded(problem, award, chosen)
     _check_vendors(problem, award, chosen)
     _check_contracts(problem, award, chosen, cost)

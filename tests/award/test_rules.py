@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.award.checker import check_award
 from tests.award.helpers import bid, lot, problem, reasons, solve, winners
 
 
@@ -152,3 +153,15 @@ def test_no_lot_can_be_awarded():
     award = solve(data)
     assert award["status"] == "optimal" and award["awards"] == [] and award["total_cost"] == 0
     assert award["vendors"] == [] and award["contracts"] == []
+
+
+def test_two_discounts_on_one_lot_may_take_the_total_below_zero_with_a_gap_of_zero():
+    # Each discount is within its lot's value (59.97), together they exceed it: both apply,
+    # 59.97 - 40 - 40 = -20.03. The gap is measured against the cost's size: 0, not -0.0...
+    data = problem([lot("L1", 1)],
+                   [bid("A", "Va", {"L1": 59.97}, discounts=[(["L1"], 40), (["L1"], 40)])])
+    award = solve(data)
+    assert winners(award) == {"L1": "A"}
+    assert award["total_cost"] == -20.03 and award["lower_bound"] == -20.03
+    assert award["gap"] == 0.0 and award["status"] == "optimal"
+    check_award(data, award)

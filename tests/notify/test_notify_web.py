@@ -131,7 +131,7 @@ def test_settings_turn_kinds_off_and_on(fleet_client, session, fleet_manager):
     response = fleet_client.post("/notifications/settings", data={"kind": ["round_closed"]})
     assert response.status_code == 302
     assert notifications.disabled_kinds(session, fleet_manager) == {
-        "round_opened", "round_deadline", "plan_approved"}
+        "round_opened", "round_deadline", "plan_approved", "award_published"}
     fleet_client.post("/notifications/settings", data={"kind": list(notifications.kinds_for(fleet_manager))})
     assert notifications.disabled_kinds(session, fleet_manager) == set()
 

@@ -290,3 +290,46 @@ def test_bid_evaluations_and_award_runs_are_the_admins_alone(session, admin, fle
     for model in (AwardRun, BidEvaluation):
         for user in (fleet_manager, vendor_user):
             assert session.exec(select(model).where(policy.visible(user, model))).all() == []
+
+
+def test_award_contracts_are_their_members_and_vendors_and_frozen_for_admins(
+        session, admin, fleet_manager, other_fleet_manager, vendor_user):
+    from decimal import Decimal
+
+    from consortium.models import AwardContract, AwardRelease, AwardRun
+    round_ = factories.make_round(session, status="closed")
+    run = AwardRun(round_id=round_.id, status="succeeded", result={"awards": []})
+    session.add(run)
+    session.commit()
+    other_vendor = factories.make_vendor(session)
+    rows = [AwardContract(award_run_id=run.id, round_id=round_.id, member_id=member_id,
+                          vendor_id=vendor_id, reference=f"C-{n}", member_name="m",
+                          vendor_name="v", gross=Decimal(1), discount=Decimal(0), net=Decimal(1),
+                          pdf=b"%PDF", pdf_sha256="0" * 64, csv=b"a", csv_sha256="0" * 64)
+            for n, (member_id, vendor_id) in enumerate([
+                (fleet_manager.member_id, vendor_user.vendor_id),
+                (other_fleet_manager.member_id, other_vendor.id)])]
+    release = AwardRelease(award_run_id=run.id, package_id=1, releases=[])
+    session.add_all(rows)
+    session.commit()
+    mine, theirs = rows
+    assert policy.can_see(fleet_manager, mine, session)
+    assert not policy.can_see(fleet_manager, theirs, session)
+    assert not policy.can_see(other_fleet_manager, mine, session)
+    assert policy.can_see(vendor_user, mine, session)
+    assert not policy.can_see(vendor_user, theirs, session)
+    for user in (admin, fleet_manager, vendor_user):
+        assert not policy.can_change(user, mine, session)  # frozen, even for an admin
+    assert policy.can_see(admin, theirs, session)
+    assert session.exec(select(AwardContract.id).where(
+        policy.visible(fleet_manager, AwardContract))).all() == [mine.id]
+    # The award releases are public data; an unpublished run stays the admins'.
+    for user in (admin, fleet_manager, vendor_user):
+        assert policy.can_see(user, release, session) and not policy.can_change(user, release,
+                                                                                session)
+    assert not policy.can_see(fleet_manager, run, session)
+    run.published_at = datetime(2027, 5, 1)
+    session.add(run)
+    session.commit()
+    assert policy.can_see(fleet_manager, run, session) and policy.can_see(vendor_user, run, session)
+    assert not policy.can_change(vendor_user, run, session)

@@ -207,6 +207,15 @@ TABLE: dict[str, Route] = {
     "awards.run_award": G(ADMIN(200), ids=AWARD),
     "awards.compare": G(ADMIN(200), ids=DEMO, query="run={award_run_id}&run={award_run_id}"),
     "awards.approve": P(ADMIN(302), ids=AWARD),
+    # Published awards: the notices are public; a contract is its city's and its vendor's (the
+    # other city gets 404 for its id); publishing is the admins' (refused without the box ticked).
+    "award_notices.index": G(PUBLIC(200)),
+    "award_notices.notice": G(PUBLIC(200), ids={"slug": "award_slug"}),
+    "award_notices.contracts": G(SIGNED_IN(200)),
+    "award_notices.contract_file": G("login 200 404 404 200 200",
+                                     ids={"contract_id": "contract_id", "kind": "contract_kind"}),
+    "award_notices.vendor_results": G(APPROVED_VENDOR(200)),
+    "award_notices.publish": GP(ADMIN(200), ADMIN(422), ids={"run_id": "published_run_id"}),
 }
 
 LAST = "auth.logout"  # signs the person out: asked last
@@ -291,6 +300,8 @@ def world(app, engine, session, admin, published):  # noqa: F811
     session.commit()
     scenario, scenario_run = _scenario(session, engine, admin, solved)
     award_run = _award_run(session, package.round_id)
+    published_run, contract = _published_award(session, package, bid_version.bid_id,
+                                           people["vendor"], own_member)
     ids = {
         "round_id": open_round.id, "demo_round_id": package.round_id, "line_id": line.id,
         "member_id": own_member.id, "user_id": own.id, "product_id": bus.id,
@@ -304,6 +315,8 @@ def world(app, engine, session, admin, published):  # noqa: F811
         "scenario_id": scenario.id, "scenario_run_id": scenario_run.id, "kind": "drop_member",
         "doomed_scenario_id": _doomed_scenario(session, admin, solved).id,
         "award_run_id": award_run.id,
+        "published_run_id": published_run.id, "award_slug": "2027-clean-fleet",
+        "contract_id": contract.id, "contract_kind": "pdf",
     }
     reset_token = message.link.rsplit("/", 1)[1]
     return {"people": people, "ids": {**ids, "reset_token": reset_token}}
@@ -352,6 +365,42 @@ def _scenario(session, engine, admin, run: Run):
                                           enqueue=lambda run_id: execute_run(engine, run_id))
     commit(session)  # the run is handed over (and solved) once committed
     return scenario, scenario_run
+
+
+def _published_award(session, package, bid_id: int, vendor_user, member):
+    """A published award of the demo round: the vendor's bid wins BEB-40 LOT-1 (the own city's
+    8 units and Long Beach's 4), LOT-2 has no bid; the own city's contract with the vendor."""
+    from decimal import Decimal
+
+    from consortium.models import AwardContract, AwardRun
+    vendor = session.get(Vendor, vendor_user.vendor_id)
+    problem = {"lots": [
+        {"id": "BEB-40/LOT-1", "product": "BEB-40", "period": "2027Q1", "quantity": 12,
+         "allocations": [{"member": "Long Beach", "quantity": 4},
+                         {"member": member.name, "quantity": 8}]},
+        {"id": "BEB-40/LOT-2", "product": "BEB-40", "period": "2027Q2", "quantity": 30}],
+        "bids": [{"id": f"BID-{bid_id}", "vendor": vendor.name,
+                  "prices": [{"lot": "BEB-40/LOT-1", "unit_price": 100}]}]}
+    result = {"status": "optimal", "awarded_units": 12, "total_cost": 1200, "lower_bound": 1200,
+              "gap": 0.0, "awards": [{"lot": "BEB-40/LOT-1", "bid": f"BID-{bid_id}",
+                                      "vendor": vendor.name, "unit_price": 100, "quantity": 12,
+                                      "value": 1200}],
+              "discounts": [], "unawarded": [{"lot": "BEB-40/LOT-2", "reason": "no bid priced it"}],
+              "vendors": [], "contracts": [], "solver": {"name": "HiGHS", "solve_seconds": 0.0}}
+    now = utcnow()
+    run = AwardRun(round_id=package.round_id, status="succeeded", problem=problem, result=result,
+                   approved_at=now, published_at=now)
+    session.add(run)
+    session.commit()
+    contract = AwardContract(award_run_id=run.id, round_id=package.round_id, member_id=member.id,
+                             vendor_id=vendor.id, reference="2027-clean-fleet-A1-M1-V1",
+                             member_name=member.name, vendor_name=vendor.name, lots=1, units=8,
+                             gross=Decimal(800), discount=Decimal(0), net=Decimal(800),
+                             pdf=b"%PDF-1.4 contract", pdf_sha256="0" * 64, csv=b"contract\r\n",
+                             csv_sha256="1" * 64)
+    session.add(contract)
+    session.commit()
+    return run, contract
 
 
 def _doomed_scenario(session, admin, run: Run):

@@ -1,8 +1,9 @@
-"""Forms of the award stage: evaluate a bid, start an award run, approve one."""
+"""Forms of the award stage: evaluate a bid, start an award run, approve one, publish it."""
 
 from consortium.web.forms.base import FlaskForm
-from wtforms import DecimalField, IntegerField, RadioField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import (BooleanField, DecimalField, IntegerField, RadioField, StringField,
+                     SubmitField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consortium.services.awards import MAX_LOTS_RANGE, REASON_MAX, TIME_LIMIT_RANGE
 from consortium.web.forms.admin import choice
@@ -45,3 +46,13 @@ class ApproveAwardForm(FlaskForm):
     """Approve an award run as the round's award (a POST with CSRF)."""
 
     submit = SubmitField("Approve this award")
+
+
+class PublishAwardForm(FlaskForm):
+    """Publishing an approved award run: the admin confirms it is final."""
+
+    confirm = BooleanField(
+        "I checked this award: publishing issues the contracts and tells every bidder, and cannot "
+        "be undone",
+        validators=[DataRequired(message="Tick the box to confirm that the award is final.")])
+    submit = SubmitField("Publish the award")

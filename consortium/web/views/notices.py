@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from sqlmodel import select
 
 from consortium.models import BidPackage, Product, Round
-from consortium.services import publishing, questions
+from consortium.services import award_notices, publishing, questions
 from consortium.services.vendor_portal import published_packages
 from consortium.policy import PUBLIC
 from consortium.web.access import db, guard
@@ -50,4 +50,5 @@ def notice(reference: str):
     return render_template("notices/notice.html", package=package, versions=versions,
                            latest=versions[-1], round=session.get(Round, package.round_id),
                            product=session.get(Product, package.product_id),
-                           answered=questions.published(session, package))
+                           answered=questions.published(session, package),
+                           award=award_notices.published_run(session, package.round_id))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, json, redirect, render_template, url_for
 from flask_login import current_user
 from consortium.models import BidPackage, BidStatus, Round
-from consortium.services import bid_opening, bids as bid_service
+from consortium.services import award_notices, bid_opening, bids as bid_service
 from consortium.services.errors import ServiceError
 from consortium.services.publishing_inputs import consortium_info
 from consortium.web.access import db, load_or_404
@@ -30,7 +30,8 @@ def tabulation(package_id: int):
         "bids/tabulation.html", package=package, version=version, opening=opening, tab=tab,
         rows=bid_opening.tabulation_rows(tab) if tab else [], sealed=sealed,
         round=session.get(Round, package.round_id), form=ConfirmForm(),
-        closed=bid_service.deadline_passed(version))
+        closed=bid_service.deadline_passed(version),
+        award=award_notices.published_run(session, package.round_id))
 
 
 @bp.route("/packages/<int:package_id>/open", methods=["POST"])
