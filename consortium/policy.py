@@ -509,16 +509,12 @@ def _bid_opening(user: User) -> Access:
 # The admins' alone. A hint job holds every member's hints and a member-value job every member's
 # figures: a fleet manager reads its own lines' hints and its own member's figures through the
 # results and round pages (services.hints.member_hints, services.member_value.member_figures),
-# never the row. Scenarios and their runs are what-ifs.
-ADMINS_ALONE = admin_only(HintJob, MemberValueJob, Scenario, ScenarioRun)
+# never the row. Scenarios and their runs are what-ifs. Bid evaluations are the admins' working
+# notes while the award is decided.
+ADMINS_ALONE = admin_only(HintJob, MemberValueJob, Scenario, ScenarioRun, BidEvaluation)
 
 
-# The award stage: evaluations and award runs are the admins' while the award is decided.
-@rule(BidEvaluation)
-def _bid_evaluation(user: User) -> Access:
-    return EVERYTHING if user.is_admin else NOBODY
-
-
+# The award stage: an award run is the admins' while the award is decided.
 @rule(AwardRun)
 def _award_run(user: User) -> Access:
     if user.is_admin:

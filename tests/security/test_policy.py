@@ -74,8 +74,9 @@ def test_a_rule_is_registered_once(monkeypatch):
 
 def test_admin_only_models_are_the_admins_alone_and_registered_once(monkeypatch, session, admin,
                                                                    fleet_manager, vendor_user):
-    from consortium.models import HintJob, MemberValueJob, Scenario, ScenarioRun
-    assert set(policy.ADMINS_ALONE) == {HintJob, MemberValueJob, Scenario, ScenarioRun}
+    from consortium.models import BidEvaluation, HintJob, MemberValueJob, Scenario, ScenarioRun
+    assert set(policy.ADMINS_ALONE) == {HintJob, MemberValueJob, Scenario, ScenarioRun,
+                                        BidEvaluation}
     for model in policy.ADMINS_ALONE:
         assert str(policy.visible(admin, model)) == str(policy.ALL_ROWS)
         for user in (fleet_manager, vendor_user):
