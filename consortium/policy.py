@@ -24,6 +24,8 @@ Adding a model's rule is one function:
             return Access(see=Question.vendor_id == user.vendor_id, change=NOTHING_MATCHES)
         return NOBODY
 
+A model that only admins see and change is named in one `admin_only(...)` declaration instead.
+
 No Flask here: the web layer passes the signed-in user and its session, services and the command
 line pass theirs.
 """
@@ -206,6 +208,17 @@ def rule(model: type) -> Callable[[Rule], Rule]:
         _RULES[model] = function
         return function
     return register
+
+
+def _admins_alone(user: User) -> Access:
+    return EVERYTHING if user.is_admin else NOBODY
+
+
+def admin_only(*models: type) -> tuple[type, ...]:
+    """Give each of `models` the rule "admins see and change every row; nobody else any"."""
+    for model in models:
+        rule(model)(_admins_alone)
+    return models
 
 
 def has_rule(model: type) -> bool:
@@ -397,15 +410,6 @@ def _run(user: User) -> Access:
     return NOBODY
 
 
-@rule(HintJob)
-def _hint_job(user: User) -> Access:
-    if user.is_admin:
-        return EVERYTHING
-    # A job holds every member's hints: fleet managers get their own lines' hints through the
-    # results and round pages (services.hints.member_hints), never the row itself.
-    return NOBODY
-
-
 @rule(BidPackage)
 def _bid_package(user: User) -> Access:
     if user.is_admin:
@@ -502,29 +506,15 @@ def _bid_opening(user: User) -> Access:
     return NOBODY
 
 
-@rule(Scenario)
-def _scenario(user: User) -> Access:
-    return EVERYTHING if user.is_admin else NOBODY  # what-ifs are the admins' alone
+# The admins' alone. A hint job holds every member's hints and a member-value job every member's
+# figures: a fleet manager reads its own lines' hints and its own member's figures through the
+# results and round pages (services.hints.member_hints, services.member_value.member_figures),
+# never the row. Scenarios and their runs are what-ifs. Bid evaluations are the admins' working
+# notes while the award is decided.
+ADMINS_ALONE = admin_only(HintJob, MemberValueJob, Scenario, ScenarioRun, BidEvaluation)
 
 
-@rule(ScenarioRun)
-def _scenario_run(user: User) -> Access:
-    return EVERYTHING if user.is_admin else NOBODY
-
-
-@rule(MemberValueJob)
-def _member_value_job(user: User) -> Access:
-    # All members' figures are the admins'; a fleet manager reads its own member's line through
-    # services.member_value.member_figures on the results page, never the row.
-    return EVERYTHING if user.is_admin else NOBODY
-
-
-# The award stage: evaluations and award runs are the admins' while the award is decided.
-@rule(BidEvaluation)
-def _bid_evaluation(user: User) -> Access:
-    return EVERYTHING if user.is_admin else NOBODY
-
-
+# The award stage: an award run is the admins' while the award is decided.
 @rule(AwardRun)
 def _award_run(user: User) -> Access:
     if user.is_admin:

@@ -22,7 +22,7 @@ def member_value_command(context: CliContext, run_id, as_json):
     store the figures with the run and print them."""
     from consortium.cli.runs import _echo_progress
     from consortium.db import session_scope
-    from consortium.models import Run
+    from consortium.models import JobStatus, Run
     from consortium.services.errors import ServiceError
     from consortium.services.member_value import (
         execute_member_values,
@@ -44,7 +44,7 @@ def member_value_command(context: CliContext, run_id, as_json):
                                    progress=None if as_json else _echo_progress())
     with session_scope(engine) as session:
         job = job_for_run(session, run_id)
-        if status != "succeeded":
+        if status != JobStatus.SUCCEEDED:
             raise click.ClickException(job.error if job else "The member values were not computed.")
         figures = job.figures
     if as_json:

@@ -9,8 +9,9 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from consortium.db import utcnow
+from consortium.models.status import JobStatus, StatusType
 
-HINT_STATUSES = ("queued", "running", "succeeded", "failed")
+HINT_STATUSES = tuple(JobStatus)
 
 
 class HintJob(SQLModel, table=True):
@@ -19,7 +20,7 @@ class HintJob(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="run.id", index=True)
-    status: str = Field(default="queued", max_length=12)  # one of HINT_STATUSES
+    status: JobStatus = Field(default=JobStatus.QUEUED, sa_type=StatusType(JobStatus, 12))
     stage: str = Field(default="queued", max_length=40)
     progress_done: int = 0
     progress_total: int = 0

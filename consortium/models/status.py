@@ -7,6 +7,9 @@ a status through the ORM, and refuses any other change with a message a user can
 Conditional UPDATEs (a worker claiming a run, the outbox claiming a message) use `sources(new)`,
 so they follow the same table.
 
+The four kinds of background job (optimizer runs, award runs, hint jobs, member-value jobs) share
+`JobStatus`: the same states and the same changes.
+
 Bid packages have no status: a package is published once, and its versions (0 the original, 1..
 addenda) are append-only rows, never changed, so there is no transition to check.
 
@@ -33,8 +36,9 @@ class RoundStatus(StrEnum):
     CLOSED = "closed"
 
 
-class RunStatus(StrEnum):
-    """An optimizer run: waiting for the worker, solving, done with a plan, or failed."""
+class JobStatus(StrEnum):
+    """A background job (an optimizer run, an award run, a hint job, a member-value job):
+    waiting for the worker, working, done with its result, or failed."""
 
     QUEUED = "queued"
     RUNNING = "running"
@@ -42,13 +46,9 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
-class AwardRunStatus(StrEnum):
-    """An award run: waiting for the worker, solving, done with an award, or failed."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
+# The four job kinds have the same states and changes, so they share one enum; these names read
+# better beside the row they describe.
+RunStatus = AwardRunStatus = JobStatus
 
 
 class VendorStatus(StrEnum):
@@ -76,19 +76,14 @@ TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
         RoundStatus.OPEN: frozenset({RoundStatus.CLOSED}),
         RoundStatus.CLOSED: frozenset(),
     },
-    RunStatus: {
-        # Failed straight from queued: no worker picked the run up (services.runs.mark_stale_runs).
-        RunStatus.QUEUED: frozenset({RunStatus.RUNNING, RunStatus.FAILED}),
-        RunStatus.RUNNING: frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED}),
-        RunStatus.SUCCEEDED: frozenset(),
-        RunStatus.FAILED: frozenset(),
-    },
-    AwardRunStatus: {
-        # As optimizer runs: failed straight from queued when no worker picked the run up.
-        AwardRunStatus.QUEUED: frozenset({AwardRunStatus.RUNNING, AwardRunStatus.FAILED}),
-        AwardRunStatus.RUNNING: frozenset({AwardRunStatus.SUCCEEDED, AwardRunStatus.FAILED}),
-        AwardRunStatus.SUCCEEDED: frozenset(),
-        AwardRunStatus.FAILED: frozenset(),
+    JobStatus: {
+        # Failed straight from queued: no worker picked the job up (services.runs.mark_stale_runs).
+        # A job's outcome never changes; computing member values again resets their job's row
+        # (services.member_value.start_member_values), a new job in the one row a run has.
+        JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.FAILED}),
+        JobStatus.RUNNING: frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED}),
+        JobStatus.SUCCEEDED: frozenset(),
+        JobStatus.FAILED: frozenset(),
     },
     VendorStatus: {
         VendorStatus.PENDING: frozenset({VendorStatus.APPROVED, VendorStatus.REJECTED}),
@@ -108,11 +103,13 @@ TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
 }
 
 # The words of the refusal: "Only a draft round can be opened; Fleet 2027 is still a draft."
-_NOUNS = {RoundStatus: "round", RunStatus: "run", AwardRunStatus: "award run", VendorStatus: "vendor",
-          OutboxStatus: "message"}
+_NOUNS = {RoundStatus: "round", JobStatus: "job", VendorStatus: "vendor", OutboxStatus: "message"}
+# Jobs share one enum: their rows name themselves.
+_ROW_NOUNS = {"Run": "run", "AwardRun": "award run", "HintJob": "hint job",
+              "MemberValueJob": "member-value job"}
 _VERBS = {
     RoundStatus.OPEN: "opened", RoundStatus.CLOSED: "closed",
-    RunStatus.RUNNING: "started", RunStatus.SUCCEEDED: "finished", RunStatus.FAILED: "failed",
+    JobStatus.RUNNING: "started", JobStatus.SUCCEEDED: "finished", JobStatus.FAILED: "failed",
     VendorStatus.APPROVED: "approved", VendorStatus.REJECTED: "rejected",
     OutboxStatus.SENDING: "sent", OutboxStatus.SENT: "marked sent", OutboxStatus.QUEUED: "queued",
     OutboxStatus.FAILED: "marked failed", OutboxStatus.UNSENT: "marked unsent",
@@ -150,15 +147,17 @@ def live(kind: type[StrEnum]) -> tuple[StrEnum, ...]:
 
 
 # Templates see these by name.
-ENUMS = (RoundStatus, RunStatus, AwardRunStatus, VendorStatus, OutboxStatus)
+ENUMS = {"RoundStatus": RoundStatus, "JobStatus": JobStatus, "RunStatus": RunStatus,
+         "AwardRunStatus": AwardRunStatus, "VendorStatus": VendorStatus,
+         "OutboxStatus": OutboxStatus}
 
 
-def refusal(current: StrEnum | str, new: StrEnum, label: str) -> str:
+def refusal(current: StrEnum | str, new: StrEnum, label: str, noun: str | None = None) -> str:
     """Why `label` (a row's name) may not go from `current` to `new`, in words."""
     kind = type(new)
     current = kind(current)
     starts = sources(new)
-    noun = _NOUNS.get(kind, kind.__name__.lower())
+    noun = noun or _NOUNS.get(kind, kind.__name__.lower())
     state = f"already {new.value}" if current == new else _STATES.get(current, current.value)
     if not starts:
         return f"No {noun} can become {new}; {label} is {state}."
@@ -172,8 +171,9 @@ def transition(row, new: StrEnum, *, label: str | None = None, field: str = "sta
     kind = type(new)
     current = kind(getattr(row, field))
     if not allowed(current, new):
-        label = label or getattr(row, "name", None) or f"{kind.__name__[:-6]} {row.id}"
-        raise ForbiddenTransition(refusal(current, new, label), current, new)
+        noun = _ROW_NOUNS.get(type(row).__name__) or _NOUNS.get(kind, kind.__name__[:-6].lower())
+        label = label or getattr(row, "name", None) or f"{noun.capitalize()} {row.id}"
+        raise ForbiddenTransition(refusal(current, new, label, noun), current, new)
     setattr(row, field, new)
 
 

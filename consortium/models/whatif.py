@@ -9,8 +9,9 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from consortium.db import utcnow
+from consortium.models.status import JobStatus, StatusType
 
-VALUE_JOB_STATUSES = ("queued", "running", "succeeded", "failed")
+VALUE_JOB_STATUSES = tuple(JobStatus)
 
 
 class Scenario(SQLModel, table=True):
@@ -48,7 +49,7 @@ class MemberValueJob(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="run.id", unique=True)
-    status: str = Field(default="queued", max_length=12)  # one of VALUE_JOB_STATUSES
+    status: JobStatus = Field(default=JobStatus.QUEUED, sa_type=StatusType(JobStatus, 12))
     stage: str = Field(default="queued", max_length=40)
     progress_done: int = 0
     progress_total: int = 0

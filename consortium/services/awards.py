@@ -239,32 +239,26 @@ def execute_award_run(engine: Engine, run_id: int, *,
         run.started_at = run.heartbeat_at = utcnow()
         session.add(run)
         problem_dict, time_limit = run.problem, run.time_limit
-    heartbeat = job_rows.Heartbeat(
-        lambda: job_rows.write_while(engine, AwardRun, run_id, AwardRunStatus.RUNNING,
-                                     heartbeat_at=utcnow()),
-        f"award-run-{run_id}-heartbeat", heartbeat_interval)
-    heartbeat.start()
+
+    def beat() -> None:
+        job_rows.write_while(engine, AwardRun, run_id, AwardRunStatus.RUNNING,
+                             heartbeat_at=utcnow())
+
     result, error = None, ""
-    try:
-        problem = parse_award_problem(problem_dict)
-        _progress(engine, run_id, f"Solving: {len(problem.lots)} lots, {len(problem.bids)} bids "
-                                  f"(time limit {time_limit:g} s)")
-        result = award_to_dict(optimize_award(problem, time_limit=time_limit))
-    except ProblemError as exc:
-        error = f"The award problem is not valid: {exc}"
-    except Exception as exc:
-        log.exception("award run %s failed", run_id)
-        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else \
-            exc.__class__.__name__
-        error = f"The award optimizer stopped with an error: {detail}. Earlier runs are unchanged."
-    finally:
-        heartbeat.stopped.set()
-        heartbeat.join()
-    if not _finish(engine, run_id, result=result, error=error):
-        with session_scope(engine) as session:
-            run = session.get(AwardRun, run_id)
-            return run.status if run else None
-    return AwardRunStatus.FAILED if error else AwardRunStatus.SUCCEEDED
+    with job_rows.Heartbeat(beat, f"award-run-{run_id}-heartbeat", heartbeat_interval):
+        try:
+            problem = parse_award_problem(problem_dict)
+            _progress(engine, run_id, f"Solving: {len(problem.lots)} lots, "
+                                      f"{len(problem.bids)} bids (time limit {time_limit:g} s)")
+            result = award_to_dict(optimize_award(problem, time_limit=time_limit))
+        except ProblemError as exc:
+            error = f"The award problem is not valid: {exc}"
+        except Exception as exc:
+            log.exception("award run %s failed", run_id)
+            error = (f"The award optimizer stopped with an error: {job_rows.error_detail(exc)}. "
+                     "Earlier runs are unchanged.")
+    finished = _finish(engine, run_id, result=result, error=error)
+    return job_rows.outcome(engine, AwardRun, run_id, finished, error)
 
 
 def mark_stale_award_runs(session: Session, older_than: timedelta) -> int:

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from consortium import optimizer
 from consortium.db import utcnow
 from consortium.models import Round, Run, User, Vendor
+from consortium.models.status import RunStatus
 from consortium.publish.inputs import ConsortiumInfo
 from consortium.services import bid_opening, bids, publishing, sealing
 from consortium.services.problem import build_problem
@@ -32,8 +33,8 @@ def _plan(session: Session, round_: Round) -> Run:
     problem = build_problem(session, round_)
     plan = optimizer.optimize(optimizer.parse_problem(problem), time_limit=30).to_dict()
     now = utcnow()
-    run = Run(round_id=round_.id, status="succeeded", stage="done", problem=problem, plan=plan,
-              note="demo: the pilot round's plan", started_at=now, finished_at=now,
+    run = Run(round_id=round_.id, status=RunStatus.SUCCEEDED, stage="done", problem=problem,
+              plan=plan, note="demo: the pilot round's plan", started_at=now, finished_at=now,
               approved_at=now)
     session.add(run)
     session.flush()

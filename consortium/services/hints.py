@@ -12,13 +12,14 @@ import logging
 import time
 from fractions import Fraction
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
 from consortium.models import HintJob, Product, Round, Run, User
+from consortium.models.status import JobStatus, RunStatus, allowed, transition
 from consortium.services import audit, job_rows
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.runs import is_scenario_run, scenario_run_ids, solve_params
@@ -41,7 +42,7 @@ KIND_TEXT = {
 def create_hint_job(session: Session, run: Run, user: User | None, *,
                     threshold: float = 1.0) -> HintJob:
     """A queued hint job for a succeeded run (flushed)."""
-    if run.status != "succeeded" or not run.plan:
+    if run.status != RunStatus.SUCCEEDED or not run.plan:
         raise NotAllowed("Hints need a run that succeeded.")
     low, high = THRESHOLD_RANGE
     if not low <= float(threshold) <= high:
@@ -75,19 +76,13 @@ def enqueue_hints(session: Session, run: Run, user: User | None, *, enqueue, **p
 
 
 def _write(engine: Engine, job_id: int, **values) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(HintJob).where(HintJob.id == job_id, HintJob.status == "running")
-                     .values(**values))
+    job_rows.write_while(engine, HintJob, job_id, JobStatus.RUNNING, **values)
 
 
 def _finish(engine: Engine, job_id: int, *, result: dict | None = None, error: str = "") -> bool:
-    values = {"status": "failed" if error else "succeeded", "error": error, "result": result,
-              "stage": "failed" if error else "done", "finished_at": utcnow()}
-    with engine.begin() as conn:
-        done = conn.execute(update(HintJob).where(HintJob.id == job_id,
-                                                  HintJob.status.in_(("queued", "running")))
-                            .values(**values))
-    return done.rowcount == 1
+    status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
+    return job_rows.finish(engine, HintJob, job_id, status, error=error, result=result,
+                           stage="failed" if error else "done", finished_at=utcnow())
 
 
 def catalog_options(session: Session, problem: dict) -> dict[str, dict[str, list]]:
@@ -104,10 +99,11 @@ def execute_hints(engine: Engine, job_id: int) -> str | None:
 
     with session_scope(engine) as session:
         job = session.get(HintJob, job_id)
-        if job is None or job.status != "queued":
+        if job is None or not allowed(job.status, JobStatus.RUNNING):
             return job.status if job else None
         run = session.get(Run, job.run_id)
-        job.status, job.stage = "running", "hints"
+        transition(job, JobStatus.RUNNING)
+        job.stage = "hints"
         job.started_at = job.heartbeat_at = utcnow()
         session.add(job)
         problem, plan = run.problem, run.plan
@@ -133,16 +129,14 @@ def execute_hints(engine: Engine, job_id: int) -> str | None:
         error = f"The run's problem is invalid: {exc}"
     except Exception as exc:
         log.exception("hints %s failed", job_id)
-        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else \
-            exc.__class__.__name__
-        error = f"Computing hints stopped with an error: {detail}."
-    _finish(engine, job_id, result=result, error=error)
-    return "failed" if error else "succeeded"
+        error = f"Computing hints stopped with an error: {job_rows.error_detail(exc)}."
+    finished = _finish(engine, job_id, result=result, error=error)
+    return job_rows.outcome(engine, HintJob, job_id, finished, error)
 
 
 def set_visible(session: Session, job: HintJob, user: User, visible: bool) -> HintJob:
     """Show (or hide) a job's hints to fleet managers."""
-    if visible and job.status != "succeeded":
+    if visible and job.status != JobStatus.SUCCEEDED:
         raise NotAllowed("Only hints that finished can be shown to fleet managers.")
     if visible and is_scenario_run(session, job.run_id):
         raise NotAllowed("These are hints of a scenario's run, a what-if: they are never shown "
@@ -165,7 +159,7 @@ def set_visible(session: Session, job: HintJob, user: User, visible: bool) -> Hi
 _VISIBLE_JOB = (
     select(HintJob).join(Run, Run.id == HintJob.run_id)
     .where(Run.round_id == bindparam("round_id"), HintJob.visible.is_(True),
-           HintJob.status == "succeeded", Run.id.not_in(scenario_run_ids()))
+           HintJob.status == JobStatus.SUCCEEDED, Run.id.not_in(scenario_run_ids()))
     .order_by(HintJob.run_id.desc(), HintJob.id.desc()).limit(1))
 
 
@@ -219,22 +213,12 @@ def jobs_of_run(session: Session, run: Run) -> list[HintJob]:
 def mark_stale_hints(session: Session, older_than) -> int:
     """Fail hint jobs whose worker died: running without a sign of life, or queued, for longer
     than `older_than` (a timedelta). Returns how many."""
-    cutoff = utcnow() - older_than
-    minutes = max(1, round(older_than.total_seconds() / 60))
-    failed = 0
-    for job in session.exec(select(HintJob).where(HintJob.status.in_(("queued", "running")))):
-        seen = job.heartbeat_at or job.started_at or job.created_at
-        if seen >= cutoff:
-            continue
-        error = (f"No worker picked these hints up within {minutes} minutes; start the worker and "
-                 "compute them again." if job.status == "queued" else
-                 f"The worker stopped while computing hints (no progress for {minutes} minutes). "
-                 "Compute them again.")
-        result = session.execute(update(HintJob).where(HintJob.id == job.id,
-                                                       HintJob.status == job.status)
-                                 .values(status="failed", stage="failed", error=error,
-                                         finished_at=utcnow())
-                                 .execution_options(synchronize_session=False))
-        failed += result.rowcount
-    session.flush()
-    return failed
+
+    def reason(status: JobStatus, minutes: int) -> str:
+        if status == JobStatus.QUEUED:
+            return (f"No worker picked these hints up within {minutes} minutes; start the worker "
+                    "and compute them again.")
+        return (f"The worker stopped while computing hints (no progress for {minutes} minutes). "
+                "Compute them again.")
+
+    return job_rows.fail_silent(session, HintJob, older_than, reason, stage="failed")

@@ -19,8 +19,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from consortium.db import after_commit, utcnow
-from consortium.models.status import sources
+from consortium.db import after_commit, session_scope, utcnow
+from consortium.models.status import JobStatus, live, sources
 from consortium.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -57,12 +57,21 @@ def hand_over(session: Session, row_id: int, enqueue: Callable[[int], None],
 
 
 class Heartbeat(threading.Thread):
-    """Calls `beat()` every `interval` seconds until stopped (a solve's "still alive" mark)."""
+    """Calls `beat()` every `interval` seconds until stopped (a solve's "still alive" mark); as
+    a context manager, for as long as its block runs."""
 
     def __init__(self, beat: Callable[[], None], name: str, interval: float):
         super().__init__(name=name, daemon=True)
         self.beat, self.interval = beat, interval
         self.stopped = threading.Event()
+
+    def __enter__(self) -> Heartbeat:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stopped.set()
+        self.join()
 
     def run(self) -> None:
         while not self.stopped.wait(self.interval):
@@ -95,23 +104,59 @@ def finish(engine: Engine, model: type[SQLModel], row_id: int, status: StrEnum,
     return True
 
 
+def error_detail(exc: Exception) -> str:
+    """What went wrong, for a row's error: the first line of the exception's message (its class
+    name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else exc.__class__.__name__
+
+
+def outcome(engine: Engine, model: type[SQLModel], row_id: int, finished: bool,
+            error: str) -> StrEnum | None:
+    """The status a worker reports once it is done: failed or succeeded when its outcome was
+    stored (`finished`), else the status the row already had (None: no such row)."""
+    if finished:
+        return JobStatus.FAILED if error else JobStatus.SUCCEEDED
+    with session_scope(engine) as session:
+        row = session.get(model, row_id)
+        return row.status if row else None
+
+
 def stale_rows(session: Session, model: type[SQLModel], kind: type[StrEnum],
                older_than: timedelta) -> list:
     """Rows whose worker died: running without a heartbeat for `older_than`, and queued for
     longer than that while no worker shows any sign of life (no row of `model` is alive)."""
     cutoff = utcnow() - older_than
-    running = session.exec(select(model).where(model.status == kind("running"))).all()
+    running = session.exec(select(model).where(model.status == kind.RUNNING)).all()
     stale = [r for r in running if (r.heartbeat_at or r.started_at or r.created_at) < cutoff]
     if len(running) == len(stale):
-        stale += session.exec(select(model).where(model.status == kind("queued"),
+        stale += session.exec(select(model).where(model.status == kind.QUEUED,
                                                   model.created_at < cutoff)).all()
     return stale
+
+
+def fail_silent(session: Session, model: type[SQLModel], older_than: timedelta,
+                reason: Callable[[StrEnum, int], str], **values) -> int:
+    """Fail the queued or running rows that gave no sign of life for `older_than`, each with
+    `reason(its status, minutes)`, unless it changed status meanwhile; how many were failed."""
+    cutoff = utcnow() - older_than
+    minutes = max(1, round(older_than.total_seconds() / 60))
+    rows = session.exec(select(model).where(model.status.in_(live(JobStatus)))).all()
+    failed = 0
+    for row in rows:
+        if (row.heartbeat_at or row.started_at or row.created_at) < cutoff:
+            failed += fail_if_still(session, model, row, reason(row.status, minutes), **values)
+    session.flush()
+    if failed:
+        for row in rows:
+            session.refresh(row)
+    return failed
 
 
 def fail_if_still(session: Session, model: type[SQLModel], row, error: str, **values) -> bool:
     """Mark `row` failed with `error` unless it changed status meanwhile; whether it did."""
     result = session.execute(
         update(model).where(model.id == row.id, model.status == row.status)
-        .values(status="failed", error=error, finished_at=utcnow(), **values)
+        .values(status=JobStatus.FAILED, error=error, finished_at=utcnow(), **values)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from consortium.db import session_scope, utcnow
 from consortium.models import MemberValueJob, Run, User
+from consortium.models.status import JobStatus, RunStatus, allowed, terminal, transition
 from consortium.services import audit, job_rows
 from consortium.services.runs import solve_params
 from consortium.services.errors import NotAllowed, ServiceError
@@ -33,8 +34,7 @@ class ValueQueueUnreachable(ServiceError):
 Progress = Callable[[str, int, int], None]
 PROGRESS_INTERVAL = 0.5
 HEARTBEAT_INTERVAL = 5.0
-LIVE = ("queued", "running")
-TERMINAL = ("succeeded", "failed")
+TERMINAL = terminal(JobStatus)
 
 
 def job_for_run(session: Session, run_id: int) -> MemberValueJob | None:
@@ -45,10 +45,10 @@ def job_for_run(session: Session, run_id: int) -> MemberValueJob | None:
 def start_member_values(session: Session, run: Run, user: User | None, *,
                         enqueue: Callable[[int], None]) -> MemberValueJob:
     """Queue (or re-queue) the member-value job of a succeeded run; committed, then enqueued."""
-    if run.status != "succeeded" or not run.plan:
+    if run.status != RunStatus.SUCCEEDED or not run.plan:
         raise NotAllowed("Member values need a run that succeeded.")
     job = job_for_run(session, run.id)
-    fresh = {"status": "queued", "stage": "queued", "progress_done": 0, "progress_total": 0,
+    fresh = {"status": JobStatus.QUEUED, "stage": "queued", "progress_done": 0, "progress_total": 0,
              "figures": None, "error": "", "created_by_id": user.id if user else None,
              "created_at": utcnow(), "started_at": None, "heartbeat_at": None,
              "finished_at": None}
@@ -83,10 +83,7 @@ def start_member_values(session: Session, run: Run, user: User | None, *,
 
 
 def _write(engine: Engine, job_id: int, **values) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(MemberValueJob)
-                     .where(MemberValueJob.id == job_id, MemberValueJob.status == "running")
-                     .values(**values))
+    job_rows.write_while(engine, MemberValueJob, job_id, JobStatus.RUNNING, **values)
 
 
 class _ProgressWriter:
@@ -109,14 +106,9 @@ class _ProgressWriter:
 
 def _finish(engine: Engine, job_id: int, *, figures: list | None = None, error: str = "") -> bool:
     """Store the outcome unless the job already has one (it was marked stale meanwhile)."""
-    values = {"status": "failed" if error else "succeeded", "error": error, "figures": figures,
-              "stage": "failed" if error else "done", "finished_at": utcnow()}
-    with engine.begin() as conn:
-        result = conn.execute(update(MemberValueJob)
-                              .where(MemberValueJob.id == job_id,
-                                     MemberValueJob.status.not_in(TERMINAL))
-                              .values(**values))
-    return result.rowcount == 1
+    status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
+    return job_rows.finish(engine, MemberValueJob, job_id, status, error=error, figures=figures,
+                           stage="failed" if error else "done", finished_at=utcnow())
 
 
 def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | None = None,
@@ -129,69 +121,48 @@ def execute_member_values(engine: Engine, job_id: int, *, progress: Progress | N
 
     with session_scope(engine) as session:
         job = session.get(MemberValueJob, job_id)
-        if job is None or job.status != "queued":
+        if job is None or not allowed(job.status, JobStatus.RUNNING):
             return job.status if job else None
         run = session.get(Run, job.run_id)
-        job.status, job.stage = "running", "member"
+        transition(job, JobStatus.RUNNING)
+        job.stage = "member"
         job.started_at = job.heartbeat_at = utcnow()
         session.add(job)
         problem, plan = run.problem, run.plan
         params = solve_params(run)
-    heartbeat = job_rows.Heartbeat(lambda: _write(engine, job_id, heartbeat_at=utcnow()),
-                                   f"member-values-{job_id}-heartbeat", heartbeat_interval)
-    heartbeat.start()
     figures, error = None, ""
-    try:
-        values = member_values(optimizer.parse_problem(problem),
-                               base=optimizer.plan_from_dict(plan),
-                               progress=_ProgressWriter(engine, job_id, progress), **params)
-        figures = [v.to_dict() for v in values]
-    except Exception as exc:
-        log.exception("member values %s failed", job_id)
-        text = str(exc).strip()
-        detail = text.splitlines()[0][:300] if text else exc.__class__.__name__
-        error = f"The member values could not be computed: {detail}."
-    finally:
-        heartbeat.stopped.set()
-        heartbeat.join()
-    if not _finish(engine, job_id, figures=figures, error=error):
-        with session_scope(engine) as session:
-            job = session.get(MemberValueJob, job_id)
-            return job.status if job else None
-    return "failed" if error else "succeeded"
+    with job_rows.Heartbeat(lambda: _write(engine, job_id, heartbeat_at=utcnow()),
+                            f"member-values-{job_id}-heartbeat", heartbeat_interval):
+        try:
+            values = member_values(optimizer.parse_problem(problem),
+                                   base=optimizer.plan_from_dict(plan),
+                                   progress=_ProgressWriter(engine, job_id, progress), **params)
+            figures = [v.to_dict() for v in values]
+        except Exception as exc:
+            log.exception("member values %s failed", job_id)
+            error = f"The member values could not be computed: {job_rows.error_detail(exc)}."
+    finished = _finish(engine, job_id, figures=figures, error=error)
+    return job_rows.outcome(engine, MemberValueJob, job_id, finished, error)
 
 
 def mark_stale_jobs(session: Session, older_than: timedelta) -> int:
     """Fail jobs whose worker stopped: no sign of life for `older_than`. Returns how many."""
-    cutoff = utcnow() - older_than
-    minutes = max(1, round(older_than.total_seconds() / 60))
-    live = session.exec(select(MemberValueJob).where(MemberValueJob.status.in_(LIVE))).all()
-    failed = 0
-    for job in live:
-        if (job.heartbeat_at or job.started_at or job.created_at) >= cutoff:
-            continue
-        error = (f"No worker picked this up within {minutes} minutes. Start the worker and try "
-                 "again." if job.status == "queued" else
-                 f"The worker stopped while computing (no progress for {minutes} minutes). "
-                 "Try again.")
-        result = session.execute(
-            update(MemberValueJob).where(MemberValueJob.id == job.id,
-                                         MemberValueJob.status == job.status)
-            .values(status="failed", stage="failed", error=error, finished_at=utcnow())
-            .execution_options(synchronize_session=False))
-        failed += result.rowcount
-    if failed:
-        session.flush()
-        for job in live:
-            session.refresh(job)
-    return failed
+
+    def reason(status: JobStatus, minutes: int) -> str:
+        if status == JobStatus.QUEUED:
+            return (f"No worker picked this up within {minutes} minutes. Start the worker and try "
+                    "again.")
+        return (f"The worker stopped while computing (no progress for {minutes} minutes). "
+                "Try again.")
+
+    return job_rows.fail_silent(session, MemberValueJob, older_than, reason, stage="failed")
 
 
 def progress_text(job: MemberValueJob) -> str:
     """`Solving without member 3 of 7`, for the progress line."""
-    if job.status == "queued":
+    if job.status == JobStatus.QUEUED:
         return "Waiting for the worker"
-    if job.status != "running":
+    if job.status != JobStatus.RUNNING:
         return job.status.capitalize()
     if job.stage == "member" and job.progress_total:
         return f"Solving without member {max(job.progress_done, 1)} of {job.progress_total}"
@@ -200,6 +171,6 @@ def progress_text(job: MemberValueJob) -> str:
 
 def member_figures(job: MemberValueJob | None, member_name: str) -> dict | None:
     """One member's figures from a succeeded job (None when there are none)."""
-    if job is None or job.status != "succeeded":
+    if job is None or job.status != JobStatus.SUCCEEDED:
         return None
     return next((f for f in job.figures or [] if f["member"] == member_name), None)

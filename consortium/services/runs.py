@@ -199,28 +199,21 @@ def execute_run(engine: Engine, run_id: int, *, progress: Progress | None = None
         session.add(run)
         params = solve_params(run)
         problem_dict = run.problem
-    heartbeat = job_rows.Heartbeat(lambda: _write(engine, run_id, heartbeat_at=utcnow()),
-                                   f"run-{run_id}-heartbeat", heartbeat_interval)
-    heartbeat.start()
     plan, error = None, ""
-    try:
-        problem = optimizer.parse_problem(problem_dict)
-        plan = optimizer.optimize(problem, progress=_ProgressWriter(engine, run_id, progress),
-                                  **params).to_dict()
-    except optimizer.ProblemError as exc:
-        error = str(InvalidProblem(exc.errors))
-    except Exception as exc:
-        log.exception("optimizer run %s failed", run_id)
-        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else exc.__class__.__name__
-        error = f"The optimizer stopped with an error: {detail}. Earlier runs are unchanged."
-    finally:
-        heartbeat.stopped.set()
-        heartbeat.join()
-    if not _finish(engine, run_id, plan=plan, error=error):
-        with session_scope(engine) as session:
-            run = session.get(Run, run_id)
-            return run.status if run else None
-    return RunStatus.FAILED if error else RunStatus.SUCCEEDED
+    with job_rows.Heartbeat(lambda: _write(engine, run_id, heartbeat_at=utcnow()),
+                            f"run-{run_id}-heartbeat", heartbeat_interval):
+        try:
+            problem = optimizer.parse_problem(problem_dict)
+            plan = optimizer.optimize(problem, progress=_ProgressWriter(engine, run_id, progress),
+                                      **params).to_dict()
+        except optimizer.ProblemError as exc:
+            error = str(InvalidProblem(exc.errors))
+        except Exception as exc:
+            log.exception("optimizer run %s failed", run_id)
+            error = (f"The optimizer stopped with an error: {job_rows.error_detail(exc)}. "
+                     "Earlier runs are unchanged.")
+    finished = _finish(engine, run_id, plan=plan, error=error)
+    return job_rows.outcome(engine, Run, run_id, finished, error)
 
 
 def stale_reason(minutes: int, status: str) -> str:

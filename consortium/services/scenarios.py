@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from consortium.db import utcnow
 from consortium.models import HintJob, MemberValueJob, Round, Run, Scenario, ScenarioRun, User
+from consortium.models.status import RunStatus, live
 from consortium.services import audit
 from consortium.services.errors import NotAllowed, ServiceError
 from consortium.services.run_results import compare_runs, plan_of
@@ -75,7 +76,7 @@ def create_scenario(session: Session, run: Run, user: User | None, name: str) ->
     """A scenario holding a copy of a succeeded run's problem; committed."""
     if is_scenario_run(session, run.id):
         raise NotAllowed("Start a scenario from one of the round's own runs, not a scenario's.")
-    if run.status != "succeeded" or not run.plan or not run.problem:
+    if run.status != RunStatus.SUCCEEDED or not run.plan or not run.problem:
         raise NotAllowed("A scenario starts from a run that succeeded (it is compared with "
                          "its plan).")
     scenario = Scenario.model_validate({
@@ -211,7 +212,7 @@ def run_scenario(session: Session, scenario: Scenario, user: User | None, *, enq
     problem = copy.deepcopy(scenario.problem)
     check_problem(problem)
     run = Run.model_validate({
-        "round_id": scenario.round_id, "status": "queued", "stage": "queued",
+        "round_id": scenario.round_id, "status": RunStatus.QUEUED, "stage": RunStatus.QUEUED,
         "time_limit": float(time_limit), "gap": float(gap), "fairness": bool(fairness),
         "solver": solver, "problem": problem,
         "note": (note or f"Scenario “{scenario.name}”")[:500],
@@ -236,7 +237,7 @@ def compare_with_base(session: Session, scenario: Scenario, run: Run) -> dict:
 def delete_scenario(session: Session, scenario: Scenario, user: User | None) -> None:
     """Delete the scenario with its runs (and their member values); refused while one runs."""
     runs = scenario_runs(session, scenario)
-    busy = [r.id for r in runs if r.status in ("queued", "running")]
+    busy = [r.id for r in runs if r.status in live(RunStatus)]
     if busy:
         raise NotAllowed(f"Run {busy[0]} of this scenario is still solving; delete the scenario "
                          "when it has finished.")

@@ -113,4 +113,4 @@ def register_filters(app: Flask) -> None:
                                   duration=duration, version_label=version_label)
     app.jinja_env.globals["row_url"] = row_url
     from consortium.models.status import ENUMS, live
-    app.jinja_env.globals.update({kind.__name__: kind for kind in ENUMS}, live_statuses=live)
+    app.jinja_env.globals.update(ENUMS, live_statuses=live)

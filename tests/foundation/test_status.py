@@ -6,10 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from consortium.models import Round, Run, Vendor
+from consortium.models import HintJob, MemberValueJob, Round, Run, Vendor
 from consortium.models.status import (
     TRANSITIONS,
     ForbiddenTransition,
+    JobStatus,
     OutboxStatus,
     RoundStatus,
     RunStatus,
@@ -80,6 +81,19 @@ def test_round_messages_read_well():
         transition(_row(RoundStatus.CLOSED), RoundStatus.CLOSED)
 
 
+def test_job_kinds_share_one_enum_and_name_their_rows_in_refusals():
+    from consortium.models import AwardRunStatus
+
+    assert RunStatus is JobStatus and AwardRunStatus is JobStatus
+    job = HintJob(id=4, run_id=1, status=JobStatus.SUCCEEDED)
+    with pytest.raises(ForbiddenTransition, match="Only a queued hint job can be started; "
+                                                  "Hint job 4 is succeeded."):
+        transition(job, JobStatus.RUNNING)
+    job = MemberValueJob(id=5, run_id=1, status=JobStatus.FAILED)
+    with pytest.raises(ForbiddenTransition, match="Member-value job 5 is already failed."):
+        transition(job, JobStatus.FAILED)
+
+
 def test_helpers_follow_the_table():
     assert terminal(RunStatus) == (RunStatus.SUCCEEDED, RunStatus.FAILED)
     assert live(RunStatus) == (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -90,12 +104,17 @@ def test_helpers_follow_the_table():
 def test_rows_read_back_hold_enum_members(session):
     round_ = factories.make_round(session, status="open")
     run = factories.make_run(session, round=round_, status="running")
+    hint_job = HintJob(run_id=run.id, status="failed")
+    value_job = MemberValueJob(run_id=run.id, status="succeeded")
+    session.add_all([hint_job, value_job])
     vendor = Vendor.model_validate({"name": "Acme Buses", "status": "approved"})
     session.add(vendor)
     session.commit()
     session.expire_all()
     assert session.get(Round, round_.id).status is RoundStatus.OPEN
     assert session.get(Run, run.id).status is RunStatus.RUNNING
+    assert session.get(HintJob, hint_job.id).status is JobStatus.FAILED
+    assert session.get(MemberValueJob, value_job.id).status is JobStatus.SUCCEEDED
     assert session.get(Vendor, vendor.id).status is VendorStatus.APPROVED
     # Filters with a plain string still work, and an unknown status finds nothing.
     from sqlmodel import select

@@ -101,6 +101,7 @@ def test_downloads(admin_client, session, closed_round):
     response = admin_client.get(f"/admin/runs/{run_id}/problem.json")
     assert response.mimetype == "application/json"
     assert f"test-round-run{run_id}-problem.json" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"  # it holds every member's demand
     assert json.loads(response.data) == run.problem
     assert json.loads(admin_client.get(f"/admin/runs/{run_id}/plan.json").data) == run.plan
     failed = factories.make_run(session, round=closed_round, status="failed", plan=None)

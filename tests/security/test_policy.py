@@ -72,6 +72,21 @@ def test_a_rule_is_registered_once(monkeypatch):
         policy.rule(Round)(lambda user: policy.EVERYTHING)
 
 
+def test_admin_only_models_are_the_admins_alone_and_registered_once(monkeypatch, session, admin,
+                                                                   fleet_manager, vendor_user):
+    from consortium.models import BidEvaluation, HintJob, MemberValueJob, Scenario, ScenarioRun
+    assert set(policy.ADMINS_ALONE) == {HintJob, MemberValueJob, Scenario, ScenarioRun,
+                                        BidEvaluation}
+    for model in policy.ADMINS_ALONE:
+        assert str(policy.visible(admin, model)) == str(policy.ALL_ROWS)
+        for user in (fleet_manager, vendor_user):
+            assert str(policy.visible(user, model)) == str(policy.NOTHING_MATCHES)
+            assert str(policy.changeable(user, model)) == str(policy.NOTHING_MATCHES)
+    monkeypatch.setattr(policy, "_RULES", dict(policy._RULES))
+    with pytest.raises(ValueError, match="Scenario already has an access rule"):
+        policy.admin_only(Scenario)
+
+
 # --- sealed bids: hidden from admins until the deadline --------------------------------------------
 
 class _Base(DeclarativeBase):

@@ -3,7 +3,6 @@ progress, read, compare and approve award runs."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
@@ -18,9 +17,11 @@ from consortium.policy import ADMIN
 from consortium.services import award_results, awards
 from consortium.services.errors import ServiceError
 from consortium.web.access import db, guard, load_or_404
+from consortium.web.downloads import json_download
 from consortium.web.forms.awards import (ApproveAwardForm, AwardRunForm, ClearEvaluationForm,
                                          EvaluationForm)
 from consortium.web.pagination import paginate
+from consortium.web.polling import progress_partial
 
 bp = Blueprint("awards", __name__, url_prefix="/admin")
 guard(bp, ADMIN)
@@ -139,20 +140,15 @@ def run_progress(run_id: int):
     if run.status in live(AwardRunStatus):
         _fail_stale()
         db().refresh(run)
-    response = Response(render_template("awards/_progress.html", run=run), mimetype="text/html")
-    if run.status not in live(AwardRunStatus) and request.headers.get("HX-Request"):
-        response.headers["HX-Refresh"] = "true"
-    return response
+    done = run.status not in live(AwardRunStatus)
+    return progress_partial("awards/_progress.html", done, run=run)
 
 
 def _download(run: AwardRun, kind: str, document: dict | None) -> Response:
     if document is None:
         abort(404)
     round_ = db().get(Round, run.round_id)
-    name = f"{round_.slug}-award-run{run.id}-{kind}.json"
-    return Response(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
-                    mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return json_download(document, f"{round_.slug}-award-run{run.id}-{kind}.json")
 
 
 @bp.route("/award-runs/<int:run_id>/problem.json")

@@ -3,16 +3,18 @@ them visible to fleet managers (who see their own lines' hints on the results an
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consortium.jobs import get_jobs
 from consortium.models import HintJob, Round, Run
+from consortium.models.status import JobStatus, live
 from consortium.services import hints as hint_service
 from consortium.services.errors import ServiceError
 from consortium.policy import ADMIN
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.runs import HintsForm, HintsVisibilityForm
+from consortium.web.polling import progress_partial
 
 bp = Blueprint("hints", __name__, url_prefix="/admin")
 guard(bp, ADMIN)
@@ -74,10 +76,7 @@ def detail(job_id: int):
 def progress(job_id: int):
     """The progress partial polled by the hints page; tells htmx to reload it when done."""
     job = load_or_404(HintJob, job_id)
-    response = Response(render_template("hints/_progress.html", job=job), mimetype="text/html")
-    if job.status not in ("queued", "running") and request.headers.get("HX-Request"):
-        response.headers["HX-Refresh"] = "true"
-    return response
+    return progress_partial("hints/_progress.html", job.status not in live(JobStatus), job=job)
 
 
 @bp.route("/hints/<int:job_id>/visibility", methods=["POST"])

@@ -6,12 +6,10 @@ from datetime import timedelta
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user
@@ -19,6 +17,7 @@ from flask_login import current_user
 from consortium.jobs import get_jobs
 from consortium.policy import ADMIN_ONLY_UNSEEN
 from consortium.models import MemberValueJob, Round, Run
+from consortium.models.status import JobStatus, live
 from consortium.services.errors import ServiceError
 from consortium.services.member_value import (
     job_for_run,
@@ -28,6 +27,7 @@ from consortium.services.member_value import (
 )
 from consortium.web.access import db, guard, load_or_404
 from consortium.web.forms.scenarios import MemberValueForm
+from consortium.web.polling import progress_partial
 
 bp = Blueprint("member_value", __name__, url_prefix="/admin")
 guard(bp, ADMIN_ONLY_UNSEEN)
@@ -40,7 +40,7 @@ def _helpers():
 
 def _job(run: Run) -> MemberValueJob | None:
     job = job_for_run(db(), run.id)
-    if job is not None and job.status in ("queued", "running"):
+    if job is not None and job.status in live(JobStatus):
         settings = current_app.extensions["consortium.settings"]
         mark_stale_jobs(db(), timedelta(minutes=settings.run_stale_minutes))
         db().refresh(job)
@@ -72,9 +72,5 @@ def progress(run_id: int):
     """The progress partial polled by the page; tells htmx to reload it when done."""
     run = load_or_404(Run, run_id)
     job = _job(run)
-    response = Response(render_template("member_value/_progress.html", run=run, job=job),
-                        mimetype="text/html")
-    done = job is None or job.status not in ("queued", "running")
-    if done and request.headers.get("HX-Request"):
-        response.headers["HX-Refresh"] = "true"
-    return response
+    done = job is None or job.status not in live(JobStatus)
+    return progress_partial("member_value/_progress.html", done, run=run, job=job)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from flask import (
@@ -42,10 +41,11 @@ from consortium.services.runs import (
 )
 from consortium.services.scenarios import scenario_of_run
 from consortium.web.access import db, guard, load_or_404
-from consortium.web.downloads import csv_download
+from consortium.web.downloads import csv_download, json_download
 from consortium.web.forms.runs import ApproveForm, HintsForm, RunForm
 from consortium.web.forms.scenarios import ScenarioForm
 from consortium.web.pagination import paginate, sorted_query
+from consortium.web.polling import progress_partial
 
 bp = Blueprint("runs", __name__, url_prefix="/admin")
 guard(bp, ADMIN)
@@ -185,21 +185,14 @@ def run_progress(run_id: int):
     if run.status in live(RunStatus):
         _fail_stale()
         db().refresh(run)
-    body = render_template("runs/_progress.html", run=run)
-    response = Response(body, mimetype="text/html")
-    if run.status not in live(RunStatus) and request.headers.get("HX-Request"):
-        response.headers["HX-Refresh"] = "true"
-    return response
+    return progress_partial("runs/_progress.html", run.status not in live(RunStatus), run=run)
 
 
 def _download(run: Run, kind: str, document: dict | None) -> Response:
     if document is None:
         abort(404)
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     round_ = db().get(Round, run.round_id)
-    name = f"{round_.slug}-run{run.id}-{kind}.json"
-    return Response(text, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return json_download(document, f"{round_.slug}-run{run.id}-{kind}.json")
 
 
 @bp.route("/runs/<int:run_id>/problem.json")
