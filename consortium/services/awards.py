@@ -263,21 +263,12 @@ def execute_award_run(engine: Engine, run_id: int, *,
 
 def mark_stale_award_runs(session: Session, older_than: timedelta) -> int:
     """Fail award runs whose worker died (see job_rows.stale_rows); how many."""
-    minutes = max(1, round(older_than.total_seconds() / 60))
-    stale = job_rows.stale_rows(session, AwardRun, AwardRunStatus, older_than)
-    failed = 0
-    for run in stale:
-        error = stale_reason(minutes, run.status)
-        if not job_rows.fail_if_still(session, AwardRun, run, error, progress="Failed"):
-            continue
-        failed += 1
+    def audited(run: AwardRun, error: str) -> None:
         audit.record(session, user=None, action="fail", entity="awardrun", entity_id=run.id,
                      round_id=run.round_id, summary=f"Award run {run.id} marked failed: {error}")
-    if stale:
-        session.flush()
-        for run in stale:
-            session.refresh(run)
-    return failed
+
+    return job_rows.fail_stale(session, AwardRun, AwardRunStatus, older_than, stale_reason,
+                               audited, progress="Failed")
 
 
 def award_runs(session: Session, round_: Round) -> list[AwardRun]:

@@ -135,6 +135,28 @@ def stale_rows(session: Session, model: type[SQLModel], kind: type[StrEnum],
     return stale
 
 
+def fail_stale(session: Session, model: type[SQLModel], kind: type[StrEnum],
+               older_than: timedelta, reason: Callable[[int, StrEnum], str],
+               on_failed: Callable[[SQLModel, str], None], **values) -> int:
+    """Fail the rows `stale_rows` finds, each with `reason(minutes, its status)` unless it
+    changed status meanwhile (a run that finished keeps its result), calling
+    `on_failed(row, error)` for each one failed (its audit entry); how many were failed."""
+    minutes = max(1, round(older_than.total_seconds() / 60))
+    stale = stale_rows(session, model, kind, older_than)
+    failed = 0
+    for row in stale:
+        error = reason(minutes, row.status)
+        if not fail_if_still(session, model, row, error, **values):
+            continue
+        failed += 1
+        on_failed(row, error)
+    if stale:
+        session.flush()
+        for row in stale:
+            session.refresh(row)
+    return failed
+
+
 def fail_silent(session: Session, model: type[SQLModel], older_than: timedelta,
                 reason: Callable[[StrEnum, int], str], **values) -> int:
     """Fail the queued or running rows that gave no sign of life for `older_than`, each with

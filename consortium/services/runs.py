@@ -228,22 +228,12 @@ def stale_reason(minutes: int, status: str) -> str:
 def mark_stale_runs(session: Session, older_than: timedelta) -> int:
     """Fail runs whose worker died: 'running' without a heartbeat for `older_than`, and
     'queued' for longer than that while no worker shows any sign of life. Returns how many."""
-    minutes = max(1, round(older_than.total_seconds() / 60))
-    stale = job_rows.stale_rows(session, Run, RunStatus, older_than)
-    failed = 0
-    for run in stale:
-        error = stale_reason(minutes, run.status)
-        # Conditional: a run that finished meanwhile keeps its result.
-        if not job_rows.fail_if_still(session, Run, run, error, stage=RunStatus.FAILED):
-            continue
-        failed += 1
+    def audited(run: Run, error: str) -> None:
         audit.record(session, user=None, action="fail", entity="run", entity_id=run.id,
                      round_id=run.round_id, summary=f"Run {run.id} marked failed: {error}")
-    if stale:
-        session.flush()
-        for run in stale:
-            session.refresh(run)
-    return failed
+
+    return job_rows.fail_stale(session, Run, RunStatus, older_than, stale_reason, audited,
+                               stage=RunStatus.FAILED)
 
 
 def approve_run(session: Session, run: Run, user: User | None) -> Round:
